@@ -1,0 +1,1 @@
+"""Needs, resources and projects: their lifecycles and their storage in PostgreSQL."""

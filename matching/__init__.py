@@ -1,0 +1,1 @@
+"""Engine: problem in, plan out. Pure: no database, no HTTP, no asyncio."""
