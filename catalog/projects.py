@@ -1,0 +1,482 @@
+"""项目清单: projects, who holds them, the work, and the resident's closing.
+
+Two ways to find a unit (双向认领): a unit claims a published project (认领, the secretary confirms),
+or the community offers it to a unit's resource (定向派单, the unit accepts or declines). Either way
+the project has at most one live lead unit, which the database guarantees with a unique partial
+index; a unit's cap on live work holds because every take locks the unit's row first.
+
+Lock order, everywhere: unit row, then project row, then assignment rows. Keeping one order means
+concurrent commands queue up instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+import asyncpg
+
+from . import credit
+from .enums import (
+    PROJECT_TRANSITIONS,
+    AssignmentKind,
+    AssignmentStatus,
+    CreditKind,
+    DispatchMode,
+    ProjectStatus,
+    UnitStatus,
+    Urgency,
+)
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .limits import ACK_LIMIT, done_deadline
+from .models import (
+    Actor,
+    Assignment,
+    ClosingIn,
+    Completion,
+    CompletionIn,
+    HistoryEntry,
+    ProgressEntry,
+    ProgressIn,
+    Project,
+    ProjectIn,
+    ReasonIn,
+)
+from .settings import get_settings
+from .sql import q
+from .tx import Db, connection, guarded_step, illegal, record_history, transaction
+
+PS = ProjectStatus
+AS = AssignmentStatus
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+async def get_project(db: Db, project_id: int) -> Project:
+    async with connection(db) as conn:
+        row = await conn.fetchrow(q("project_get"), project_id)
+    if row is None:
+        raise NotFound("项目不存在", code="project_not_found", details={"id": project_id})
+    return Project.model_validate(dict(row))
+
+
+async def list_projects(
+    db: Db, *, community: str | None = None, status: ProjectStatus | None = None,
+    category: str | None = None, before_id: int | None = None, limit: int = 50,
+) -> list[Project]:
+    """Newest first; pass the last id seen as ``before_id`` for the next page."""
+    async with connection(db) as conn:
+        rows = await conn.fetch(
+            q("project_list"), community, status.value if status else None, category, before_id, min(limit, 500)
+        )
+    return [Project.model_validate(dict(r)) for r in rows]
+
+
+async def assignments_of(db: Db, project_id: int) -> list[Assignment]:
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("assignment_list_for_project"), project_id)
+    return [Assignment.model_validate(dict(r)) for r in rows]
+
+
+async def progress_of(db: Db, project_id: int) -> list[ProgressEntry]:
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("progress_of_project"), project_id)
+    return [ProgressEntry.model_validate(dict(r)) for r in rows]
+
+
+async def history_of(db: Db, entity: str, entity_id: int | str) -> list[HistoryEntry]:
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("history_of"), entity, str(entity_id))
+    return [HistoryEntry.model_validate(dict(r)) for r in rows]
+
+
+# --- making and publishing -------------------------------------------------------------------
+
+
+async def create_project(db: Db, data: ProjectIn, actor: Actor) -> Project:
+    """Merge one or more accepted needs of one community into a draft project (草拟).
+
+    All the needs move to 已合并入项目 in the same transaction, or none does.
+    """
+    async with transaction(db) as conn:
+        row = await conn.fetchrow(
+            q("project_insert"), data.title, data.description, data.category_code, data.community_code,
+            data.required_skills, data.place, data.lat, data.lon, data.window_start, data.window_end,
+            data.units_required, data.estimated_hours, data.priority, data.urgency.value,
+            data.dispatch_mode.value, data.claim_deadline, str(actor),
+        )
+        project_id = row["id"]
+        merged = {r["id"] for r in await conn.fetch(q("needs_merge"), data.need_ids, data.community_code, project_id)}
+        missing = sorted(set(data.need_ids) - merged)
+        if missing:
+            raise Conflict(
+                "部分需求不能合并：须为本社区已入库的需求",
+                code="need_not_mergeable",
+                details={"need_ids": missing},
+            )
+        await record_history(conn, "project", project_id, None, PS.DRAFT.value, actor)
+        for need_id in sorted(merged):
+            await record_history(conn, "need", need_id, "accepted", "merged", actor, note=row["number"])
+    return Project.model_validate(dict(row))
+
+
+async def _project_step(
+    conn: asyncpg.Connection, project_id: int, action: str, to: ProjectStatus, actor: Actor,
+    reason: str | None = None, note: str | None = None,
+) -> asyncpg.Record:
+    allowed = [s.value for s in PROJECT_TRANSITIONS[action]]
+    row = await guarded_step(
+        conn, entity="project", query="project_transition", entity_id=project_id,
+        args=(allowed, to.value, reason), get_query="project_get", action=action, allowed=allowed,
+    )
+    await record_history(conn, "project", project_id, row["from_status"], to.value, actor, reason, note)
+    return row
+
+
+async def publish_project(db: Db, project_id: int, actor: Actor) -> Project:
+    """草拟 → 已发布: the project is on the public list and open to claims or offers."""
+    async with transaction(db) as conn:
+        row = await _project_step(conn, project_id, "publish", PS.PUBLISHED, actor)
+    return Project.model_validate(dict(row))
+
+
+async def cancel_project(db: Db, project_id: int, actor: Actor, reason: str, note: str | None = None) -> Project:
+    """→ 已撤单 from any open status; a live claim or offer ends with it."""
+    if not reason:
+        raise InvalidInput("撤单须说明理由", code="reason_required")
+    async with transaction(db) as conn:
+        row = await _project_step(conn, project_id, "cancel", PS.CANCELLED, actor, reason, note)
+        lead = await conn.fetchrow(q("assignment_live_lead"), project_id)
+        if lead is not None:
+            await _assignment_step(conn, lead, [AS.PENDING, AS.ACTIVE], AS.CANCELLED, actor, "project_cancelled")
+    return Project.model_validate(dict(row))
+
+
+# --- taking a project ------------------------------------------------------------------------
+
+
+async def _lock_unit_for_take(conn: asyncpg.Connection, unit_id: int, *, counting_self: bool = False) -> None:
+    """Lock the unit's row and check it may take one more piece of work."""
+    unit = await conn.fetchrow(q("unit_lock_for_take"), unit_id)
+    if unit is None:
+        raise NotFound("成员单位不存在", code="unit_not_found", details={"id": unit_id})
+    if unit["status"] != UnitStatus.ACTIVE:
+        raise Conflict("成员单位已暂停，不能承接项目", code="unit_suspended", details={"id": unit_id})
+    live = unit["live"] - (1 if counting_self else 0)
+    if live >= unit["active_cap"]:
+        raise Conflict(
+            f"成员单位在办项目已达上限（{unit['active_cap']}个）",
+            code="unit_cap_reached",
+            details={"id": unit_id, "cap": unit["active_cap"], "live": unit["live"]},
+        )
+
+
+async def _check_resource(conn: asyncpg.Connection, resource_id: int | None, unit_id: int) -> None:
+    if resource_id is None:
+        return
+    res = await conn.fetchrow(q("resource_get"), resource_id)
+    if res is None:
+        raise NotFound("资源不存在", code="resource_not_found", details={"id": resource_id})
+    if res["unit_id"] != unit_id:
+        raise InvalidInput("资源不属于该成员单位", code="resource_not_of_unit", details={"id": resource_id})
+    if res["status"] != "published":
+        raise Conflict("资源未发布，不能用于承接项目", code="resource_not_published", details={"id": resource_id})
+
+
+async def _insert_assignment(
+    conn: asyncpg.Connection, project_id: int, unit_id: int, resource_id: int | None,
+    kind: AssignmentKind, ttl_hours: float, actor: Actor,
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        q("assignment_insert"), project_id, unit_id, resource_id, kind.value, "lead",
+        AS.PENDING.value, str(actor), ttl_hours * 3600.0,
+    )
+    await record_history(conn, "assignment", row["id"], None, AS.PENDING.value, actor, note=f"project:{project_id}")
+    return row
+
+
+async def claim_project(
+    db: Db, project_id: int, unit_id: int, actor: Actor, resource_id: int | None = None
+) -> Assignment:
+    """A unit claims a published project (认领). Of many racing claims exactly one wins.
+
+    The losers get ``Conflict('already_taken')`` (or ``illegal_transition`` once the winner has
+    moved the project on); the winner waits for the secretary's confirmation within the claim's
+    time to live.
+    """
+    async with transaction(db) as conn:
+        await _lock_unit_for_take(conn, unit_id)
+        await _check_resource(conn, resource_id, unit_id)
+        row = await conn.fetchrow(q("project_claim"), project_id)
+        if row is None:
+            await _explain_no_claim(conn, project_id)
+        await record_history(conn, "project", project_id, row["from_status"], PS.CLAIMING.value, actor)
+        a = await _insert_assignment(
+            conn, project_id, unit_id, resource_id, AssignmentKind.CLAIM, get_settings().claim_ttl_hours, actor
+        )
+    return Assignment.model_validate(dict(a))
+
+
+async def _explain_no_claim(conn: asyncpg.Connection, project_id: int) -> None:
+    p = await conn.fetchrow(q("project_get"), project_id)
+    if p is None:
+        raise NotFound("项目不存在", code="project_not_found", details={"id": project_id})
+    if p["status"] in (PS.CLAIMING, PS.DISPATCHED, PS.ACCEPTED, PS.IN_PROGRESS):
+        raise Conflict("该项目已有单位认领或承接", code="already_taken", details={"id": project_id})
+    if p["status"] != PS.PUBLISHED:
+        raise illegal("project", project_id, "claim", p["status"], [PS.PUBLISHED.value])
+    if p["dispatch_mode"] != DispatchMode.CLAIM:
+        raise Conflict(
+            f"该项目为“{DispatchMode(p['dispatch_mode']).label}”，不开放认领",
+            code="not_open_for_claims", details={"id": project_id},
+        )
+    raise Conflict("认领截止时间已过", code="claim_deadline_passed", details={"id": project_id})
+
+
+async def _live_lead(conn: asyncpg.Connection, project_id: int, *, status: AssignmentStatus | None = None,
+                     kind: AssignmentKind | None = None) -> asyncpg.Record:
+    lead = await conn.fetchrow(q("assignment_live_lead"), project_id)
+    if lead is None or (status is not None and lead["status"] != status) or (
+        kind is not None and (lead["kind"] == AssignmentKind.CLAIM) != (kind == AssignmentKind.CLAIM)
+    ):
+        if await conn.fetchrow(q("project_get"), project_id) is None:
+            raise NotFound("项目不存在", code="project_not_found", details={"id": project_id})
+        raise Conflict("没有可处理的认领或派单", code="no_pending_assignment", details={"id": project_id})
+    return lead
+
+
+def _require_owner(lead: asyncpg.Record, unit_id: int) -> None:
+    if lead["unit_id"] != unit_id:
+        raise Forbidden("该项目不由本单位承接", code="not_owner", details={"project_id": lead["project_id"]})
+
+
+async def _assignment_step(
+    conn: asyncpg.Connection, lead: asyncpg.Record, allowed: list[AssignmentStatus], to: AssignmentStatus,
+    actor: Actor, reason: str | None = None, note: str | None = None,
+) -> asyncpg.Record:
+    allowed_v = [s.value for s in allowed]
+    row = await guarded_step(
+        conn, entity="assignment", query="assignment_transition", entity_id=lead["id"],
+        args=(allowed_v, to.value, reason, note), get_query="assignment_get_by_id",
+        action=to.value, allowed=allowed_v,
+    )
+    await record_history(conn, "assignment", lead["id"], row["from_status"], to.value, actor, reason, note)
+    return row
+
+
+async def confirm_claim(db: Db, project_id: int, actor: Actor) -> Project:
+    """The secretary confirms the pending claim: 认领中 → 已接单."""
+    async with transaction(db) as conn:
+        lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=AssignmentKind.CLAIM)
+        row = await _project_step(conn, project_id, "confirm_claim", PS.ACCEPTED, actor)
+        await _assignment_step(conn, lead, [AS.PENDING], AS.ACTIVE, actor)
+    return Project.model_validate(dict(row))
+
+
+async def _end_pending(
+    db: Db, project_id: int, actor: Actor, *, kind: AssignmentKind, to: AssignmentStatus,
+    unit_id: int | None, reason: str, note: str | None = None,
+) -> Project:
+    async with transaction(db) as conn:
+        lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=kind)
+        if unit_id is not None:
+            _require_owner(lead, unit_id)
+        a = await _assignment_step(conn, lead, [AS.PENDING], to, actor, reason, note)
+        row = await _project_step(conn, project_id, "reopen", PS.PUBLISHED, actor, reason, note)
+        if to is AS.DECLINED:
+            await credit.append(conn, lead["unit_id"], project_id, CreditKind.DECLINED_WITH_REASON)
+            await _credit_answer(conn, a, row)
+    return Project.model_validate(dict(row))
+
+
+async def release_claim(db: Db, project_id: int, unit_id: int, actor: Actor) -> Project:
+    """The claiming unit lets go before confirmation; the project is open again."""
+    return await _end_pending(db, project_id, actor, kind=AssignmentKind.CLAIM, to=AS.RELEASED,
+                              unit_id=unit_id, reason="released_by_unit")
+
+
+async def reject_claim(db: Db, project_id: int, actor: Actor, note: str | None = None) -> Project:
+    """The secretary turns a claim down; the project is open again."""
+    return await _end_pending(db, project_id, actor, kind=AssignmentKind.CLAIM, to=AS.WITHDRAWN,
+                              unit_id=None, reason="claim_rejected", note=note)
+
+
+async def direct_project(
+    db: Db, project_id: int, unit_id: int, actor: Actor, resource_id: int | None = None,
+    kind: AssignmentKind = AssignmentKind.DIRECTED,
+) -> Assignment:
+    """The community offers a published project to a unit (定向派单); the unit must answer."""
+    if kind is AssignmentKind.CLAIM:
+        raise InvalidInput("派单类型不能为认领", code="invalid_value")
+    async with transaction(db) as conn:
+        unit = await conn.fetchrow(q("unit_get"), unit_id)
+        if unit is None:
+            raise NotFound("成员单位不存在", code="unit_not_found", details={"id": unit_id})
+        if unit["status"] != UnitStatus.ACTIVE:
+            raise Conflict("成员单位已暂停，不能派单", code="unit_suspended", details={"id": unit_id})
+        await _check_resource(conn, resource_id, unit_id)
+        await _project_step(conn, project_id, "offer", PS.DISPATCHED, actor)
+        a = await _insert_assignment(conn, project_id, unit_id, resource_id, kind, get_settings().offer_ttl_hours, actor)
+    return Assignment.model_validate(dict(a))
+
+
+async def withdraw_offer(db: Db, project_id: int, actor: Actor, note: str | None = None) -> Project:
+    """The secretary takes an unanswered offer back."""
+    return await _end_pending(db, project_id, actor, kind=AssignmentKind.DIRECTED, to=AS.WITHDRAWN,
+                              unit_id=None, reason="offer_withdrawn", note=note)
+
+
+async def accept_offer(db: Db, project_id: int, unit_id: int, actor: Actor) -> Project:
+    """The unit accepts an offer: 已派单 → 已接单, within its cap."""
+    async with transaction(db) as conn:
+        # The pending offer already counts towards the unit's live work; accepting it adds none.
+        await _lock_unit_for_take(conn, unit_id, counting_self=True)
+        lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=AssignmentKind.DIRECTED)
+        _require_owner(lead, unit_id)
+        row = await _project_step(conn, project_id, "accept_offer", PS.ACCEPTED, actor)
+        a = await _assignment_step(conn, lead, [AS.PENDING], AS.ACTIVE, actor)
+        await _credit_answer(conn, a, row)
+    return Project.model_validate(dict(row))
+
+
+async def decline_offer(db: Db, project_id: int, unit_id: int, data: ReasonIn, actor: Actor) -> Project:
+    """The unit declines with a reason code; the project goes back to 已发布."""
+    return await _end_pending(db, project_id, actor, kind=AssignmentKind.DIRECTED, to=AS.DECLINED,
+                              unit_id=unit_id, reason=data.reason.value, note=data.note)
+
+
+async def _credit_answer(conn: asyncpg.Connection, assignment: asyncpg.Record, project: asyncpg.Record) -> None:
+    limit = ACK_LIMIT[Urgency(project["urgency"])]
+    in_time = assignment["answered_at"] - assignment["created_at"] <= limit
+    kind = CreditKind.ANSWERED_IN_TIME if in_time else CreditKind.ANSWERED_LATE
+    await credit.append(conn, assignment["unit_id"], project["id"], kind)
+
+
+# --- doing the work --------------------------------------------------------------------------
+
+
+async def start_project(db: Db, project_id: int, unit_id: int, actor: Actor) -> Project:
+    """已接单 → 执行中."""
+    async with transaction(db) as conn:
+        lead = await _live_lead(conn, project_id, status=AS.ACTIVE)
+        _require_owner(lead, unit_id)
+        row = await _project_step(conn, project_id, "start", PS.IN_PROGRESS, actor)
+    return Project.model_validate(dict(row))
+
+
+async def add_progress(db: Db, project_id: int, unit_id: int, data: ProgressIn, actor: Actor) -> ProgressEntry:
+    """A progress entry by the owning unit; the first one on an accepted project starts it."""
+    async with transaction(db) as conn:
+        lead = await _live_lead(conn, project_id, status=AS.ACTIVE)
+        _require_owner(lead, unit_id)
+        project = await conn.fetchrow(q("project_get"), project_id)
+        if project["status"] == PS.ACCEPTED:
+            await _project_step(conn, project_id, "start", PS.IN_PROGRESS, actor, note="first_progress")
+        elif project["status"] != PS.IN_PROGRESS:
+            raise illegal("project", project_id, "progress", project["status"], [PS.ACCEPTED, PS.IN_PROGRESS])
+        row = await conn.fetchrow(q("progress_insert"), project_id, unit_id, data.body, data.photo_url)
+    return ProgressEntry.model_validate(dict(row))
+
+
+async def give_back(db: Db, project_id: int, unit_id: int, data: ReasonIn, actor: Actor) -> Project:
+    """退单: the unit gives the project back with a reason; it returns to 已发布."""
+    async with transaction(db) as conn:
+        lead = await _live_lead(conn, project_id, status=AS.ACTIVE)
+        _require_owner(lead, unit_id)
+        await _assignment_step(conn, lead, [AS.ACTIVE], AS.RETURNED, actor, data.reason.value, data.note)
+        row = await _project_step(conn, project_id, "give_back", PS.PUBLISHED, actor, "returned_by_unit", data.note)
+        await credit.append(conn, unit_id, project_id, CreditKind.RETURNED)
+    return Project.model_validate(dict(row))
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+async def complete_project(db: Db, project_id: int, unit_id: int, data: CompletionIn, actor: Actor) -> Completion:
+    """执行中 → 待结单. Returns the single-use closing token for the resident's link.
+
+    Only its hash is stored: the token itself exists in this return value and the link sent.
+    """
+    token = secrets.token_urlsafe(32)
+    async with transaction(db) as conn:
+        lead = await _live_lead(conn, project_id, status=AS.ACTIVE)
+        _require_owner(lead, unit_id)
+        row = await conn.fetchrow(
+            q("project_complete"), project_id, data.note, data.beneficiaries_served, data.hours_spent
+        )
+        if row is None:
+            current = await conn.fetchrow(q("project_get"), project_id)
+            raise illegal("project", project_id, "complete", current["status"], [PS.IN_PROGRESS.value])
+        await record_history(conn, "project", project_id, row["from_status"], PS.AWAITING_CLOSE.value, actor)
+        await _assignment_step(conn, lead, [AS.ACTIVE], AS.COMPLETED, actor)
+        await conn.execute(q("closing_token_insert"), project_id, _token_hash(token), get_settings().closing_days)
+        on_time = row["completed_at"] <= done_deadline(Urgency(row["urgency"]), row["accepted_at"], row["window_end"])
+        await credit.append(conn, unit_id, project_id, CreditKind.FINISHED)
+        await credit.append(
+            conn, unit_id, project_id, CreditKind.FINISHED_ON_TIME if on_time else CreditKind.FINISHED_LATE
+        )
+    return Completion(project=Project.model_validate(dict(row)), closing_token=token)
+
+
+async def close_by_resident(db: Db, token: str, data: ClosingIn) -> Project:
+    """结单 and 评价 through the link: 待结单 → 已结单 → 已评价, once; the rating never changes."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        raise Forbidden("结单链接无效", code="token_invalid")
+    digest = _token_hash(token)
+    resident = Actor(role="resident", ref="link")
+    async with transaction(db) as conn:
+        project_id = await conn.fetchval(q("closing_token_use"), digest)
+        if project_id is None:
+            state = await conn.fetchrow(q("closing_token_state"), digest)
+            if state is None:
+                raise Forbidden("结单链接无效", code="token_invalid")
+            if state["used_at"] is not None:
+                raise Conflict("该结单链接已使用", code="token_used")
+            raise Conflict("结单链接已过期", code="token_expired")
+        lead = await conn.fetchrow(q("assignment_lead_for_progress"), project_id)
+        await _project_step(conn, project_id, "close", PS.CLOSED, resident, data.outcome.value)
+        row = await _project_step(conn, project_id, "rate", PS.RATED, resident, f"score_{data.score}")
+        await conn.fetchrow(
+            q("rating_insert"), project_id, lead["unit_id"], data.outcome.value, data.score, data.comment
+        )
+        await credit.append(conn, lead["unit_id"], project_id, CreditKind.RATING, data.score)
+    return Project.model_validate(dict(row))
+
+
+# --- what time does on its own ---------------------------------------------------------------
+
+
+async def expire_pending(db: Db, now: dt.datetime | None = None) -> int:
+    """Claims and offers past their time to live end as 已过期 and their projects reopen.
+
+    An unanswered offer counts against the unit's 响应率; an unconfirmed claim does not, since
+    the wait was the community's.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    async with transaction(db) as conn:
+        rows = await conn.fetch(q("projects_reopen_expired"), now)
+        for r in rows:
+            await record_history(conn, "assignment", r["assignment_id"], AS.PENDING.value, AS.EXPIRED.value,
+                                 "system:sweep", "ttl_expired")
+            if r["reopened"]:
+                await record_history(conn, "project", r["project_id"], r["before_status"], PS.PUBLISHED.value,
+                                     "system:sweep", "ttl_expired")
+            if r["kind"] != AssignmentKind.CLAIM:
+                await credit.append(conn, r["unit_id"], r["project_id"], CreditKind.OFFER_EXPIRED)
+    return len(rows)
+
+
+async def close_unrated(db: Db, now: dt.datetime | None = None) -> list[int]:
+    """Projects whose resident did not answer in time close as 未评价 (never as satisfied)."""
+    now = now or dt.datetime.now(dt.UTC)
+    async with transaction(db) as conn:
+        ids = [r["id"] for r in await conn.fetch(q("projects_close_unrated"), now)]
+        if ids:
+            await conn.execute(
+                q("history_append_many"), "project", [str(i) for i in ids], PS.AWAITING_CLOSE.value,
+                PS.CLOSED.value, "system:sweep", "not_rated", None,
+            )
+    return ids

@@ -1,0 +1,91 @@
+"""One settings object, read from ``SANDAN_*`` environment variables.
+
+A wrong value must stop the process at start-up with a message that names the variable, so
+``load_settings`` turns pydantic's error into :class:`SettingsError` with one line per variable.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "SANDAN_"
+
+
+class SettingsError(RuntimeError):
+    """Raised when an environment variable holds a value the service cannot use."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL DSN. Unset: an embedded PostgreSQL under data_dir is started on demand.",
+    )
+    data_dir: Path = Field(
+        default_factory=lambda: platformdirs.user_data_path("sandan"),
+        description="Where the embedded database keeps its files.",
+    )
+    redis_url: str | None = Field(default=None, description="Redis for the cache; unset: in-memory.")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    log_level: str = "INFO"
+    db_pool_min: int = Field(default=1, ge=0, le=100)
+    db_pool_max: int = Field(default=10, ge=1, le=200)
+    unit_active_cap: int = Field(
+        default=5, ge=1, le=1000, description="Default cap on a unit's live claims and projects."
+    )
+    claim_ttl_hours: float = Field(default=48, gt=0, le=24 * 90)
+    offer_ttl_hours: float = Field(default=48, gt=0, le=24 * 90)
+    closing_days: int = Field(
+        default=7, ge=1, le=90, description="Days a resident has to close and rate before 未评价."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _dsn_scheme(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if not v.startswith(("postgres://", "postgresql://")):
+            raise ValueError("must start with postgresql:// (or postgres://)")
+        return v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        level = v.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; raise :class:`SettingsError` naming each bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "?"
+            lines.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,61 @@
+-- name: area_insert
+INSERT INTO areas (code, level, name, parent_code, lat, lon, households)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING *;
+
+-- name: area_get
+SELECT * FROM areas WHERE code = $1;
+
+-- name: area_children
+SELECT * FROM areas WHERE parent_code = $1 ORDER BY code;
+
+-- name: area_list
+SELECT * FROM areas WHERE ($1::text IS NULL OR level = $1) ORDER BY code;
+
+-- name: category_insert
+-- The level follows from the parent: a category without a parent is a top-level one.
+INSERT INTO categories (code, level, name, parent_code, sort_order)
+VALUES ($1, CASE WHEN $3::text IS NULL THEN 1 ELSE 2 END, $2, $3, $4)
+RETURNING *;
+
+-- name: category_parent_level
+SELECT level FROM categories WHERE code = $1;
+
+-- name: category_list
+SELECT * FROM categories WHERE ($1::boolean OR retired_at IS NULL) ORDER BY sort_order, code;
+
+-- name: category_retire
+UPDATE categories SET retired_at = now()
+WHERE code = $1 AND retired_at IS NULL
+RETURNING *;
+
+-- name: category_get
+SELECT * FROM categories WHERE code = $1;
+
+-- name: unit_insert
+INSERT INTO units (name, unit_type, contact_name, contact_phone, home_area, active_cap)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING *;
+
+-- name: unit_get
+SELECT * FROM units WHERE id = $1;
+
+-- name: unit_list
+SELECT * FROM units
+WHERE ($1::text IS NULL OR unit_type = $1) AND ($2::bigint IS NULL OR id > $2)
+ORDER BY id
+LIMIT $3;
+
+-- name: unit_set_status
+WITH old AS (SELECT id, status FROM units WHERE id = $1 AND status = ANY($2::text[]) FOR UPDATE)
+UPDATE units u SET status = $3 FROM old WHERE u.id = old.id
+RETURNING u.*, old.status AS from_status;
+
+-- name: unit_lock_for_take
+-- Serialises a unit's own claims and acceptances so its cap holds under concurrency.
+SELECT u.id, u.status, u.active_cap,
+       (SELECT count(*) FROM assignments a
+         WHERE a.unit_id = u.id AND a.status IN ('pending', 'active')) AS live
+FROM units u
+WHERE u.id = $1
+FOR UPDATE;

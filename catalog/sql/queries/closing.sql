@@ -1,0 +1,33 @@
+-- name: closing_token_insert
+INSERT INTO closing_tokens (project_id, token_hash, expires_at)
+VALUES ($1, $2, now() + make_interval(days => $3));
+
+-- name: closing_token_use
+-- Single use: the guard on used_at makes a second use (or a racing one) find no row.
+UPDATE closing_tokens SET used_at = now()
+WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+RETURNING project_id;
+
+-- name: closing_token_state
+SELECT project_id, used_at, expires_at FROM closing_tokens WHERE token_hash = $1;
+
+-- name: rating_insert
+INSERT INTO ratings (project_id, unit_id, outcome, score, comment)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING *;
+
+-- name: rating_get
+SELECT * FROM ratings WHERE project_id = $1;
+
+-- name: projects_close_unrated
+-- No answer from the resident in time: the project closes as 未评价, never as satisfied.
+WITH due AS (
+    SELECT p.id FROM projects p
+    JOIN closing_tokens t ON t.project_id = p.id
+    WHERE p.status = 'awaiting_close' AND t.used_at IS NULL AND t.expires_at <= $1
+    ORDER BY p.id
+    FOR UPDATE OF p SKIP LOCKED
+)
+UPDATE projects p SET status = 'closed', status_reason = 'not_rated', closed_at = now(), updated_at = now()
+FROM due WHERE p.id = due.id
+RETURNING p.id;

@@ -1,0 +1,75 @@
+-- name: project_insert
+INSERT INTO projects (title, description, category_code, community_code, required_skills, place,
+                      lat, lon, window_start, window_end, units_required, estimated_hours,
+                      priority, urgency, dispatch_mode, claim_deadline, created_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+RETURNING *;
+
+-- name: project_get
+SELECT * FROM projects WHERE id = $1;
+
+-- name: project_transition
+-- The guard is the WHERE clause: a row that is no longer in an allowed status is not touched,
+-- and the caller turns "no row" into a domain error.
+WITH old AS (SELECT id, status FROM projects WHERE id = $1 AND status = ANY($2::text[]) FOR UPDATE)
+UPDATE projects p
+SET status = $3,
+    status_reason = $4,
+    updated_at = now(),
+    published_at = CASE WHEN $3 = 'published' THEN coalesce(p.published_at, now()) ELSE p.published_at END,
+    accepted_at = CASE WHEN $3 = 'accepted' THEN now()
+                       WHEN $3 = 'published' THEN NULL ELSE p.accepted_at END,
+    closed_at = CASE WHEN $3 IN ('closed', 'rated', 'cancelled') THEN now() ELSE p.closed_at END
+FROM old WHERE p.id = old.id
+RETURNING p.*, old.status AS from_status;
+
+-- name: project_claim
+-- A claim is only open on a published project in claim mode before its deadline.
+WITH old AS (
+    SELECT id, status FROM projects
+    WHERE id = $1 AND status = 'published' AND dispatch_mode = 'claim'
+      AND (claim_deadline IS NULL OR claim_deadline > now())
+    FOR UPDATE
+)
+UPDATE projects p SET status = 'claiming', status_reason = NULL, updated_at = now()
+FROM old WHERE p.id = old.id
+RETURNING p.*, old.status AS from_status;
+
+-- name: project_complete
+WITH old AS (SELECT id, status FROM projects WHERE id = $1 AND status = 'in_progress' FOR UPDATE)
+UPDATE projects p
+SET status = 'awaiting_close', status_reason = NULL, updated_at = now(), completed_at = now(),
+    completion_note = $2, beneficiaries_served = $3, hours_spent = $4
+FROM old WHERE p.id = old.id
+RETURNING p.*, old.status AS from_status;
+
+-- name: project_list
+SELECT * FROM projects
+WHERE ($1::text IS NULL OR community_code = $1)
+  AND ($2::text IS NULL OR status = $2)
+  AND ($3::text IS NULL OR category_code = $3 OR category_code LIKE $3 || '.%')
+  AND ($4::bigint IS NULL OR id < $4)
+ORDER BY id DESC
+LIMIT $5;
+
+-- name: projects_reopen_expired
+-- Pending claims and offers past their time to live: the projects go back to 已发布.
+WITH due AS (
+    SELECT a.id, a.project_id, a.unit_id, a.kind FROM assignments a
+    WHERE a.status = 'pending' AND a.expires_at <= $1
+    ORDER BY a.id
+    FOR UPDATE SKIP LOCKED
+), ended AS (
+    UPDATE assignments a SET status = 'expired', ended_at = now(), reason_code = 'ttl_expired'
+    FROM due WHERE a.id = due.id
+    RETURNING a.id, a.project_id, a.unit_id, a.kind
+), reopened AS (
+    UPDATE projects p SET status = 'published', status_reason = 'ttl_expired', updated_at = now()
+    FROM ended WHERE p.id = ended.project_id AND p.status IN ('claiming', 'dispatched')
+    RETURNING p.id, (SELECT e.kind FROM ended e WHERE e.project_id = p.id LIMIT 1) AS kind
+)
+SELECT e.id AS assignment_id, e.project_id, e.unit_id, e.kind,
+       (SELECT o.status FROM projects o WHERE o.id = e.project_id) AS before_status,
+       EXISTS (SELECT 1 FROM reopened r WHERE r.id = e.project_id) AS reopened
+FROM ended e
+ORDER BY e.id;

@@ -1,0 +1,80 @@
+"""Shared fixtures. Database fixtures start PostgreSQL only for tests that ask for them.
+
+The database is real: ``SANDAN_DATABASE_URL`` when set, otherwise an embedded PostgreSQL in a
+per-user temporary directory. Each test run gets a fresh database, migrated from empty.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from catalog.db import create_pool, embedded_dsn, ensure_database
+from catalog.migrate import migrate
+from catalog.sql import migrations
+
+REPO = Path(__file__).resolve().parent.parent
+
+DATA_TABLES = (
+    "history", "credit_events", "ratings", "closing_tokens", "progress_entries", "assignments",
+    "needs", "projects", "resources", "units", "areas", "categories",
+)
+
+
+def _admin_dsn() -> str:
+    url = os.environ.get("SANDAN_DATABASE_URL")
+    if url:
+        return url
+    return embedded_dsn(Path(tempfile.gettempdir()) / f"sandan-test-{os.getuid()}", "postgres")
+
+
+def _with_database(dsn: str, name: str) -> str:
+    # Replace only the path component: both DSN shapes we produce are postgresql://…/<db>[?…]
+    head, _, tail = dsn.partition("?")
+    base = head.rsplit("/", 1)[0]
+    return f"{base}/{name}" + (f"?{tail}" if tail else "")
+
+
+@pytest.fixture(scope="session")
+async def database_dsn():
+    admin = _admin_dsn()
+    name = f"sandan_test_{uuid.uuid4().hex[:12]}"
+    await ensure_database(admin, name)
+    dsn = _with_database(admin, name)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    yield dsn
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def pool(database_dsn):
+    p = await create_pool(database_dsn, min_size=2, max_size=60)
+    yield p
+    await p.close()
+
+
+# Data migrations (the seeded categories) are replayed after each truncation.
+_SEED = [sql for _, name, sql in migrations() if name.startswith("seed_")]
+
+
+@pytest.fixture
+async def db(pool):
+    """An empty database (but for the seeded categories) for each test."""
+    async with pool.acquire() as conn:
+        await conn.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
+        for sql in _SEED:
+            await conn.execute(sql)
+    return pool
