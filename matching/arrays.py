@@ -1,0 +1,426 @@
+"""The array form of a problem: what the engine actually works on.
+
+A million projects must not become a million Python objects, so the engine sees one frozen
+dataclass of numpy arrays. Strings are interned to integer codes (tables of names keep the
+codes readable), skills are bitmasks, variable-length lists are CSR (``ptr``/``idx``) pairs.
+
+Building it from raw arrays (what a benchmark or a database snapshot does) goes through
+`make_problem_arrays`, which fills defaults and checks shapes, dtypes and code ranges once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from .models import Problem
+
+NO_STREET = -1
+
+
+@dataclass(frozen=True, eq=False)
+class ProblemArrays:
+    # --- projects, length P -------------------------------------------------------------
+    project_ids: np.ndarray
+    p_community: np.ndarray  # int32 code into `communities`
+    p_lat: np.ndarray  # float64 degrees
+    p_lon: np.ndarray
+    p_sub: np.ndarray  # int32 code into `subcategories` (category + subcategory pair)
+    p_skills: np.ndarray  # uint64 (P, W) bitmask of required skills
+    p_start: np.ndarray  # int64 day number
+    p_end: np.ndarray  # int64, inclusive
+    p_priority: np.ndarray  # int64
+    p_waiting: np.ndarray  # int64 days
+    p_k: np.ndarray  # int64 units required
+    p_minutes: np.ndarray  # int64 work minutes (hours budgets)
+    # --- resources, length R ------------------------------------------------------------
+    resource_ids: np.ndarray
+    r_unit: np.ndarray  # int32 code into `unit_ids`
+    r_sub_ptr: np.ndarray  # int64 (R+1): offered subcategory codes, CSR
+    r_sub: np.ndarray  # int32
+    r_skills: np.ndarray  # uint64 (R, W)
+    r_comm_ptr: np.ndarray  # int64 (R+1): communities served, CSR
+    r_comm: np.ndarray  # int32
+    r_lat: np.ndarray  # float64, NaN when the resource has no location
+    r_lon: np.ndarray
+    r_radius_km: np.ndarray  # float64, 0 = no circular area
+    r_start: np.ndarray
+    r_end: np.ndarray
+    r_capacity: np.ndarray  # int64 projects per period, -1 = no count limit
+    r_budget_minutes: np.ndarray  # int64, -1 = no hours budget
+    r_credit: np.ndarray  # float64 0..100
+    # --- names ---------------------------------------------------------------------------
+    unit_ids: np.ndarray
+    communities: np.ndarray  # names, indexed by community code
+    sub_category: np.ndarray  # int32: subcategory code -> category code
+    categories: np.ndarray  # names by category code
+    subcategories: np.ndarray  # names by subcategory code
+    p_street: np.ndarray  # int32 code into `streets`, -1 unknown
+    streets: np.ndarray
+    # --- decisions people made ------------------------------------------------------------
+    fixed_p: np.ndarray  # int64 project index of accepted claims
+    fixed_r: np.ndarray  # int64 resource index
+    declined_p: np.ndarray  # int64 project index
+    declined_u: np.ndarray  # int64 unit index
+    previous_p: np.ndarray
+    previous_r: np.ndarray
+    skill_names: np.ndarray = field(default_factory=lambda: np.array([], dtype=str))
+
+    @property
+    def n_projects(self) -> int:
+        return len(self.p_lat)
+
+    @property
+    def n_resources(self) -> int:
+        return len(self.r_unit)
+
+    @property
+    def n_units(self) -> int:
+        return len(self.unit_ids)
+
+    @property
+    def p_category(self) -> np.ndarray:
+        return self.sub_category[self.p_sub]
+
+
+def _i64(a, n=None, default=None) -> np.ndarray:
+    if a is None:
+        a = np.full(n, default, dtype=np.int64)
+    return np.ascontiguousarray(a, dtype=np.int64)
+
+
+def _names(a, n: int, prefix: str) -> np.ndarray:
+    if a is None:
+        return np.array([f"{prefix}{i}" for i in range(n)])
+    return np.asarray(a)
+
+
+def _skills(a, n: int) -> np.ndarray:
+    if a is None:
+        return np.zeros((n, 1), dtype=np.uint64)
+    a = np.asarray(a, dtype=np.uint64)
+    return np.ascontiguousarray(a.reshape(n, -1))
+
+
+def _csr_from_single(codes) -> tuple[np.ndarray, np.ndarray]:
+    codes = np.asarray(codes, dtype=np.int32)
+    return np.arange(len(codes) + 1, dtype=np.int64), codes
+
+
+def make_problem_arrays(
+    *,
+    p_community,
+    p_lat,
+    p_lon,
+    p_sub,
+    p_start,
+    p_end,
+    r_unit,
+    r_start,
+    r_end,
+    r_sub=None,
+    r_sub_ptr=None,
+    r_comm=None,
+    r_comm_ptr=None,
+    r_lat=None,
+    r_lon=None,
+    r_radius_km=None,
+    r_capacity=None,
+    r_budget_minutes=None,
+    r_credit=None,
+    p_skills=None,
+    r_skills=None,
+    p_priority=None,
+    p_waiting=None,
+    p_k=None,
+    p_minutes=None,
+    sub_category=None,
+    project_ids=None,
+    resource_ids=None,
+    unit_ids=None,
+    communities=None,
+    categories=None,
+    subcategories=None,
+    p_street=None,
+    streets=None,
+    fixed=None,
+    declined=None,
+    previous=None,
+    skill_names=None,
+) -> ProblemArrays:
+    """Build and check the array form from raw numpy arrays, without per-record objects.
+
+    Codes are plain non-negative integers (community, subcategory, unit, street). ``r_sub``
+    without ``r_sub_ptr`` means one subcategory per resource; likewise ``r_comm``. Skills are
+    uint64 bitmasks of shape (n,) or (n, words). ``fixed``/``previous`` are (project, resource)
+    index pairs, ``declined`` (project, unit) pairs, each an (n, 2) array or a pair of arrays.
+    Omitted optional fields get neutral defaults (priority 0, k 1, no hours, credit 60, no
+    circle, unlimited count capacity only if an hours budget is given).
+    """
+    P, R = len(p_lat), len(r_unit)
+    if r_sub is None:
+        raise ValueError("r_sub is required")
+    if r_sub_ptr is None:
+        r_sub_ptr, r_sub = _csr_from_single(r_sub)
+    if r_comm is None:
+        r_comm_ptr, r_comm = np.zeros(R + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    elif r_comm_ptr is None:
+        r_comm_ptr, r_comm = _csr_from_single(r_comm)
+    r_unit = np.ascontiguousarray(r_unit, dtype=np.int32)
+    n_units = int(r_unit.max()) + 1 if R else 0
+    p_sub = np.ascontiguousarray(p_sub, dtype=np.int32)
+    n_sub = max(int(p_sub.max()) + 1 if P else 0, int(np.max(r_sub)) + 1 if len(r_sub) else 0)
+    if sub_category is None:
+        sub_category = np.arange(n_sub, dtype=np.int32)
+    sub_category = np.ascontiguousarray(sub_category, dtype=np.int32)
+    p_community = np.ascontiguousarray(p_community, dtype=np.int32)
+    r_comm = np.ascontiguousarray(r_comm, dtype=np.int32)
+    n_comm = max(int(p_community.max()) + 1 if P else 0, int(r_comm.max()) + 1 if len(r_comm) else 0)
+
+    def pairs(x):
+        if x is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if isinstance(x, tuple):
+            return _i64(x[0]), _i64(x[1])
+        x = np.asarray(x, dtype=np.int64).reshape(-1, 2)
+        return np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(x[:, 1])
+
+    fp, fr = pairs(fixed)
+    dp, du = pairs(declined)
+    vp, vr = pairs(previous)
+    p_sk, r_sk = _skills(p_skills, P), _skills(r_skills, R)
+    w = max(p_sk.shape[1], r_sk.shape[1])
+    p_sk = np.pad(p_sk, ((0, 0), (0, w - p_sk.shape[1])))
+    r_sk = np.pad(r_sk, ((0, 0), (0, w - r_sk.shape[1])))
+    budget = _i64(r_budget_minutes, R, -1)
+    cap = _i64(r_capacity, R, -1) if r_capacity is not None else np.where(budget >= 0, -1, 0)
+    n_cat = int(sub_category.max()) + 1 if len(sub_category) else 0
+    arr = ProblemArrays(
+        project_ids=_names(project_ids, P, "p"),
+        p_community=p_community,
+        p_lat=np.ascontiguousarray(p_lat, dtype=np.float64),
+        p_lon=np.ascontiguousarray(p_lon, dtype=np.float64),
+        p_sub=p_sub,
+        p_skills=p_sk,
+        p_start=_i64(p_start),
+        p_end=_i64(p_end),
+        p_priority=_i64(p_priority, P, 0),
+        p_waiting=_i64(p_waiting, P, 0),
+        p_k=_i64(p_k, P, 1),
+        p_minutes=_i64(p_minutes, P, 0),
+        resource_ids=_names(resource_ids, R, "r"),
+        r_unit=r_unit,
+        r_sub_ptr=_i64(r_sub_ptr),
+        r_sub=np.ascontiguousarray(r_sub, dtype=np.int32),
+        r_skills=r_sk,
+        r_comm_ptr=_i64(r_comm_ptr),
+        r_comm=r_comm,
+        r_lat=np.ascontiguousarray(np.full(R, np.nan) if r_lat is None else r_lat, dtype=np.float64),
+        r_lon=np.ascontiguousarray(np.full(R, np.nan) if r_lon is None else r_lon, dtype=np.float64),
+        r_radius_km=np.ascontiguousarray(
+            np.zeros(R) if r_radius_km is None else r_radius_km, dtype=np.float64
+        ),
+        r_start=_i64(r_start),
+        r_end=_i64(r_end),
+        r_capacity=cap,
+        r_budget_minutes=budget,
+        r_credit=np.ascontiguousarray(
+            np.full(R, 60.0) if r_credit is None else r_credit, dtype=np.float64
+        ),
+        unit_ids=_names(unit_ids, n_units, "u"),
+        communities=_names(communities, n_comm, "c"),
+        sub_category=sub_category,
+        categories=_names(categories, n_cat, "cat"),
+        subcategories=_names(subcategories, len(sub_category), "sub"),
+        p_street=np.ascontiguousarray(
+            np.full(P, -1) if p_street is None else p_street, dtype=np.int32
+        ),
+        streets=np.asarray([] if streets is None else streets, dtype=str),
+        fixed_p=fp,
+        fixed_r=fr,
+        declined_p=dp,
+        declined_u=du,
+        previous_p=vp,
+        previous_r=vr,
+        skill_names=np.asarray([] if skill_names is None else skill_names, dtype=str),
+    )
+    check_arrays(arr)
+    return arr
+
+
+def check_arrays(a: ProblemArrays) -> None:
+    """Fail early and by name on inconsistent arrays; the solver assumes all of this."""
+    P, R = a.n_projects, a.n_resources
+    errors: list[str] = []
+    for f in fields(a):
+        v = getattr(a, f.name)
+        n = P if f.name.startswith("p_") or f.name == "project_ids" else None
+        n = R if f.name.startswith("r_") and not f.name.endswith("_ptr") or f.name == "resource_ids" else n
+        if f.name in ("r_sub", "r_comm"):
+            n = None
+        if n is not None and len(v) != n:
+            errors.append(f"{f.name} has length {len(v)}, expected {n}")
+    for ptr, idx in (("r_sub_ptr", "r_sub"), ("r_comm_ptr", "r_comm")):
+        p = getattr(a, ptr)
+        if len(p) != R + 1 or (R and (p[0] != 0 or p[-1] != len(getattr(a, idx)))) or np.any(np.diff(p) < 0):
+            errors.append(f"{ptr} is not a valid CSR pointer for {idx}")
+    n_sub, n_comm = len(a.sub_category), len(a.communities)
+    checks = [
+        ("p_sub", a.p_sub, n_sub), ("r_sub", a.r_sub, n_sub),
+        ("p_community", a.p_community, n_comm), ("r_comm", a.r_comm, n_comm),
+        ("r_unit", a.r_unit, a.n_units),
+        ("fixed_p", a.fixed_p, P), ("fixed_r", a.fixed_r, R),
+        ("declined_p", a.declined_p, P), ("declined_u", a.declined_u, a.n_units),
+        ("previous_p", a.previous_p, P), ("previous_r", a.previous_r, R),
+    ]
+    for name, v, hi in checks:
+        if len(v) and (v.min() < 0 or v.max() >= hi):
+            errors.append(f"{name} has codes outside [0, {hi})")
+    if np.any(a.p_end < a.p_start) or np.any(a.r_end < a.r_start):
+        errors.append("a time window ends before it starts")
+    if np.any(a.p_k < 1):
+        errors.append("p_k must be >= 1")
+    if np.any(a.p_minutes < 0) or np.any(a.p_priority < 0) or np.any(a.p_waiting < 0):
+        errors.append("p_minutes, p_priority and p_waiting must be >= 0")
+    if np.any((a.r_capacity < 0) & (a.r_budget_minutes < 0)):
+        errors.append("every resource needs a count capacity or an hours budget")
+    if not (np.all(np.isfinite(a.p_lat)) and np.all(np.isfinite(a.p_lon))):
+        errors.append("project coordinates must be finite")
+    if np.any(a.r_radius_km < 0) or np.any((a.r_radius_km > 0) & ~np.isfinite(a.r_lat)):
+        errors.append("a circular service area needs a finite centre and radius >= 0")
+    if a.p_skills.shape[1] != a.r_skills.shape[1]:
+        errors.append("p_skills and r_skills must have the same number of words")
+    if len(np.unique(a.project_ids)) != P or len(np.unique(a.resource_ids)) != R:
+        errors.append("project and resource ids must be unique")
+    if errors:
+        raise ValueError("invalid problem arrays: " + "; ".join(errors))
+
+
+def _intern(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    if not values:
+        return np.array([], dtype=str), np.zeros(0, dtype=np.int32)
+    names, inv = np.unique(np.asarray(values), return_inverse=True)
+    return names, inv.astype(np.int32)
+
+
+def _bitmask(owner: np.ndarray, code: np.ndarray, n: int, words: int) -> np.ndarray:
+    out = np.zeros((n, words), dtype=np.uint64)
+    if len(code):
+        bits = np.left_shift(np.uint64(1), (code % 64).astype(np.uint64))
+        np.bitwise_or.at(out, (owner, code // 64), bits)
+    return out
+
+
+def from_problem(problem: Problem) -> ProblemArrays:
+    """Intern the records into arrays; one pass per column, no per-pair work."""
+    ps, rs = problem.projects, problem.resources
+    P, R = len(ps), len(rs)
+    # subcategory = (category, subcategory) pair; "" means the category as a whole
+    cat_names, _ = _intern(
+        [p.category for p in ps] + [c.category for r in rs for c in r.categories]
+    )
+    cat_code = {c: i for i, c in enumerate(cat_names.tolist())}
+    sub_keys = sorted(
+        {(p.category, p.subcategory or "") for p in ps}
+        | {(c.category, c.subcategory or "") for r in rs for c in r.categories}
+    )
+    sub_code = {k: i for i, k in enumerate(sub_keys)}
+    subs_of_cat: dict[str, list[int]] = {}
+    for (c, _s), i in sub_code.items():
+        subs_of_cat.setdefault(c, []).append(i)
+    r_sub_lists = []
+    for r in rs:
+        codes: set[int] = set()
+        for c in r.categories:
+            if c.subcategory is None:
+                codes.update(subs_of_cat[c.category])
+            else:
+                codes.add(sub_code[(c.category, c.subcategory)])
+        r_sub_lists.append(sorted(codes))
+    r_sub_ptr = np.zeros(R + 1, dtype=np.int64)
+    r_sub_ptr[1:] = np.cumsum([len(x) for x in r_sub_lists])
+    r_sub = np.array([c for x in r_sub_lists for c in x], dtype=np.int32)
+
+    comm_names, comm_inv = _intern(
+        [p.community for p in ps] + [c for r in rs for c in r.area.communities]
+    )
+    r_comm_ptr = np.zeros(R + 1, dtype=np.int64)
+    r_comm_ptr[1:] = np.cumsum([len(r.area.communities) for r in rs])
+    street_names, street_inv = _intern([p.street for p in ps if p.street])
+    p_street = np.full(P, -1, dtype=np.int32)
+    has_street = np.array([bool(p.street) for p in ps], dtype=bool)
+    p_street[has_street] = street_inv
+
+    skill_names, skill_inv = _intern(
+        [s for p in ps for s in p.skills] + [s for r in rs for s in r.skills]
+    )
+    words = max(1, (len(skill_names) + 63) // 64)
+    n_p_sk = sum(len(p.skills) for p in ps)
+    p_owner = np.repeat(np.arange(P), [len(p.skills) for p in ps])
+    r_owner = np.repeat(np.arange(R), [len(r.skills) for r in rs])
+    p_sk = _bitmask(p_owner, skill_inv[:n_p_sk].astype(np.int64), P, words)
+    r_sk = _bitmask(r_owner, skill_inv[n_p_sk:].astype(np.int64), R, words)
+
+    unit_names, r_unit = _intern([r.unit for r in rs])
+    pid = {p.id: i for i, p in enumerate(ps)}
+    rid = {r.id: i for i, r in enumerate(rs)}
+    uid = {u: i for i, u in enumerate(unit_names.tolist())}
+
+    def centre(r, attr):
+        pt = r.area.center or r.point
+        return getattr(pt, attr) if pt is not None else np.nan
+
+    sub_cat = np.array([cat_code[c] for c, _s in sub_keys], dtype=np.int32)
+    return make_problem_arrays(
+        project_ids=np.array([p.id for p in ps], dtype=str),
+        p_community=comm_inv[:P],
+        p_lat=np.array([p.point.lat for p in ps], dtype=np.float64),
+        p_lon=np.array([p.point.lon for p in ps], dtype=np.float64),
+        p_sub=np.array([sub_code[(p.category, p.subcategory or "")] for p in ps], dtype=np.int32),
+        p_skills=p_sk,
+        p_start=np.array([p.start for p in ps], dtype=np.int64),
+        p_end=np.array([p.end for p in ps], dtype=np.int64),
+        p_priority=np.array([p.priority for p in ps], dtype=np.int64),
+        p_waiting=np.array([p.days_waiting for p in ps], dtype=np.int64),
+        p_k=np.array([p.units_required for p in ps], dtype=np.int64),
+        p_minutes=np.rint(np.array([p.hours for p in ps], dtype=np.float64) * 60).astype(np.int64),
+        resource_ids=np.array([r.id for r in rs], dtype=str),
+        r_unit=r_unit,
+        r_sub_ptr=r_sub_ptr,
+        r_sub=r_sub,
+        r_skills=r_sk,
+        r_comm_ptr=r_comm_ptr,
+        r_comm=comm_inv[P:],
+        r_lat=np.array([centre(r, "lat") for r in rs], dtype=np.float64),
+        r_lon=np.array([centre(r, "lon") for r in rs], dtype=np.float64),
+        r_radius_km=np.array([r.area.radius_km or 0.0 for r in rs], dtype=np.float64),
+        r_start=np.array([r.start for r in rs], dtype=np.int64),
+        r_end=np.array([r.end for r in rs], dtype=np.int64),
+        r_capacity=np.array([-1 if r.capacity is None else r.capacity for r in rs], dtype=np.int64),
+        r_budget_minutes=np.array(
+            [-1 if r.hours_budget is None else round(r.hours_budget * 60) for r in rs],
+            dtype=np.int64,
+        ),
+        r_credit=np.array([r.credit for r in rs], dtype=np.float64),
+        unit_ids=unit_names,
+        communities=comm_names,
+        sub_category=sub_cat,
+        categories=cat_names,
+        subcategories=np.array([s for _c, s in sub_keys], dtype=str),
+        p_street=p_street,
+        streets=street_names,
+        fixed=(
+            np.array([pid[f.project] for f in problem.fixed], dtype=np.int64),
+            np.array([rid[f.resource] for f in problem.fixed], dtype=np.int64),
+        ),
+        declined=(
+            np.array([pid[d.project] for d in problem.declined], dtype=np.int64),
+            np.array([uid[d.unit] for d in problem.declined], dtype=np.int64),
+        ),
+        previous=(
+            np.array([pid[f.project] for f in problem.previous], dtype=np.int64),
+            np.array([rid[f.resource] for f in problem.previous], dtype=np.int64),
+        ),
+        skill_names=skill_names,
+    )

@@ -1,0 +1,328 @@
+"""The engine entry point: problem in, plan out, same seed -> same plan."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .arrays import ProblemArrays, from_problem
+from .candidates import Candidates, ResourceIndex, build_candidates
+from .components import connected_components
+from .flow import solve_flow
+from .hours import solve_hours_gap
+from .models import (
+    Assignment,
+    Breakdown,
+    Plan,
+    Problem,
+    SupplyGapRow,
+    UnitLoad,
+    UnmatchedProject,
+)
+from .params import Params
+from .reasons import TERMS, Status, Unmatched
+from .repair import Ledger, complete_teams
+from .rules import RuleTables, load_cost, project_terms, unit_nominal
+from .validate import evaluate
+
+
+@dataclass(frozen=True, eq=False)
+class PlanArrays:
+    """A plan in array form; `to_model` turns it into the JSON `Plan` at the boundary."""
+
+    problem: ProblemArrays
+    params: Params
+    p: np.ndarray  # int64 project index per assignment
+    r: np.ndarray  # int64 resource index per assignment
+    fixed: np.ndarray  # bool: an accepted claim
+    terms: np.ndarray  # int64 (n, 7) pair terms x scale
+    load: np.ndarray  # int64 (n,) load cost attributed to the assignment
+    objective: int  # scaled
+    bound: int  # scaled
+    status: Status
+    reason: np.ndarray  # int8 per project (Unmatched)
+    taken_by_r: np.ndarray  # int64 per project, -1
+    taken_by_p: np.ndarray  # int64 per project, -1
+    unit_assigned: np.ndarray
+    unit_nominal: np.ndarray
+    unit_minutes: np.ndarray
+    unit_value: np.ndarray  # float points, NaN where not computed
+    supply_gap: dict[str, np.ndarray]
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        return (self.bound - self.objective) / max(1.0, abs(self.bound))
+
+    def to_model(self) -> Plan:
+        a, s = self.problem, self.params.scale
+        pid, rid, uid = a.project_ids, a.resource_ids, a.unit_ids
+        scores = (self.terms.sum(axis=1) - self.load) / s
+        assignments = []
+        for i in range(len(self.p)):
+            t = self.terms[i] / s
+            bd = dict(zip(TERMS, [*t.tolist(), -self.load[i] / s]))
+            assignments.append(Assignment(
+                project=str(pid[self.p[i]]), resource=str(rid[self.r[i]]),
+                unit=str(uid[a.r_unit[self.r[i]]]), score=float(scores[i]),
+                breakdown=Breakdown(**bd), fixed=bool(self.fixed[i]),
+            ))
+        unmatched = []
+        for q in np.flatnonzero(self.reason > 0):
+            reason = Unmatched(int(self.reason[q]))
+            tr, tp = self.taken_by_r[q], self.taken_by_p[q]
+            unmatched.append(UnmatchedProject(
+                project=str(pid[q]), reason=reason, code=reason.code, label=reason.label,
+                taken_by_resource=str(rid[tr]) if tr >= 0 else None,
+                taken_by_project=str(pid[tp]) if tp >= 0 else None,
+            ))
+        loads = [
+            UnitLoad(unit=str(uid[u]), assigned=int(self.unit_assigned[u]),
+                     capacity=int(self.unit_nominal[u]),
+                     hours_used=float(self.unit_minutes[u]) / 60.0,
+                     marginal_value=None if np.isnan(self.unit_value[u]) else float(self.unit_value[u]))
+            for u in range(a.n_units)
+        ]
+        g = self.supply_gap
+        rows = [
+            SupplyGapRow(
+                category=str(a.categories[g["category"][i]]),
+                community=str(a.communities[g["community"][i]]),
+                street=str(a.streets[g["street"][i]]) if g["street"][i] >= 0 else None,
+                demand=int(g["demand"][i]), supply=int(g["supply"][i]),
+                resources=int(g["resources"][i]), matched=int(g["matched"][i]),
+                unmatched=int(g["unmatched"][i]),
+            )
+            for i in range(len(g["category"]))
+        ]
+        return Plan(status=self.status, objective=self.objective / s, bound=self.bound / s,
+                    gap=self.gap, assignments=assignments, unmatched=unmatched,
+                    unit_loads=loads, supply_gap=rows, stats=dict(self.stats))
+
+
+def solve(problem: Problem | ProblemArrays, params: Params = Params(), *, seed: int = 0) -> Plan:
+    """Solve and return the JSON-ready plan; use `solve_arrays` to stay in arrays."""
+    a = from_problem(problem) if isinstance(problem, Problem) else problem
+    return solve_arrays(a, params, seed=seed).to_model()
+
+
+def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) -> PlanArrays:
+    """The hot path: candidates, components, min-cost flow (and GAP / k > 1 repair where the
+    problem needs them), then the explanations. No per-project Python object is created
+    except for projects in k > 1 repair."""
+    clock = {"start": time.perf_counter()}
+    tables = RuleTables(a)
+    pterms = project_terms(a, params)
+    index = ResourceIndex(a, params)
+    cand = build_candidates(a, params, tables, index, pterms)
+    clock["candidates"] = time.perf_counter()
+    res = cand.res
+    P, R, U = a.n_projects, a.n_resources, a.n_units
+    nominal = unit_nominal(a, params)
+
+    # components over projects, resources and units
+    label = connected_components(
+        P + R + U,
+        np.concatenate([cand.p, P + np.arange(R)]),
+        np.concatenate([P + cand.r, P + R + a.r_unit.astype(np.int64)]),
+    )
+    hours_root = np.unique(label[P + np.flatnonzero(a.r_budget_minutes >= 0)])
+    in_hours = np.isin(label[P + cand.r], hours_root)
+    n_components = len(np.unique(label[np.unique(cand.p)])) if len(cand.p) else 0
+
+    fixed_units = np.bincount(a.r_unit[a.fixed_r], minlength=U).astype(np.int64)
+    chosen = np.zeros(len(cand.p), bool)
+    bound = 0.0
+    exact = True
+
+    # --- count capacities: one min-cost flow over every flow component -------------------
+    fm = np.flatnonzero(~in_hours)
+    fl = solve_flow(
+        cand.p[fm], cand.r[fm], cand.score[fm], n_projects=P, n_resources=R, r_unit=a.r_unit,
+        k_need=res.k_need, capacity=res.capacity, unit_offset=fixed_units, nominal=nominal,
+        params=params, duals=params.compute_duals,
+    )
+    chosen[fm] = fl.chosen
+    bound += fl.objective
+    clock["flow"] = time.perf_counter()
+
+    # --- hours budgets: the GAP solver on the components that carry them -----------------
+    hm = np.flatnonzero(in_hours & (res.k_need[cand.p] == 1))
+    if len(hm):
+        hr = solve_hours_gap(cand.p[hm], cand.r[hm], cand.score[hm], minutes=a.p_minutes,
+                             capacity=res.capacity, budget=res.budget, params=params, seed=seed)
+        chosen[hm] = hr.chosen
+        bound += hr.bound
+        exact &= hr.status == "optimal"
+    clock["hours"] = time.perf_counter()
+
+    # --- k > 1: dissolve partial teams, complete greedily, refill single-unit projects ----
+    multi_p = np.flatnonzero(res.k_need > 1)
+    if len(multi_p):
+        chosen, multi_bound = _repair(a, params, cand, chosen, in_hours, nominal, fixed_units)
+        bound += multi_bound
+    clock["repair"] = time.perf_counter()
+
+    # --- objective, bound and explanations ------------------------------------------------
+    sel = np.flatnonzero(chosen)
+    p_all = np.concatenate([a.fixed_p, cand.p[sel]])
+    r_all = np.concatenate([a.fixed_r, cand.r[sel]])
+    fixed_flag = np.r_[np.ones(len(a.fixed_p), bool), np.zeros(len(sel), bool)]
+    order = np.lexsort((r_all, p_all))
+    p_all, r_all, fixed_flag = p_all[order], r_all[order], fixed_flag[order]
+    ev = evaluate(a, params, p_all, r_all, tables)
+    fixed_terms = ev.terms[fixed_flag].sum()
+    const = int(fixed_terms) - int(load_cost(params, nominal, fixed_units).sum())
+    bound_scaled = int(np.floor(bound)) + const
+    bound_scaled = max(bound_scaled, ev.objective)
+    status = Status.OPTIMAL if bound_scaled == ev.objective and exact else Status.FEASIBLE
+
+    reason, taken_r, taken_p = _reasons(a, cand, chosen, p_all, r_all)
+    unit_assigned = np.bincount(a.r_unit[r_all], minlength=U)
+    unit_minutes = np.bincount(a.r_unit[r_all], weights=a.p_minutes[p_all], minlength=U)
+    unit_value = np.full(U, np.nan)
+    if fl.resource_value is not None:
+        flow_units = np.ones(U, bool)
+        flow_units[a.r_unit[cand.r[in_hours]]] = False
+        best = np.full(U, 0, dtype=np.int64)
+        np.maximum.at(best, a.r_unit, fl.resource_value)
+        unit_value[flow_units] = best[flow_units] / params.scale
+    gap_table = _supply_gap(a, cand, p_all, r_all, params.hours_per_slot)
+    clock["end"] = time.perf_counter()
+    stats = {
+        "projects": float(P), "resources": float(R), "units": float(U),
+        "pairs": float(len(cand.p)), "components": float(n_components),
+        "hours_pairs": float(in_hours.sum()),
+        "seconds_candidates": clock["candidates"] - clock["start"],
+        "seconds_flow": clock["flow"] - clock["candidates"],
+        "seconds_hours": clock["hours"] - clock["flow"],
+        "seconds_repair": clock["repair"] - clock["hours"],
+        "seconds_report": clock["end"] - clock["repair"],
+        "seconds_total": clock["end"] - clock["start"],
+        "seed": float(seed),
+    }
+    return PlanArrays(
+        problem=a, params=params, p=p_all, r=r_all, fixed=fixed_flag, terms=ev.terms,
+        load=ev.load, objective=ev.objective, bound=bound_scaled, status=status, reason=reason,
+        taken_by_r=taken_r, taken_by_p=taken_p, unit_assigned=unit_assigned,
+        unit_nominal=nominal, unit_minutes=unit_minutes, unit_value=unit_value,
+        supply_gap=gap_table, stats=stats,
+    )
+
+
+def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units):
+    """Returns the repaired choice and the k > 1 part's contribution to the bound (0: the
+    flow objective already bounds it)."""
+    res = cand.res
+    P = a.n_projects
+    cnt = np.bincount(cand.p[chosen], minlength=P)
+    partial = (res.k_need > 1) & (cnt > 0) & (cnt < res.k_need)
+    chosen = chosen & ~partial[cand.p]
+    used_r = np.bincount(cand.r[chosen], minlength=a.n_resources)
+    used_m = np.bincount(cand.r[chosen], weights=a.p_minutes[cand.p[chosen]],
+                         minlength=a.n_resources).astype(np.int64)
+    cap = np.where(res.capacity >= 0, res.capacity - used_r, -1)
+    bud = np.where(res.budget >= 0, res.budget - used_m, -1)
+    load = fixed_units + np.bincount(a.r_unit[cand.r[chosen]], minlength=a.n_units)
+    ledger = Ledger(cap, bud, a.p_minutes, a.r_unit, load, nominal, params)
+    cnt = np.bincount(cand.p[chosen], minlength=P)
+    open_multi = np.flatnonzero((res.k_need > 1) & (cnt == 0) & (np.bincount(cand.p, minlength=P) > 0))
+    chosen |= complete_teams(cand.p, cand.r, cand.score, open_multi, res.k_need, ledger)
+    # the capacity left goes to single-unit projects still open (flow components only)
+    cnt = np.bincount(cand.p[chosen], minlength=P)
+    m = np.flatnonzero(~in_hours & (res.k_need[cand.p] == 1) & (cnt[cand.p] == 0)
+                       & (ledger.cap[cand.r] != 0))
+    if len(m):
+        fl = solve_flow(cand.p[m], cand.r[m], cand.score[m], n_projects=P,
+                        n_resources=a.n_resources, r_unit=a.r_unit, k_need=res.k_need,
+                        capacity=ledger.cap, unit_offset=ledger.load, nominal=nominal,
+                        params=params)
+        chosen[m] = fl.chosen
+    # k > 1 projects in hours components are outside every solver bound: add their best
+    # k scores, an upper bound on what they can contribute
+    hm = np.flatnonzero(in_hours & (res.k_need[cand.p] > 1))
+    extra = 0.0
+    if len(hm):
+        o = hm[np.lexsort((-cand.score[hm], cand.p[hm]))]
+        po = cand.p[o]
+        start = np.searchsorted(po, po)
+        rank = np.arange(len(o)) - start
+        extra = float(cand.score[o][rank < res.k_need[po]].sum())
+    return chosen, extra
+
+
+def _reasons(a: ProblemArrays, cand: Candidates, chosen, p_all, r_all):
+    """Filter reasons come from candidate generation; for projects that had candidates but
+    got nothing, say whether their candidates' capacity was used up (and by whom) or was
+    still free but not worth the extra load."""
+    P = a.n_projects
+    reason = cand.reason.copy()
+    taken_r = np.full(P, -1, dtype=np.int64)
+    taken_p = np.full(P, -1, dtype=np.int64)
+    served = np.bincount(p_all, minlength=P) > 0
+    res = cand.res
+    lost = (reason == 0) & ~served & (res.k_need > 0)
+    reason[lost & (res.k_need > 1)] = Unmatched.INCOMPLETE_TEAM
+    single = lost & (res.k_need == 1)
+    if not single.any():
+        return reason, taken_r, taken_p
+    used_r = np.bincount(r_all, minlength=a.n_resources)
+    used_m = np.bincount(r_all, weights=a.p_minutes[p_all], minlength=a.n_resources)
+    m = single[cand.p]
+    pp, rr, sc = cand.p[m], cand.r[m], cand.score[m]
+    room = ((a.r_capacity[rr] < 0) | (used_r[rr] < a.r_capacity[rr])) & (
+        (a.r_budget_minutes[rr] < 0) | (a.r_budget_minutes[rr] - used_m[rr] >= a.p_minutes[pp]))
+    any_room = np.bincount(pp, weights=room, minlength=P) > 0
+    reason[single & any_room] = Unmatched.NOT_WORTH_LOAD
+    reason[single & ~any_room] = Unmatched.LOST_TO_BETTER_USE
+    # name the winner: at the project's best candidate, the lowest-scoring pair placed there
+    o = np.lexsort((rr, -sc, pp))
+    first = o[np.r_[True, pp[o][1:] != pp[o][:-1]]]
+    best_r = np.full(P, -1, dtype=np.int64)
+    best_r[pp[first]] = rr[first]
+    sel = np.flatnonzero(chosen)
+    cp, cr, cs = cand.p[sel], cand.r[sel], cand.score[sel]
+    o = np.lexsort((cp, cs, cr))
+    low = o[np.r_[True, cr[o][1:] != cr[o][:-1]]] if len(o) else o
+    weakest = np.full(a.n_resources, -1, dtype=np.int64)
+    weakest[cr[low]] = cp[low]
+    lost_better = np.flatnonzero(reason == Unmatched.LOST_TO_BETTER_USE)
+    taken_r[lost_better] = best_r[lost_better]
+    taken_p[lost_better] = weakest[best_r[lost_better]]
+    return reason, taken_r, taken_p
+
+
+def _supply_gap(a: ProblemArrays, cand: Candidates, p_all, r_all, hours_per_slot: float
+                ) -> dict[str, np.ndarray]:
+    """Demand, supply and shortfall by category x community: whom the alliance should recruit.
+
+    Supply counts every resource able to serve a project there (after all hard filters), at
+    its full nominal capacity, so a resource serving several areas counts in each: supply is
+    a reach figure, not additive across rows."""
+    n_comm = np.int64(max(1, len(a.communities)))
+    pcat = a.p_category.astype(np.int64)
+    pkey = pcat * n_comm + a.p_community
+    keys, inv = np.unique(pkey, return_inverse=True)
+    demand = np.bincount(inv, weights=a.p_k, minlength=len(keys)).astype(np.int64)
+    matched = np.bincount(inv[p_all], minlength=len(keys)).astype(np.int64)
+    rp = np.concatenate([cand.p, a.fixed_p])
+    rr = np.concatenate([cand.r, a.fixed_r])
+    nr = np.int64(max(1, a.n_resources))
+    trip = np.unique(inv[rp].astype(np.int64) * nr + rr)
+    row, res_of = trip // nr, trip % nr
+    cap = np.where(a.r_capacity >= 0, a.r_capacity, 0).astype(np.float64)
+    hours_only = (a.r_capacity < 0) & (a.r_budget_minutes >= 0)
+    cap[hours_only] = np.ceil(a.r_budget_minutes[hours_only] / 60.0 / hours_per_slot)
+    supply = np.bincount(row, weights=cap[res_of], minlength=len(keys)).astype(np.int64)
+    nres = np.bincount(row, minlength=len(keys)).astype(np.int64)
+    first = np.zeros(len(keys), dtype=np.int64)
+    first[inv[::-1]] = np.arange(len(inv))[::-1]
+    return {
+        "category": (keys // n_comm).astype(np.int64),
+        "community": (keys % n_comm).astype(np.int64),
+        "street": a.p_street[first].astype(np.int64),
+        "demand": demand, "supply": supply, "resources": nres,
+        "matched": matched, "unmatched": demand - matched,
+    }
