@@ -26,16 +26,3 @@ async def test_every_query_prepares(pool, name):
 async def test_seeded_categories_have_the_five_top_levels(db):
     rows = await db.fetch("SELECT name FROM categories WHERE level = 1 ORDER BY sort_order")
     assert [r["name"] for r in rows] == ["公共服务类", "公益慈善类", "就业创业类", "文体活动类", "人才服务类"]
-
-
-async def test_concurrent_migrations_apply_once(database_dsn):
-    """Two processes starting together: the advisory lock lets one migrate, the other waits."""
-    import asyncio
-
-    conns = [await asyncpg.connect(database_dsn) for _ in range(3)]
-    try:
-        results = await asyncio.gather(*(migrate(c) for c in conns))
-        assert all(r == [] for r in results)
-    finally:
-        for c in conns:
-            await c.close()
