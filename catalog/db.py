@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import asyncpg
 
 from .settings import Settings
+from .sql import q
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +50,14 @@ def embedded_dsn(data_dir: Path, database: str = "postgres") -> str:
 
 async def ensure_database(admin_dsn: str, name: str) -> None:
     """Create database ``name`` on the server behind ``admin_dsn`` if it does not exist."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+        raise ValueError(f"not a plain database name: {name!r}")
     conn = await asyncpg.connect(admin_dsn)
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        exists = await conn.fetchval(q("database_exists"), name)
         if not exists:
             try:
+                # identifiers cannot be parameters; the name is checked above to be a plain one
                 await conn.execute(f'CREATE DATABASE "{name}"')
             except asyncpg.DuplicateDatabaseError:
                 pass  # another process created it between our check and our create
