@@ -13,6 +13,7 @@ from catalog.runtime import open_database
 from catalog.settings import Settings
 
 from . import pages
+from .errors import DB_UNAVAILABLE, MAX_BODY_BYTES, MIDDLEWARES
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ SETTINGS = web.AppKey("settings", Settings)
 
 
 def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=MIDDLEWARES, client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
 
     async def database(app: web.Application) -> AsyncIterator[None]:
@@ -57,7 +58,7 @@ async def readyz(request: web.Request) -> web.Response:
     """Ready means the database answers."""
     try:
         await stats.ping(request.app[POOL])
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except (*DB_UNAVAILABLE, asyncpg.PostgresError) as exc:
         log.warning("readiness check failed: %s", exc)
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok"})

@@ -1,5 +1,7 @@
 """The service starts on the real database and answers its health checks and overview page."""
 
+import io
+
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -51,3 +53,26 @@ def test_cli_reports_bad_setting_and_exits_2(monkeypatch, capsys):
     finally:
         get_settings.cache_clear()
     assert "SANDAN_LOG_LEVEL" in capsys.readouterr().err
+
+
+async def test_unknown_route_gets_the_json_envelope(client):
+    r = await client.get("/no/such/page")
+    assert r.status == 404
+    body = await r.json()
+    assert body["error"]["code"] == "not_found" and body["error"]["message"]
+    assert r.headers["X-Request-Id"]
+
+
+async def test_oversized_body_is_refused_even_where_no_handler_reads_it(client):
+    r = await client.post("/healthz", data=io.BytesIO(b"x" * (1024 * 1024 + 1)))
+    assert r.status == 413
+    assert (await r.json())["error"]["code"] == "payload_too_large"
+
+
+async def test_oversized_chunked_body_is_refused(client):
+    async def chunks():
+        for _ in range(70):
+            yield b"y" * 16384
+
+    r = await client.post("/healthz", data=chunks())
+    assert r.status == 413
