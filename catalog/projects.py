@@ -236,13 +236,18 @@ async def _explain_no_claim(conn: asyncpg.Connection, project_id: int) -> None:
 
 
 async def _live_lead(conn: asyncpg.Connection, project_id: int, *, status: AssignmentStatus | None = None,
-                     kind: AssignmentKind | None = None) -> asyncpg.Record:
+                     kind: AssignmentKind | None = None, action: str | None = None) -> asyncpg.Record:
     lead = await conn.fetchrow(q("assignment_live_lead"), project_id)
     if lead is None or (status is not None and lead["status"] != status) or (
         kind is not None and (lead["kind"] == AssignmentKind.CLAIM) != (kind == AssignmentKind.CLAIM)
     ):
-        if await conn.fetchrow(q("project_get"), project_id) is None:
+        p = await conn.fetchrow(q("project_get"), project_id)
+        if p is None:
             raise NotFound("项目不存在", code="project_not_found", details={"id": project_id})
+        # A project in the wrong status is an illegal step, whatever its assignments look like.
+        allowed = [s.value for s in PROJECT_TRANSITIONS[action]] if action else None
+        if allowed is not None and p["status"] not in allowed:
+            raise illegal("project", project_id, action, p["status"], allowed)
         raise Conflict("没有可处理的认领或派单", code="no_pending_assignment", details={"id": project_id})
     return lead
 
@@ -269,7 +274,7 @@ async def _assignment_step(
 async def confirm_claim(db: Db, project_id: int, actor: Actor) -> Project:
     """The secretary confirms the pending claim: 认领中 → 已接单."""
     async with transaction(db) as conn:
-        lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=AssignmentKind.CLAIM)
+        lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=AssignmentKind.CLAIM, action="confirm_claim")
         row = await _project_step(conn, project_id, "confirm_claim", PS.ACCEPTED, actor)
         await _assignment_step(conn, lead, [AS.PENDING], AS.ACTIVE, actor)
     return Project.model_validate(dict(row))
@@ -280,7 +285,7 @@ async def _end_pending(
     unit_id: int | None, reason: str, note: str | None = None,
 ) -> Project:
     async with transaction(db) as conn:
-        lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=kind)
+        lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=kind, action="reopen")
         if unit_id is not None:
             _require_owner(lead, unit_id)
         a = await _assignment_step(conn, lead, [AS.PENDING], to, actor, reason, note)
@@ -333,7 +338,7 @@ async def accept_offer(db: Db, project_id: int, unit_id: int, actor: Actor) -> P
     async with transaction(db) as conn:
         # The pending offer already counts towards the unit's live work; accepting it adds none.
         await _lock_unit_for_take(conn, unit_id, counting_self=True)
-        lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=AssignmentKind.DIRECTED)
+        lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=AssignmentKind.DIRECTED, action="accept_offer")
         _require_owner(lead, unit_id)
         row = await _project_step(conn, project_id, "accept_offer", PS.ACCEPTED, actor)
         a = await _assignment_step(conn, lead, [AS.PENDING], AS.ACTIVE, actor)
@@ -360,7 +365,7 @@ async def _credit_answer(conn: asyncpg.Connection, assignment: asyncpg.Record, p
 async def start_project(db: Db, project_id: int, unit_id: int, actor: Actor) -> Project:
     """已接单 → 执行中."""
     async with transaction(db) as conn:
-        lead = await _live_lead(conn, project_id, status=AS.ACTIVE)
+        lead = await _live_lead(conn, project_id, status=AS.ACTIVE, action="start")
         _require_owner(lead, unit_id)
         row = await _project_step(conn, project_id, "start", PS.IN_PROGRESS, actor)
     return Project.model_validate(dict(row))
@@ -383,7 +388,7 @@ async def add_progress(db: Db, project_id: int, unit_id: int, data: ProgressIn, 
 async def give_back(db: Db, project_id: int, unit_id: int, data: ReasonIn, actor: Actor) -> Project:
     """退单: the unit gives the project back with a reason; it returns to 已发布."""
     async with transaction(db) as conn:
-        lead = await _live_lead(conn, project_id, status=AS.ACTIVE)
+        lead = await _live_lead(conn, project_id, status=AS.ACTIVE, action="give_back")
         _require_owner(lead, unit_id)
         await _assignment_step(conn, lead, [AS.ACTIVE], AS.RETURNED, actor, data.reason.value, data.note)
         row = await _project_step(conn, project_id, "give_back", PS.PUBLISHED, actor, "returned_by_unit", data.note)
@@ -402,7 +407,7 @@ async def complete_project(db: Db, project_id: int, unit_id: int, data: Completi
     """
     token = secrets.token_urlsafe(32)
     async with transaction(db) as conn:
-        lead = await _live_lead(conn, project_id, status=AS.ACTIVE)
+        lead = await _live_lead(conn, project_id, status=AS.ACTIVE, action="complete")
         _require_owner(lead, unit_id)
         row = await conn.fetchrow(
             q("project_complete"), project_id, data.note, data.beneficiaries_served, data.hours_spent
