@@ -1,0 +1,791 @@
+"""Hours-budget assignment: a generalised assignment problem (GAP) solver.
+
+Units (agents) offer a budget of hours; projects (jobs) need some hours at a unit and bring a
+profit there; each project goes to at most one unit (exactly one with ``must_assign``). The flow
+engine hands us the components of its problem that carry hours budgets.
+
+Method, in the order it runs:
+
+1. Lagrangian relaxation of the one-unit-per-project constraints. What is left splits into one
+   0-1 knapsack per unit, solved exactly by dynamic programming over hours (all units at once,
+   vectorised). Subgradient steps on the multipliers give an upper bound that is far tighter
+   than the LP bound on GAP.
+2. Every few steps the knapsack solutions are repaired into a feasible assignment (drop double
+   placements, place the rest by regret) and improved by shift and swap moves.
+3. Reduced-profit fixing: a pair whose forced use pulls the Lagrangian bound below the incumbent
+   cannot be in any strictly better plan and leaves the model.
+4. CP-SAT on what is left, warm-started from the incumbent with a full hint, proves optimality
+   on small components and improves the incumbent on larger ones.
+
+The reported bound is the best proven one: the Lagrangian bound or CP-SAT's, whichever is lower.
+
+Determinism: the Lagrangian phase and the local search stop on iteration counts, not on the
+clock; CP-SAT runs with a fixed ``random_seed`` and, with more than one worker,
+``interleave_search`` (multi-worker CP-SAT is otherwise not reproducible) and stops on
+``max_deterministic_time``. The wall-clock limit is only a guard: it decides the outcome only
+when the machine is far slower than expected, and then the result may vary between runs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+__all__ = ["GapResult", "solve_gap", "read_orlib", "gap_violations", "orlib_pairs"]
+
+# Above this many DP cells (pairs x hours) per knapsack pass, the exact bound is too slow for
+# the time budgets we are given and the knapsacks fall back to their LP (Dantzig) bound.
+_MAX_DP_CELLS = 40_000_000
+# The dense matrices for local search are skipped beyond this size (agents x jobs).
+_MAX_DENSE = 8_000_000
+# Swap moves look at all pairs of placed jobs; past this many jobs that is too slow per move.
+_MAX_SWAP_JOBS = 1500
+# CP-SAT deterministic time per second of wall clock. Measured on the 2-core development
+# machine at 0.9 to 1.4 with two workers; below that range so the deterministic limit, not the
+# wall clock, normally ends the search.
+_DTIME_PER_SECOND = 0.7
+# DP cells per second of the vectorised knapsack pass on that machine, so the Lagrangian phase
+# can stop on work done, not on the clock.
+_DP_CELLS_PER_SECOND = 3e7
+# Share of the time limit the Lagrangian phase may use; the rest goes to search.
+_LAGRANGE_SHARE = 0.2
+# Deterministic time for one neighbourhood sub-solve.
+_LNS_DTIME = 0.1
+
+
+@dataclass(frozen=True)
+class GapResult:
+    """Outcome of :func:`solve_gap`.
+
+    ``objective`` and ``bound`` are ``-inf`` when no feasible assignment exists (status
+    ``infeasible``); status ``unknown`` means none was found in time and none was proven
+    impossible (only possible with ``must_assign``).
+    """
+
+    assign: np.ndarray
+    objective: float
+    bound: float
+    status: str
+    gap: float = math.inf
+    wall_time: float = 0.0
+    bound_method: str = ""
+    primal_method: str = ""
+    lagrangian_bound: float = math.inf
+    cpsat_bound: float = math.inf
+    pairs_fixed: int = 0
+    stats: dict = field(default_factory=dict, compare=False)
+
+
+def read_orlib(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read an OR-Library GAP file into ``(cost[m, n], weight[m, n], capacity[m])``.
+
+    The files are minimisation instances where every job must be placed; solve them with
+    ``solve_gap(*orlib_pairs(cost, weight, capacity), must_assign=True)``, whose objective is
+    then the negated minimum cost.
+    """
+    tokens = np.array(Path(path).read_text().split(), dtype=np.int64)
+    m, n = int(tokens[0]), int(tokens[1])
+    need = 2 + 2 * m * n + m
+    if tokens.size < need:
+        raise ValueError(f"{path}: expected {need} integers, found {tokens.size}")
+    cost = tokens[2 : 2 + m * n].reshape(m, n)
+    weight = tokens[2 + m * n : 2 + 2 * m * n].reshape(m, n)
+    capacity = tokens[2 + 2 * m * n : need].copy()
+    return cost, weight, capacity
+
+
+def orlib_pairs(cost: np.ndarray, weight: np.ndarray, capacity: np.ndarray):
+    """Dense minimisation data as the sparse maximisation pairs that :func:`solve_gap` takes.
+
+    Profit is the negated cost, so with ``must_assign=True`` maximising profit minimises cost and
+    no "big M" offset can distort float precision or the relative gap.
+    """
+    m, n = cost.shape
+    agent, job = np.divmod(np.arange(m * n), n)
+    return -cost.ravel(), job, agent, weight.ravel(), np.asarray(capacity)
+
+
+def gap_violations(assign, profit, job, agent, weight, capacity, *, must_assign=False,
+                   n_jobs=None) -> tuple[float, list[str]]:
+    """Recompute the objective of ``assign`` and list every broken rule, without a solver.
+
+    This is the executable specification: tests and callers check every plan through it.
+    """
+    profit = np.asarray(profit, dtype=np.float64)
+    job = np.asarray(job, dtype=np.int64)
+    agent = np.asarray(agent, dtype=np.int64)
+    weight = np.asarray(weight, dtype=np.int64)
+    capacity = np.asarray(capacity, dtype=np.int64)
+    assign = np.asarray(assign, dtype=np.int64)
+    n = int(n_jobs) if n_jobs is not None else (int(job.max()) + 1 if job.size else 0)
+    problems: list[str] = []
+    if assign.shape != (n,):
+        return -math.inf, [f"assign has shape {assign.shape}, expected ({n},)"]
+    lookup = {(int(j), int(a)): k for k, (j, a) in enumerate(zip(job, agent))}
+    load = np.zeros(capacity.shape[0], dtype=np.int64)
+    total = 0.0
+    for j in range(n):
+        a = int(assign[j])
+        if a < 0:
+            if must_assign:
+                problems.append(f"job {j} unassigned but must_assign")
+            continue
+        k = lookup.get((j, a))
+        if k is None:
+            problems.append(f"job {j} placed at agent {a} with no such pair")
+            continue
+        load[a] += weight[k]
+        total += profit[k]
+    for a in np.nonzero(load > capacity)[0]:
+        problems.append(f"agent {a} load {load[a]} exceeds capacity {capacity[a]}")
+    return total, problems
+
+
+# --------------------------------------------------------------------------------------------
+# Problem preparation
+
+
+@dataclass
+class _Problem:
+    n: int
+    m: int
+    profit: np.ndarray  # (P,) float, pairs sorted by agent then job
+    job: np.ndarray
+    agent: np.ndarray
+    weight: np.ndarray  # scaled down by the per-agent gcd
+    cap: np.ndarray  # (m,) scaled down likewise, and no larger than the agent's total weight
+    orig: np.ndarray  # index of each kept pair in the caller's arrays
+    must: bool
+    integral: bool
+    rank: np.ndarray  # position of the pair among its agent's pairs
+    agent_start: np.ndarray  # (m + 1,) offsets into the pair arrays
+
+
+def _prepare(profit, job, agent, weight, capacity, n_jobs, must_assign) -> _Problem:
+    profit = np.asarray(profit)
+    job = np.asarray(job, dtype=np.int64)
+    agent = np.asarray(agent, dtype=np.int64)
+    weight = np.asarray(weight, dtype=np.int64)
+    capacity = np.asarray(capacity, dtype=np.int64)
+    if not (profit.shape == job.shape == agent.shape == weight.shape) or profit.ndim != 1:
+        raise ValueError("profit, job, agent and weight must be 1-d arrays of equal length")
+    if capacity.ndim != 1:
+        raise ValueError("capacity must be a 1-d array")
+    m = capacity.shape[0]
+    n = int(n_jobs) if n_jobs is not None else (int(job.max()) + 1 if job.size else 0)
+    if job.size:
+        if job.min() < 0 or job.max() >= n:
+            raise ValueError("job index out of range")
+        if agent.min() < 0 or agent.max() >= m:
+            raise ValueError("agent index out of range")
+        if weight.min() < 0:
+            raise ValueError("weights must be >= 0")
+        if not np.all(np.isfinite(profit.astype(np.float64))):
+            raise ValueError("profits must be finite")
+    if capacity.size and capacity.min() < 0:
+        raise ValueError("capacities must be >= 0")
+    key = job * max(m, 1) + agent
+    if np.unique(key).size != key.size:
+        raise ValueError("duplicate (job, agent) pair")
+
+    pf = profit.astype(np.float64)
+    keep = weight <= capacity[agent] if job.size else np.zeros(0, dtype=bool)
+    if not must_assign:
+        # Placing a job for zero or negative profit never helps and only uses hours.
+        keep &= pf > 0
+    idx = np.nonzero(keep)[0]
+    order = idx[np.lexsort((job[idx], agent[idx]))]
+    a_s, j_s, w_s, p_s = agent[order], job[order], weight[order], pf[order]
+
+    counts = np.bincount(a_s, minlength=m)
+    start = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(counts, out=start[1:])
+    rank = np.arange(order.size) - start[a_s]
+
+    # Dividing an agent's weights and capacity by their gcd shrinks the DP without changing it.
+    g = np.zeros(m, dtype=np.int64)
+    np.gcd.at(g, a_s, w_s)
+    g = np.where(g == 0, 1, g)
+    w_s = w_s // g[a_s]
+    cap = capacity // g
+    total_w = np.bincount(a_s, weights=w_s, minlength=m).astype(np.int64)
+    cap = np.minimum(cap, total_w)
+
+    integral = bool(np.all(p_s == np.round(p_s)))
+    return _Problem(n, m, p_s, j_s, a_s, w_s, cap, order, must_assign, integral, rank, start)
+
+
+# --------------------------------------------------------------------------------------------
+# Knapsacks, all agents at once
+
+
+class _Knapsacks:
+    """Exact 0-1 knapsack per agent by DP over hours, vectorised across agents.
+
+    Layer ``r`` holds the ``r``-th pair of every agent, so one numpy pass per layer updates all
+    agents together; the cost per pass is (pairs x hours), not agents x jobs x hours.
+    """
+
+    def __init__(self, pb: _Problem):
+        self.pb = pb
+        self.width = int(pb.cap.max()) + 1 if pb.m else 1
+        self.cols = np.arange(self.width)
+        # Cells past an agent's own capacity must never be reached; -inf keeps them out.
+        self.base = np.where(self.cols[None, :] <= pb.cap[:, None], 0.0, -np.inf)
+        self.exact = pb.profit.size * self.width <= _MAX_DP_CELLS
+        # DP cells touched so far: a machine-independent clock for the Lagrangian phase.
+        self.work = 0
+
+    def solve(self, value: np.ndarray):
+        """Best knapsack per agent for pair values ``value``.
+
+        Returns ``(x, per_agent, table)``: chosen pairs (float, fractional only in LP mode),
+        each agent's optimum, and the DP table ``table[a, c]`` = best value within ``c`` hours
+        (``None`` in LP mode).
+        """
+        if not self.exact:
+            return self._solve_lp(value)
+        pb = self.pb
+        table = self.base.copy()
+        x = np.zeros(pb.profit.size)
+        # Only pairs of positive value can be taken; near good multipliers they are a small
+        # fraction of all pairs, so the layers are rebuilt from them on every call.
+        pos = np.nonzero(value > 0)[0]
+        if pos.size == 0:
+            return x, np.zeros(pb.m), table
+        a_pos = pb.agent[pos]
+        rank = np.arange(pos.size) - np.searchsorted(a_pos, a_pos, side="left")
+        order = pos[np.argsort(rank, kind="stable")]
+        cuts = np.cumsum(np.bincount(rank))
+        layers = np.split(order, cuts[:-1])
+        takes = []
+        self.work += pos.size * self.width
+        flat = table.ravel()
+        for sel in layers:
+            cells = (pb.agent[sel] * self.width)[:, None] + self.cols[None, :]
+            src = self.cols[None, :] - pb.weight[sel][:, None]
+            rows = flat[cells]
+            cand = flat[cells - np.minimum(pb.weight[sel], self.cols[-1])[:, None]]
+            cand += value[sel][:, None]
+            take = (src >= 0) & (cand > rows)
+            flat[cells] = np.where(take, cand, rows)
+            takes.append(take)
+        c = pb.cap.copy()
+        for sel, take in zip(reversed(layers), reversed(takes)):
+            a = pb.agent[sel]
+            t = take[np.arange(sel.size), c[a]]
+            x[sel[t]] = 1.0
+            c[a[t]] -= pb.weight[sel[t]]
+        per_agent = table[np.arange(pb.m), pb.cap]
+        return x, per_agent, table
+
+    def _solve_lp(self, value):
+        """Dantzig bound: fill by value per hour, the last item fractional."""
+        pb = self.pb
+        pos = value > 0
+        x = np.zeros(pb.profit.size)
+        per_agent = np.zeros(pb.m)
+        idx = np.nonzero(pos)[0]
+        if idx.size == 0:
+            return x, per_agent, None
+        w = pb.weight[idx].astype(np.float64)
+        ratio = np.where(w > 0, value[idx] / np.maximum(w, 1e-300), np.inf)
+        order = idx[np.lexsort((-ratio, pb.agent[idx]))]
+        a = pb.agent[order]
+        w = pb.weight[order].astype(np.float64)
+        cum = np.cumsum(w)
+        first = np.searchsorted(a, a, side="left")
+        before = cum - w - (cum[first] - w[first])
+        room = pb.cap[a] - before
+        frac = np.clip(room / np.where(w > 0, w, 1.0), 0.0, 1.0)
+        frac = np.where(w > 0, frac, 1.0)
+        x[order] = frac
+        np.add.at(per_agent, a, frac * value[order])
+        return x, per_agent, None
+
+
+# --------------------------------------------------------------------------------------------
+# Primal side: repair and local search on dense matrices
+
+
+class _Dense:
+    """Dense agent x job views for move evaluation; missing pairs have profit -inf."""
+
+    def __init__(self, pb: _Problem):
+        self.pb = pb
+        self.P = np.full((pb.m, pb.n), -np.inf)
+        self.W = np.full((pb.m, pb.n), np.iinfo(np.int64).max // 4, dtype=np.int64)
+        self.P[pb.agent, pb.job] = pb.profit
+        self.W[pb.agent, pb.job] = pb.weight
+        self.pair = np.full((pb.m, pb.n), -1, dtype=np.int64)
+        self.pair[pb.agent, pb.job] = np.arange(pb.profit.size)
+
+    def value(self, assign):
+        placed = assign >= 0
+        return float(self.P[assign[placed], np.nonzero(placed)[0]].sum())
+
+    def load(self, assign):
+        placed = np.nonzero(assign >= 0)[0]
+        return np.bincount(assign[placed], weights=self.W[assign[placed], placed],
+                           minlength=self.pb.m).astype(np.int64)
+
+    def repair(self, x, guide):
+        """Turn a Lagrangian solution into a feasible assignment.
+
+        A job kept by several knapsacks stays where it earns most; jobs kept by none are placed
+        in order of regret (best minus second-best feasible profit), so the jobs with the fewest
+        good options go first.
+        """
+        pb = self.pb
+        assign = np.full(pb.n, -1, dtype=np.int64)
+        chosen = np.nonzero(x > 0.5)[0]
+        if chosen.size:
+            order = chosen[np.lexsort((-pb.profit[chosen], pb.job[chosen]))]
+            firsts = order[np.r_[True, pb.job[order][1:] != pb.job[order][:-1]]]
+            assign[pb.job[firsts]] = pb.agent[firsts]
+        load = self.load(assign)
+        residual = self.pb.cap - load
+        # Placing by the guide (profit less the multiplier) respects what the relaxation learnt.
+        # One pass in regret order is enough: residual hours only shrink, so a job that fits
+        # nowhere at its turn never fits later.
+        free = np.nonzero(assign < 0)[0]
+        if free.size == 0:
+            return assign
+        score = np.where(self.W[:, free] <= residual[:, None], guide[:, free], -np.inf)
+        if not pb.must:
+            score = np.where(self.P[:, free] > 0, score, -np.inf)
+        best = score.max(axis=0)
+        if pb.m > 1:
+            second = np.partition(score, -2, axis=0)[-2]
+        else:
+            second = np.full(free.size, -np.inf)
+        finite = np.isfinite(second)
+        regret = np.full(free.size, np.inf)
+        regret[finite] = best[finite] - second[finite]
+        order = np.lexsort((free, -regret))
+        for k in order:
+            if not np.isfinite(best[k]):
+                continue
+            j = int(free[k])
+            col = np.where(self.W[:, j] <= residual, guide[:, j], -np.inf)
+            if not pb.must:
+                col = np.where(self.P[:, j] > 0, col, -np.inf)
+            a = int(np.argmax(col))
+            if not np.isfinite(col[a]):
+                continue
+            assign[j] = a
+            residual[a] -= self.W[a, j]
+        return assign
+
+    def local_search(self, assign, max_moves):
+        """Best-improvement shift moves, then swaps when no shift helps."""
+        pb = self.pb
+        P, W = self.P, self.W
+        assign = assign.copy()
+        load = self.load(assign)
+        jobs = np.arange(pb.n)
+        moves = 0
+        unplaced_value = -1e18 if pb.must else 0.0
+        while moves < max_moves:
+            moves += 1
+            placed = assign >= 0
+            cur = np.where(placed, P[np.maximum(assign, 0), jobs], unplaced_value)
+            own_w = np.where(placed, W[np.maximum(assign, 0), jobs], 0)
+            fits = load[:, None] + W <= pb.cap[:, None]
+            fits[assign[placed], jobs[placed]] = False
+            gain = np.where(fits, P - cur[None, :], -np.inf)
+            if not pb.must:
+                # Dropping a job is a shift to "nowhere"; never improving with positive profits.
+                pass
+            k = int(np.argmax(gain))
+            a, j = divmod(k, pb.n)
+            if gain[a, j] > 1e-9:
+                if assign[j] >= 0:
+                    load[assign[j]] -= own_w[j]
+                assign[j] = a
+                load[a] += W[a, j]
+                continue
+            if pb.n > _MAX_SWAP_JOBS:
+                break
+            pj = np.nonzero(placed)[0]
+            if pj.size < 2:
+                break
+            pa = assign[pj]
+            # Swap j1 (at a1) with j2 (at a2): row index j1, column index j2.
+            p_new = P[pa[None, :], pj[:, None]] + P[pa[:, None], pj[None, :]]
+            gain2 = p_new - cur[pj][:, None] - cur[pj][None, :]
+            w1_new = W[pa[:, None], pj[None, :]]  # j2 moving into a1
+            ok1 = load[pa][:, None] - own_w[pj][:, None] + w1_new <= pb.cap[pa][:, None]
+            w2_new = W[pa[None, :], pj[:, None]]  # j1 moving into a2
+            ok2 = load[pa][None, :] - own_w[pj][None, :] + w2_new <= pb.cap[pa][None, :]
+            gain2 = np.where(ok1 & ok2 & (pa[:, None] != pa[None, :]), gain2, -np.inf)
+            k = int(np.argmax(gain2))
+            r, c = divmod(k, pj.size)
+            if not gain2[r, c] > 1e-9:
+                break
+            j1, j2 = pj[r], pj[c]
+            a1, a2 = assign[j1], assign[j2]
+            load[a1] += W[a1, j2] - W[a1, j1]
+            load[a2] += W[a2, j1] - W[a2, j2]
+            assign[j1], assign[j2] = a2, a1
+        return assign
+
+
+# --------------------------------------------------------------------------------------------
+# Lagrangian phase
+
+
+@dataclass
+class _Lagrange:
+    bound: float
+    u: np.ndarray
+    per_agent: np.ndarray
+    table: np.ndarray | None
+    best_assign: np.ndarray | None
+    best_value: float
+    iterations: int
+
+
+def _lagrangian(pb: _Problem, ks: _Knapsacks, dense: _Dense | None, max_iter: int,
+                max_work: float, deadline: float, step: float) -> _Lagrange:
+    P = pb.profit
+    n = pb.n
+    # Start each multiplier at the job's second-best profit: only its best agent is then
+    # attractive, which is close to the fixed point on loose instances.
+    best1 = np.full(n, -np.inf)
+    np.maximum.at(best1, pb.job, P)
+    masked = np.where(P < best1[pb.job], P, -np.inf)
+    best2 = np.full(n, -np.inf)
+    np.maximum.at(best2, pb.job, masked)
+    u = np.where(np.isfinite(best2), best2, np.where(np.isfinite(best1), best1 - 1.0, 0.0))
+    has_pair = np.isfinite(best1)
+    if not pb.must:
+        u = np.maximum(u, 0.0)
+    u[~has_pair] = 0.0
+
+    best = _Lagrange(math.inf, u.copy(), np.zeros(pb.m), None, None, -math.inf, 0)
+    theta = 1.0
+    stall = 0
+    it = 0
+    for it in range(1, max_iter + 1):
+        value = P - u[pb.job]
+        x, per_agent, table = ks.solve(value)
+        L = float(u[has_pair].sum() + per_agent.sum())
+        if L < best.bound - 1e-9:
+            best.bound, best.u, best.per_agent, best.table = L, u.copy(), per_agent, table
+            stall = 0
+        else:
+            stall += 1
+            if stall >= 10:
+                theta *= 0.5
+                stall = 0
+        cover = np.bincount(pb.job, weights=x, minlength=n)
+        if dense is not None and (it <= 3 or it % 5 == 0):
+            guide = dense.P - u[None, :]
+            cand = dense.repair(x, guide)
+            val = dense.value(cand) if _complete(cand, pb) else -math.inf
+            if val > best.best_value + 1e-9:
+                best.best_value, best.best_assign = val, cand
+        if best.best_value > -math.inf and best.bound - best.best_value < step:
+            break
+        g = 1.0 - cover
+        g[~has_pair] = 0.0
+        if not pb.must:
+            g = np.where((u <= 0) & (g > 0), 0.0, g)
+        norm = float(g @ g)
+        if norm < 1e-12:
+            break
+        target = best.best_value if best.best_value > -math.inf else L - 0.05 * abs(L) - 1.0
+        gap = max(L - target, 1e-3 * max(1.0, abs(L)) * theta)
+        u = u - theta * gap / norm * g
+        if not pb.must:
+            u = np.maximum(u, 0.0)
+        if theta < 1e-4 or ks.work > max_work or time.perf_counter() > deadline:
+            break
+    best.iterations = it
+    return best
+
+
+def _complete(assign, pb):
+    return not pb.must or bool(np.all(assign >= 0))
+
+
+# --------------------------------------------------------------------------------------------
+# CP-SAT phase
+
+
+@dataclass
+class _CpOutcome:
+    assign: np.ndarray | None  # full-length assignment (jobs outside the model untouched)
+    value: float  # profit of the model's pairs in that assignment
+    bound: float  # proven bound on the model's objective, in profit units
+    status: str
+    dtime: float
+
+
+def _cpsat(pb: _Problem, idx: np.ndarray, jobs: np.ndarray, base: np.ndarray | None,
+           upper: float, scale: float, dtime: float, wall: float, seed: int, workers: int,
+           first_solution: bool = False) -> _CpOutcome:
+    """Solve GAP over pairs ``idx`` for ``jobs``; the other jobs keep their place in ``base``.
+
+    Used both for the whole (reduced) problem and for the neighbourhoods of the large
+    neighbourhood search, where ``idx`` holds the pairs of a few agents.
+    """
+    model = cp_model.CpModel()
+    coef = np.round(pb.profit[idx] * scale).astype(np.int64)
+    x = [model.new_bool_var(f"x{k}") for k in range(idx.size)]
+    j_of, a_of = pb.job[idx], pb.agent[idx]
+    by_job = np.argsort(j_of, kind="stable")
+    j_sorted = j_of[by_job]
+    present = np.unique(j_sorted)
+    if pb.must and present.size < np.unique(jobs).size:
+        return _CpOutcome(None, -math.inf, -math.inf, "infeasible", 0.0)
+    splits = np.split(by_job, np.searchsorted(j_sorted, present[1:]))
+    for group in splits:
+        lits = [x[p] for p in group]
+        if pb.must:
+            model.add_exactly_one(lits)
+        elif len(lits) > 1:
+            model.add_at_most_one(lits)
+    by_agent = np.argsort(a_of, kind="stable")
+    a_sorted = a_of[by_agent]
+    agents = np.unique(a_sorted)
+    for a, group in zip(agents, np.split(by_agent, np.searchsorted(a_sorted, agents[1:]))):
+        w = pb.weight[idx[group]]
+        room = int(pb.cap[a])
+        if base is not None:
+            # Jobs of this agent outside the model keep using their hours.
+            outside = (base == a)
+            outside[jobs] = False
+            if outside.any():
+                room -= int(_weight_of(pb, np.nonzero(outside)[0], a).sum())
+        if int(w.sum()) > room:
+            model.add(cp_model.LinearExpr.weighted_sum([x[p] for p in group], w.tolist())
+                      <= room)
+    obj = cp_model.LinearExpr.weighted_sum(x, coef.tolist())
+    if math.isfinite(upper):
+        # The Lagrangian bound as a cut: CP-SAT's own relaxation does not reach it on GAP.
+        model.add(obj <= math.floor(upper * scale + 0.5 * present.size + 1e-6))
+    model.maximize(obj)
+    if base is not None:
+        hinted = base[j_of] == a_of
+        for var, h in zip(x, hinted):
+            model.add_hint(var, bool(h))
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.random_seed = int(seed)
+    prm.num_workers = max(1, int(workers))
+    # Multi-worker CP-SAT is only reproducible when the workers run in deterministic batches.
+    prm.interleave_search = prm.num_workers > 1
+    prm.max_deterministic_time = max(0.01, dtime)
+    prm.max_time_in_seconds = max(0.01, wall)
+    if first_solution:
+        prm.stop_after_first_solution = True
+    status = solver.solve(model)
+    spent = solver.deterministic_time
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = idx[np.array([solver.boolean_value(v) for v in x], dtype=bool)]
+        assign = base.copy() if base is not None else np.full(pb.n, -1, dtype=np.int64)
+        assign[jobs] = -1
+        assign[pb.job[chosen]] = pb.agent[chosen]
+        value = float(pb.profit[chosen].sum())
+        slack = 0.0 if scale == 1.0 else 0.5 * present.size / scale
+        bound = solver.best_objective_bound / scale + slack
+        name = "optimal" if status == cp_model.OPTIMAL and not slack else "feasible"
+        return _CpOutcome(assign, value, bound, name, spent)
+    if status == cp_model.INFEASIBLE:
+        return _CpOutcome(None, -math.inf, -math.inf, "infeasible", spent)
+    return _CpOutcome(None, -math.inf, math.inf, "unknown", spent)
+
+
+def _weight_of(pb: _Problem, jobs: np.ndarray, a: int) -> np.ndarray:
+    lo, hi = pb.agent_start[a], pb.agent_start[a + 1]
+    pos = lo + np.searchsorted(pb.job[lo:hi], jobs)
+    return pb.weight[pos]
+
+
+def _scale_for(pb: _Problem) -> float:
+    if pb.integral and (pb.profit.size == 0 or np.abs(pb.profit).max() * max(pb.n, 1) < 2**52):
+        return 1.0
+    top = float(np.abs(pb.profit).max()) if pb.profit.size else 1.0
+    # Powers of two keep the scaling exact; 2**40 of headroom over n x the largest profit.
+    return float(2.0 ** math.floor(math.log2(2**40 / max(top * max(pb.n, 1), 1e-300))))
+
+
+# --------------------------------------------------------------------------------------------
+# Large neighbourhood search
+
+
+def _lns(pb: _Problem, assign: np.ndarray, value: float, scale: float, dtime_budget: float,
+         deadline: float, seed: int, bound: float, step: float):
+    """Re-solve the jobs of a few agents at a time exactly, keeping the rest fixed.
+
+    Shift and swap moves stall on tight instances because every improvement needs a chain of
+    moves through several agents; an exact sub-solve over k agents finds such chains. k grows
+    while sub-solves are easy and unproductive, and shrinks when they hit their limit.
+    Stopping on summed deterministic time keeps the search reproducible.
+    """
+    rng = np.random.default_rng(seed)
+    k = min(4, pb.m)
+    spent = 0.0
+    rounds = 0
+    improved = 0
+    pair_agent = pb.agent
+    while spent < dtime_budget and time.perf_counter() < deadline and pb.m >= 2:
+        if bound - value < max(step, 1e-9):
+            break
+        rounds += 1
+        chosen = rng.choice(pb.m, size=k, replace=False)
+        in_agents = np.isin(pair_agent, chosen)
+        jobs = np.nonzero(np.isin(assign, chosen))[0]
+        if not pb.must:
+            # Unplaced jobs that could go to these agents join the neighbourhood too.
+            extra = np.unique(pb.job[in_agents])
+            jobs = np.union1d(jobs, extra[assign[extra] < 0])
+        idx = np.nonzero(in_agents & np.isin(pb.job, jobs))[0]
+        if idx.size == 0:
+            continue
+        current = float(pb.profit[idx][assign[pb.job[idx]] == pb.agent[idx]].sum())
+        out = _cpsat(pb, idx, jobs, assign, math.inf, scale, _LNS_DTIME,
+                     max(0.01, deadline - time.perf_counter()), seed + rounds, 1)
+        spent += out.dtime + 0.002 * idx.size / 100
+        if out.assign is not None and out.value > current + 1e-9:
+            value += out.value - current
+            assign = out.assign
+            improved += 1
+        gained = out.value > current + 1e-9
+        if out.status == "optimal" and not gained and k < pb.m:
+            k += 1
+        elif out.status != "optimal" and not gained and k > 2:
+            k -= 1
+    return assign, value, {"lns_rounds": rounds, "lns_improved": improved, "lns_final_k": k}
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+
+
+def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None,
+              must_assign: bool = False, time_limit: float = 10.0, seed: int = 0,
+              workers: int = 2) -> GapResult:
+    """Assign jobs to agents within hours budgets for the largest total profit.
+
+    Jobs are placed only where they add profit (pairs with profit <= 0 are ignored unless
+    ``must_assign``), so an unprofitable or oversized job stays at ``-1``. The same inputs and
+    seed give the same result; see the module docstring for the one exception.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    pb = _prepare(profit, job, agent, weight, capacity, n_jobs, must_assign)
+    n = pb.n
+    empty = np.full(n, -1, dtype=np.int64)
+    stats: dict = {}
+
+    def finish(assign, value, bound, status, **kw):
+        assign = empty if assign is None else np.asarray(assign, dtype=np.int64)
+        if status in ("optimal", "feasible"):
+            bound = max(bound, value)
+            if pb.integral:
+                bound = math.floor(bound + 1e-6)
+            if bound - value < (1 if pb.integral else 1e-9 * max(1.0, abs(value))):
+                status, bound = "optimal", value
+        gap = (bound - value) / max(abs(value), 1.0) if math.isfinite(value) else math.inf
+        return GapResult(assign=assign, objective=value, bound=bound, status=status, gap=gap,
+                         wall_time=time.perf_counter() - t0, stats=stats, **kw)
+
+    if pb.must and n and np.bincount(pb.job, minlength=n).min() == 0:
+        return finish(None, -math.inf, -math.inf, "infeasible", bound_method="no-pair")
+    if pb.profit.size == 0:
+        return finish(empty, 0.0, 0.0, "optimal", bound_method="trivial", primal_method="empty")
+
+    step = 1.0 if pb.integral else 0.0
+    scale = _scale_for(pb)
+    all_jobs = np.arange(n)
+    all_pairs = np.arange(pb.profit.size)
+    ks = _Knapsacks(pb)
+    dense = _Dense(pb) if pb.m * pb.n <= _MAX_DENSE else None
+    lag = _lagrangian(pb, ks, dense, 400 if ks.exact else 150,
+                      _DP_CELLS_PER_SECOND * _LAGRANGE_SHARE * time_limit,
+                      t0 + 2 * _LAGRANGE_SHARE * time_limit, step)
+    lag_bound = math.floor(lag.bound + 1e-6) if pb.integral else lag.bound
+    stats["lagrangian_iterations"] = lag.iterations
+    bound, bound_method = lag_bound, "lagrangian"
+    cp_bound = math.inf
+
+    incumbent, inc_value = lag.best_assign, lag.best_value
+    primal = "lagrangian"
+    if not pb.must and incumbent is None:
+        incumbent, inc_value = empty.copy(), 0.0
+    if incumbent is None:
+        # Tight budgets can defeat the greedy repair; CP-SAT finds a first plan quickly.
+        wall = max(0.01, 0.5 * (deadline - time.perf_counter()))
+        out = _cpsat(pb, all_pairs, all_jobs, None, lag.bound, scale, _DTIME_PER_SECOND * wall,
+                     wall, seed, workers, first_solution=True)
+        if out.status == "infeasible":
+            return finish(None, -math.inf, -math.inf, "infeasible", bound_method="cp-sat",
+                          lagrangian_bound=lag_bound)
+        incumbent, inc_value, primal = out.assign, out.value, "cp-sat"
+    if incumbent is not None and dense is not None:
+        moves = int(min(20 * n + 100, 2e8 / max(pb.m * n, 1)))
+        better = dense.local_search(incumbent, max_moves=moves)
+        if dense.value(better) > inc_value + 1e-9:
+            incumbent, inc_value = better, dense.value(better)
+            primal += "+local-search"
+    if incumbent is None:
+        return finish(None, -math.inf, bound, "unknown", bound_method=bound_method,
+                      lagrangian_bound=lag_bound)
+
+    def reduced_pairs():
+        """Pairs that could still be in a strictly better plan than the incumbent.
+
+        Forcing pair (a, j) in can gain at most its reduced value plus a's best knapsack with
+        w[a, j] fewer hours, instead of a's whole knapsack.
+        """
+        if lag.table is None:
+            return all_pairs
+        value = pb.profit - lag.u[pb.job]
+        room = np.clip(pb.cap[pb.agent] - pb.weight, 0, None)
+        ub = lag.bound - lag.per_agent[pb.agent] + lag.table[pb.agent, room] + value
+        keep = (ub >= inc_value + step - 1e-6) | (incumbent[pb.job] == pb.agent)
+        return np.nonzero(keep)[0]
+
+    def exact_phase(share):
+        nonlocal incumbent, inc_value, primal, bound, bound_method, cp_bound
+        idx = reduced_pairs()
+        stats["pairs_alive"] = int(idx.size)
+        wall = max(0.01, share * (deadline - time.perf_counter()))
+        out = _cpsat(pb, idx, all_jobs, incumbent, lag.bound, scale, _DTIME_PER_SECOND * wall,
+                     wall, seed, workers)
+        # Plans using a fixed-out pair are worth no more than the incumbent at fixing time.
+        floor = inc_value if idx.size < pb.profit.size else -math.inf
+        if out.assign is not None and out.value > inc_value + 1e-9:
+            incumbent, inc_value, primal = out.assign, out.value, "cp-sat"
+        cpb = max(out.bound, floor)
+        cp_bound = min(cp_bound, cpb)
+        if cpb < bound:
+            bound, bound_method = cpb, "cp-sat"
+        return out.status
+
+    done = lambda: bound - inc_value < max(step, 1e-9 * max(1.0, abs(inc_value)))
+    if not done() and deadline - time.perf_counter() > 0.02:
+        # A short exact attempt first: it closes small components outright.
+        exact_phase(0.15)
+    if not done() and deadline - time.perf_counter() > 0.05:
+        left = deadline - time.perf_counter()
+        lns_deadline = time.perf_counter() + 0.85 * left
+        incumbent, inc_value, lns_stats = _lns(pb, incumbent, inc_value, scale,
+                                               _DTIME_PER_SECOND * 0.85 * left, lns_deadline,
+                                               seed, bound, step)
+        stats.update(lns_stats)
+        if lns_stats["lns_improved"]:
+            primal = "lns"
+    if not done() and deadline - time.perf_counter() > 0.05:
+        exact_phase(1.0)
+    return finish(incumbent, inc_value, bound, "feasible", bound_method=bound_method,
+                  primal_method=primal, lagrangian_bound=lag_bound, cpsat_bound=cp_bound,
+                  pairs_fixed=pb.profit.size - stats.get("pairs_alive", pb.profit.size))

@@ -1,0 +1,240 @@
+"""Hours-budget assignment (GAP): tiny named cases, the OR-Library sets, and properties."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matching.gap import GapResult, gap_violations, orlib_pairs, read_orlib, solve_gap
+
+REPO = Path(__file__).resolve().parents[2]
+STATUSES = {"optimal", "feasible", "infeasible", "unknown"}
+
+
+def data_dir() -> Path:
+    """The benchmark instances live beside the repository; CI must provide them."""
+    path = (REPO / ".." / "shared" / "data" / "gap").resolve()
+    if not (path / "optima.csv").is_file():
+        raise FileNotFoundError(f"GAP instances not found at {path} (expected ../shared/data/gap)")
+    return path
+
+
+def optima() -> dict[str, int]:
+    with open(data_dir() / "optima.csv", newline="") as fh:
+        return {row["Path"]: int(row["Best known solution value"]) for row in csv.DictReader(fh)}
+
+
+def check(result: GapResult, profit, job, agent, weight, capacity, *, must_assign=False,
+          n_jobs=None) -> None:
+    """Every test runs its result through here: feasible, objective recomputed, bound valid."""
+    assert result.status in STATUSES
+    n = n_jobs if n_jobs is not None else (int(np.max(job)) + 1 if len(job) else 0)
+    assign = np.asarray(result.assign)
+    assert assign.shape == (n,)
+    if result.status in ("infeasible", "unknown"):
+        assert np.all(assign == -1)
+        assert result.objective == -math.inf
+        if result.status == "infeasible":
+            assert result.bound == -math.inf
+        return
+    # Independent recomputation, plain Python.
+    pairs = {(int(j), int(a)): (float(p), int(w))
+             for p, j, a, w in zip(profit, job, agent, weight)}
+    load = [0] * len(capacity)
+    total = 0.0
+    for j, a in enumerate(assign.tolist()):
+        if a == -1:
+            assert not must_assign, f"job {j} unassigned"
+            continue
+        assert (j, a) in pairs, f"job {j} at agent {a} without a pair"
+        p, w = pairs[(j, a)]
+        load[a] += w
+        total += p
+    for a, cap in enumerate(capacity):
+        assert load[a] <= cap, f"agent {a} over budget: {load[a]} > {cap}"
+    assert result.objective == pytest.approx(total, abs=1e-6)
+    value, problems = gap_violations(assign, profit, job, agent, weight, capacity,
+                                     must_assign=must_assign, n_jobs=n)
+    assert problems == [] and value == pytest.approx(total, abs=1e-6)
+    assert result.bound >= result.objective - 1e-6
+    if result.status == "optimal":
+        assert result.bound == pytest.approx(result.objective, abs=1e-6)
+
+
+def solve_checked(profit, job, agent, weight, capacity, **kw) -> GapResult:
+    profit, job, agent, weight, capacity = map(np.asarray, (profit, job, agent, weight, capacity))
+    result = solve_gap(profit, job, agent, weight, capacity, **kw)
+    check(result, profit, job, agent, weight, capacity, must_assign=kw.get("must_assign", False),
+          n_jobs=kw.get("n_jobs"))
+    return result
+
+
+# ------------------------------------------------------------------------------------------
+# Tiny named instances
+
+
+def test_capacity_binds_and_beats_greedy_by_profit():
+    # One unit with 10 hours: the 7-profit job (6 h) blocks both 5-profit jobs (5 h each).
+    r = solve_checked([7, 5, 5], [0, 1, 2], [0, 0, 0], [6, 5, 5], [10])
+    assert r.status == "optimal"
+    assert r.assign.tolist() == [-1, 0, 0]
+    assert r.objective == 10
+
+
+def test_job_that_fits_nowhere_stays_unassigned():
+    r = solve_checked([3, 9, 9], [0, 1, 1], [0, 0, 1], [2, 11, 12], [10, 10])
+    assert r.status == "optimal"
+    assert r.assign.tolist() == [0, -1]
+    assert r.objective == 3
+
+
+def test_unprofitable_pair_is_not_used():
+    r = solve_checked([0, -2, 4], [0, 1, 2], [0, 0, 0], [1, 1, 1], [5])
+    assert r.assign.tolist() == [-1, -1, 0]
+    assert r.objective == 4
+
+
+def test_must_assign_over_budget_is_infeasible():
+    r = solve_checked([1, 1], [0, 1], [0, 0], [6, 6], [10], must_assign=True)
+    assert r.status == "infeasible"
+
+
+def test_must_assign_job_without_pair_is_infeasible():
+    r = solve_checked([1], [0], [0], [1], [10], n_jobs=2, must_assign=True)
+    assert r.status == "infeasible"
+
+
+def test_must_assign_takes_the_loss_when_it_has_to():
+    # Job 0 can only go to agent 0, which then has no room for job 1; job 1 goes to agent 1
+    # at a loss because every job must be placed.
+    r = solve_checked([5, 4, -3], [0, 1, 1], [0, 0, 1], [4, 4, 4], [5, 5], must_assign=True)
+    assert r.status == "optimal"
+    assert r.assign.tolist() == [0, 1]
+    assert r.objective == 2
+
+
+def test_trailing_jobs_without_pairs_stay_unassigned():
+    r = solve_checked([2], [0], [0], [1], [1], n_jobs=3)
+    assert r.assign.tolist() == [0, -1, -1]
+
+
+def test_float_profits():
+    r = solve_checked([0.25, 0.5, 0.125], [0, 1, 2], [0, 0, 1], [1, 1, 1], [1, 1])
+    assert r.status == "optimal"
+    assert r.assign.tolist() == [-1, 0, 1]
+    assert r.objective == pytest.approx(0.625)
+
+
+def test_ties_are_deterministic():
+    # Two identical agents, three identical jobs, room for two: many optima, one answer.
+    args = ([1] * 6, [0, 0, 1, 1, 2, 2], [0, 1] * 3, [1] * 6, [1, 1])
+    first = solve_checked(*args)
+    assert first.objective == 2 and first.status == "optimal"
+    for _ in range(3):
+        again = solve_checked(*args)
+        assert again.assign.tolist() == first.assign.tolist()
+
+
+def test_duplicate_pair_is_rejected():
+    with pytest.raises(ValueError, match="duplicate"):
+        solve_gap(np.array([1, 2]), np.array([0, 0]), np.array([0, 0]), np.array([1, 1]),
+                  np.array([5]))
+
+
+def test_empty_problem():
+    r = solve_checked(np.zeros(0), np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), [3],
+                      n_jobs=2)
+    assert r.status == "optimal" and r.objective == 0
+
+
+# ------------------------------------------------------------------------------------------
+# OR-Library
+
+
+def test_loader_round_trip(tmp_path):
+    cost, weight, capacity = read_orlib(data_dir() / "cattrysse1994" / "gap1-0")
+    assert cost.shape == weight.shape == (5, 15) and capacity.shape == (5,)
+    assert cost[0, :3].tolist() == [17, 21, 22] and capacity.tolist() == [36, 34, 38, 27, 33]
+    lines = [f"{cost.shape[0]} {cost.shape[1]}"]
+    lines += [" ".join(map(str, row)) for row in cost]
+    lines += [" ".join(map(str, row)) for row in weight]
+    lines.append(" ".join(map(str, capacity)))
+    (tmp_path / "copy").write_text("\n".join(lines) + "\n")
+    again = read_orlib(tmp_path / "copy")
+    for x, y in zip((cost, weight, capacity), again):
+        assert np.array_equal(x, y)
+
+
+CATTRYSSE = sorted(p.name for p in (data_dir() / "cattrysse1994").iterdir())
+
+
+@pytest.mark.parametrize("name", CATTRYSSE)
+def test_cattrysse_optimum(name):
+    cost, weight, capacity = read_orlib(data_dir() / "cattrysse1994" / name)
+    args = orlib_pairs(cost, weight, capacity)
+    r = solve_checked(*args, must_assign=True, time_limit=10.0)
+    assert -r.objective == optima()[f"cattrysse1994/{name}"]
+    assert r.status == "optimal"
+
+
+# ------------------------------------------------------------------------------------------
+# Properties against brute force
+
+
+def brute_force(profit, job, agent, weight, capacity, n, must_assign):
+    options = [[-1] if not must_assign else [] for _ in range(n)]
+    table = {}
+    for p, j, a, w in zip(profit, job, agent, weight):
+        options[j].append(a)
+        table[(j, a)] = (p, w)
+    best = -math.inf
+    for choice in itertools.product(*options):
+        load = [0] * len(capacity)
+        total = 0
+        for j, a in enumerate(choice):
+            if a >= 0:
+                p, w = table[(j, a)]
+                load[a] += w
+                total += p
+        if all(x <= c for x, c in zip(load, capacity)):
+            best = max(best, total)
+    return best
+
+
+@st.composite
+def tiny_instances(draw):
+    m = draw(st.integers(1, 3))
+    n = draw(st.integers(1, 6))
+    cells = [(j, a) for j in range(n) for a in range(m)]
+    chosen = draw(st.lists(st.sampled_from(cells), unique=True, max_size=len(cells)))
+    chosen.sort()
+    profit = [draw(st.integers(-5, 20)) for _ in chosen]
+    weight = [draw(st.integers(0, 8)) for _ in chosen]
+    capacity = [draw(st.integers(0, 12)) for _ in range(m)]
+    must = draw(st.booleans())
+    job = [j for j, _ in chosen]
+    agent = [a for _, a in chosen]
+    return profit, job, agent, weight, capacity, n, must
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances())
+def test_matches_brute_force(instance):
+    profit, job, agent, weight, capacity, n, must = instance
+    arrays = [np.asarray(x, dtype=np.int64) for x in (profit, job, agent, weight, capacity)]
+    r = solve_gap(*arrays, n_jobs=n, must_assign=must, time_limit=5.0)
+    check(r, *arrays, must_assign=must, n_jobs=n)
+    expected = brute_force(profit, job, agent, weight, capacity, n, must)
+    if expected == -math.inf:
+        assert r.status == "infeasible"
+    else:
+        assert r.status == "optimal"
+        assert r.objective == expected
+        assert r.bound >= expected
