@@ -164,12 +164,13 @@ async def _lock_unit_for_take(conn: asyncpg.Connection, unit_id: int, *, countin
         raise NotFound("成员单位不存在", code="unit_not_found", details={"id": unit_id})
     if unit["status"] != UnitStatus.ACTIVE:
         raise Conflict("成员单位已暂停，不能承接项目", code="unit_suspended", details={"id": unit_id})
-    live = unit["live"] - (1 if counting_self else 0)
-    if live >= unit["active_cap"]:
+    # A separate statement, so that it sees the work committed by whoever held the lock before us.
+    live = await conn.fetchval(q("unit_live_work"), unit_id)
+    if live - (1 if counting_self else 0) >= unit["active_cap"]:
         raise Conflict(
             f"成员单位在办项目已达上限（{unit['active_cap']}个）",
             code="unit_cap_reached",
-            details={"id": unit_id, "cap": unit["active_cap"], "live": unit["live"]},
+            details={"id": unit_id, "cap": unit["active_cap"], "live": live},
         )
 
 

@@ -53,9 +53,12 @@ RETURNING u.*, old.status AS from_status;
 
 -- name: unit_lock_for_take
 -- Serialises a unit's own claims and acceptances so its cap holds under concurrency.
-SELECT u.id, u.status, u.active_cap,
-       (SELECT count(*) FROM assignments a
-         WHERE a.unit_id = u.id AND a.status IN ('pending', 'active')) AS live
+-- Count its live work with unit_live_work *after* this returns: a count taken in this statement
+-- would use the snapshot from before the wait and miss what the previous lock holder committed.
+SELECT u.id, u.status, u.active_cap
 FROM units u
 WHERE u.id = $1
 FOR UPDATE;
+
+-- name: unit_live_work
+SELECT count(*) FROM assignments WHERE unit_id = $1 AND status IN ('pending', 'active');
