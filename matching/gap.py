@@ -56,6 +56,8 @@ _DP_CELLS_PER_SECOND = 3e7
 _LAGRANGE_SHARE = 0.2
 # Deterministic time for one neighbourhood sub-solve.
 _LNS_DTIME = 0.1
+# Up to this many pairs, a short plain CP-SAT run comes first.
+_PROBE_PAIRS = 1000
 
 
 @dataclass(frozen=True)
@@ -707,6 +709,16 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     scale = _scale_for(pb)
     all_jobs = np.arange(n)
     all_pairs = np.arange(pb.profit.size)
+    if pb.profit.size <= _PROBE_PAIRS:
+        # Small components are closed by CP-SAT alone faster than the Lagrangian phase runs.
+        wall = min(0.5, 0.1 * time_limit)
+        out = _cpsat(pb, all_pairs, all_jobs, None, math.inf, scale, _DTIME_PER_SECOND * wall,
+                     wall, seed, workers)
+        if out.status == "infeasible":
+            return finish(None, -math.inf, -math.inf, "infeasible", bound_method="cp-sat")
+        if out.status == "optimal":
+            return finish(out.assign, out.value, out.value, "optimal", bound_method="cp-sat",
+                          primal_method="cp-sat", cpsat_bound=out.value)
     ks = _Knapsacks(pb)
     dense = _Dense(pb) if pb.m * pb.n <= _MAX_DENSE else None
     lag = _lagrangian(pb, ks, dense, 400 if ks.exact else 150,
