@@ -100,7 +100,7 @@ def _skills(a, n: int) -> np.ndarray:
     if a is None:
         return np.zeros((n, 1), dtype=np.uint64)
     a = np.asarray(a, dtype=np.uint64)
-    return np.ascontiguousarray(a.reshape(n, -1))
+    return np.ascontiguousarray(a if a.ndim == 2 else a.reshape(n, 1))
 
 
 def _csr_from_single(codes) -> tuple[np.ndarray, np.ndarray]:

@@ -153,6 +153,9 @@ class ResourceIndex:
         own, i_sub, i_comm = _expand_csr_product(a.r_sub_ptr, a.r_comm_ptr, np.arange(R))
         self.comm_keys = a.r_sub[i_sub].astype(np.int64) * self.n_comm + a.r_comm[i_comm]
         self.comm_vals = own
+        # a list may name a community or subcategory twice; each pair must appear once
+        self.cell_keys, self.cell_vals = _dedupe(self.cell_keys, self.cell_vals)
+        self.comm_keys, self.comm_vals = _dedupe(self.comm_keys, self.comm_vals)
         self.both = np.zeros(R, dtype=bool)
         self.both[circ] = True
         self.both &= np.diff(a.r_comm_ptr) > 0
@@ -171,6 +174,15 @@ class ResourceIndex:
         q2 = a.p_sub[p].astype(np.int64) * self.n_comm + a.p_community[p]
         p2, r2 = join(self.comm_keys, self.comm_vals, q2, p)
         return np.concatenate([p1, p2]), np.concatenate([r1, r2])
+
+
+def _dedupe(keys: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(keys) == 0:
+        return keys, vals
+    o = np.lexsort((vals, keys))
+    k, v = keys[o], vals[o]
+    keep = np.r_[True, (k[1:] != k[:-1]) | (v[1:] != v[:-1])]
+    return k[keep], v[keep]
 
 
 def is_comm(tables: RuleTables, p, r) -> np.ndarray:

@@ -58,10 +58,16 @@ def solve_flow(
     if len(p) == 0:
         return FlowResult(np.zeros(0, bool), 0, np.zeros(n_resources, np.int64) if duals else None)
     ru = r_unit[r].astype(np.int64)
-    multi = k_need[p] > 1
+    # a (project, unit) group node keeps a unit to one place on a project; only needed where
+    # a project needing several units has more than one pair with the same unit
     n_u = max(1, n_units)
-    gkeys = pair_keys(p[multi], ru[multi], n_u)
-    gu, ginv = np.unique(gkeys, return_inverse=True)
+    multi = k_need[p] > 1
+    keys = pair_keys(p, ru, n_u)
+    mk = keys[multi]
+    uk, cnt = np.unique(mk, return_counts=True)
+    shared = np.zeros(len(p), bool)
+    shared[multi] = np.isin(mk, uk[cnt > 1])
+    gu, ginv = np.unique(keys[shared], return_inverse=True)
     G = len(gu)
     base_g = n_projects
     base_r = base_g + G
@@ -76,7 +82,7 @@ def solve_flow(
 
     # project (or group) -> resource
     t_pair = p.astype(np.int64).copy()
-    t_pair[multi] = base_g + ginv
+    t_pair[shared] = base_g + ginv
     tails.append(t_pair)
     heads.append(base_r + r)
     caps.append(np.ones(len(p), np.int64))

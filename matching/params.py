@@ -47,4 +47,6 @@ class Params(BaseModel):
     cell_km: float = Field(2.0, gt=0, description="grid cell size of the spatial index")
     compute_duals: bool = Field(True, description="compute each unit's marginal value")
     gap_time_limit: float = Field(10.0, gt=0, description="seconds per hours-budget component")
-    repair_rounds: int = Field(2, ge=0, description="improvement rounds after k>1 repair")
+    repair_rounds: int = Field(
+        4, ge=0, description="rounds in which incomplete k>1 teams look for their missing units"
+    )

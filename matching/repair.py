@@ -39,6 +39,13 @@ class Ledger:
             self.bud[r] -= self.minutes[p]
         self.load[self.r_unit[r]] += 1
 
+    def release(self, p: int, r: int) -> None:
+        if self.cap[r] >= 0:
+            self.cap[r] += 1
+        if self.bud[r] >= 0:
+            self.bud[r] += self.minutes[p]
+        self.load[self.r_unit[r]] -= 1
+
 
 def complete_teams(p, r, score, projects, k_need, ledger: Ledger) -> np.ndarray:
     """Greedy teams for ``projects`` (most promising first); returns chosen pair mask."""
@@ -83,4 +90,77 @@ def complete_teams(p, r, score, projects, k_need, ledger: Ledger) -> np.ndarray:
             for i in picked:
                 ledger.take(q, int(r[i]))
                 chosen[i] = True
+    return chosen
+
+
+def complete_by_ejection(p, r, score, chosen, k_need, ledger: Ledger, eligible) -> np.ndarray:
+    """Complete partial teams, most valuable first, by taking the weakest place on a full
+    resource when no resource with room fits.
+
+    A team that stays short is dissolved later and loses what it holds, so completing it is
+    worth the new pair plus the pairs it already holds; the place is taken from a single-unit
+    project (which the final flow may re-place elsewhere) or from another partial team, never
+    from a complete team. Returns the new choice.
+    """
+    chosen = chosen.copy()
+    P = len(k_need)
+    cnt = np.bincount(p[chosen], minlength=P)
+    partial = np.flatnonzero((k_need > 1) & (cnt > 0) & (cnt < k_need))
+    if len(partial) == 0:
+        return chosen
+    r_unit = ledger.r_unit
+    on_r: dict[int, set[int]] = {}
+    for i in np.flatnonzero(chosen):
+        on_r.setdefault(int(r[i]), set()).add(int(i))
+    mine = np.flatnonzero(np.isin(p, partial) & eligible)
+    mine = mine[np.lexsort((r[mine], -score[mine], p[mine]))]
+    by_p: dict[int, list[int]] = {}
+    for i in mine.tolist():
+        by_p.setdefault(int(p[i]), []).append(i)
+    held = np.bincount(p[chosen], weights=score[chosen], minlength=P).astype(np.int64)
+    cnt = cnt.astype(np.int64)
+    order = partial[np.lexsort((partial, -held[partial]))]
+    for x in order.tolist():
+        while 0 < cnt[x] < k_need[x]:
+            units = {int(r_unit[r[i]]) for i in by_p.get(x, []) if chosen[i]}
+            best_net, best_i, best_victim = 0, -1, -1
+            for i in by_p.get(x, []):
+                ri = int(r[i])
+                u = int(r_unit[ri])
+                if chosen[i] or u in units:
+                    continue
+                if ledger.room(x, ri):
+                    net = int(score[i]) - ledger.next_cost(u) + int(held[x])
+                    victim = -1
+                else:
+                    victim, vloss = -1, None
+                    for j in on_r.get(ri, ()):
+                        q = int(p[j])
+                        if q == x or (k_need[q] > 1 and cnt[q] >= k_need[q]):
+                            continue
+                        if ledger.bud[ri] >= 0 and ledger.bud[ri] + ledger.minutes[q] < ledger.minutes[x]:
+                            continue
+                        loss = int(score[j]) if k_need[q] == 1 else int(held[q])
+                        if vloss is None or loss < vloss or (loss == vloss and j < victim):
+                            victim, vloss = j, loss
+                    if victim < 0:
+                        continue
+                    net = int(score[i]) + int(held[x]) - vloss
+                if net > best_net:
+                    best_net, best_i, best_victim = net, i, victim
+            if best_i < 0:
+                break
+            ri = int(r[best_i])
+            if best_victim >= 0:
+                q = int(p[best_victim])
+                chosen[best_victim] = False
+                on_r[ri].discard(best_victim)
+                cnt[q] -= 1
+                held[q] -= int(score[best_victim])
+                ledger.release(q, ri)
+            chosen[best_i] = True
+            on_r.setdefault(ri, set()).add(best_i)
+            cnt[x] += 1
+            held[x] += int(score[best_i])
+            ledger.take(x, ri)
     return chosen

@@ -23,8 +23,8 @@ from .models import (
 )
 from .params import Params
 from .reasons import TERMS, Status, Unmatched
-from .repair import Ledger, complete_teams
-from .rules import RuleTables, load_cost, project_terms, unit_nominal
+from .repair import Ledger, complete_by_ejection, complete_teams
+from .rules import RuleTables, load_cost, pair_keys, project_terms, unit_nominal
 from .validate import evaluate
 
 
@@ -213,32 +213,52 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
 
 
 def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units):
-    """Returns the repaired choice and the k > 1 part's contribution to the bound (0: the
-    flow objective already bounds it)."""
+    """Make every k > 1 project all-or-nothing; returns the choice and the bound added for
+    k > 1 projects the flow did not see (those in hours components).
+
+    Partial teams from the relaxation first try to complete themselves, taking the weakest
+    place on a full resource if need be (`repair.complete_by_ejection`). Teams still short
+    are dissolved; the freed capacity completes other teams greedily, then a last flow gives
+    what is left to single-unit projects.
+    """
     res = cand.res
-    P = a.n_projects
+    P, R, U = a.n_projects, a.n_resources, a.n_units
+    n_u = max(1, U)
+    flow_pair = ~in_hours
+    has_cand = np.bincount(cand.p, minlength=P) > 0
+
+    def state(ch):
+        used_r = np.bincount(cand.r[ch], minlength=R)
+        used_m = np.bincount(cand.r[ch], weights=a.p_minutes[cand.p[ch]], minlength=R).astype(np.int64)
+        cap = np.where(res.capacity >= 0, res.capacity - used_r, -1)
+        bud = np.where(res.budget >= 0, res.budget - used_m, -1)
+        load = fixed_units + np.bincount(a.r_unit[cand.r[ch]], minlength=U)
+        return cap, bud, load
+
+    if params.repair_rounds:
+        cap, bud, load = state(chosen)
+        ledger = Ledger(cap, bud, a.p_minutes, a.r_unit, load, nominal, params)
+        chosen = complete_by_ejection(cand.p, cand.r, cand.score, chosen, res.k_need, ledger,
+                                      flow_pair)
+
     cnt = np.bincount(cand.p[chosen], minlength=P)
     partial = (res.k_need > 1) & (cnt > 0) & (cnt < res.k_need)
     chosen = chosen & ~partial[cand.p]
-    used_r = np.bincount(cand.r[chosen], minlength=a.n_resources)
-    used_m = np.bincount(cand.r[chosen], weights=a.p_minutes[cand.p[chosen]],
-                         minlength=a.n_resources).astype(np.int64)
-    cap = np.where(res.capacity >= 0, res.capacity - used_r, -1)
-    bud = np.where(res.budget >= 0, res.budget - used_m, -1)
-    load = fixed_units + np.bincount(a.r_unit[cand.r[chosen]], minlength=a.n_units)
+    cap, bud, load = state(chosen)
     ledger = Ledger(cap, bud, a.p_minutes, a.r_unit, load, nominal, params)
     cnt = np.bincount(cand.p[chosen], minlength=P)
-    open_multi = np.flatnonzero((res.k_need > 1) & (cnt == 0) & (np.bincount(cand.p, minlength=P) > 0))
+    open_multi = np.flatnonzero((res.k_need > 1) & (cnt == 0) & has_cand)
     chosen |= complete_teams(cand.p, cand.r, cand.score, open_multi, res.k_need, ledger)
-    # the capacity left goes to single-unit projects still open (flow components only)
-    cnt = np.bincount(cand.p[chosen], minlength=P)
-    m = np.flatnonzero(~in_hours & (res.k_need[cand.p] == 1) & (cnt[cand.p] == 0)
-                       & (ledger.cap[cand.r] != 0))
+    # with the teams settled, single-unit projects are re-planned exactly on what they leave
+    # (flow components only): this also re-places projects that lost a place to a team
+    single = flow_pair & (res.k_need[cand.p] == 1)
+    cap, bud, load = state(chosen & ~single)
+    m = np.flatnonzero(single & (cap[cand.r] != 0))
     if len(m):
-        fl = solve_flow(cand.p[m], cand.r[m], cand.score[m], n_projects=P,
-                        n_resources=a.n_resources, r_unit=a.r_unit, k_need=res.k_need,
-                        capacity=ledger.cap, unit_offset=ledger.load, nominal=nominal,
-                        params=params)
+        fl = solve_flow(cand.p[m], cand.r[m], cand.score[m], n_projects=P, n_resources=R,
+                        r_unit=a.r_unit, k_need=res.k_need, capacity=cap,
+                        unit_offset=load, nominal=nominal, params=params)
+        chosen[single] = False
         chosen[m] = fl.chosen
     # k > 1 projects in hours components are outside every solver bound: add their best
     # k scores, an upper bound on what they can contribute
