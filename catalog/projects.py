@@ -289,8 +289,8 @@ async def _end_pending(
         lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=kind, action="reopen")
         if unit_id is not None:
             _require_owner(lead, unit_id)
-        a = await _assignment_step(conn, lead, [AS.PENDING], to, actor, reason, note)
         row = await _project_step(conn, project_id, "reopen", PS.PUBLISHED, actor, reason, note)
+        a = await _assignment_step(conn, lead, [AS.PENDING], to, actor, reason, note)
         if to is AS.DECLINED:
             await credit.append(conn, lead["unit_id"], project_id, CreditKind.DECLINED_WITH_REASON)
             await _credit_answer(conn, a, row)
@@ -391,8 +391,8 @@ async def give_back(db: Db, project_id: int, unit_id: int, data: ReasonIn, actor
     async with transaction(db) as conn:
         lead = await _live_lead(conn, project_id, status=AS.ACTIVE, action="give_back")
         _require_owner(lead, unit_id)
-        await _assignment_step(conn, lead, [AS.ACTIVE], AS.RETURNED, actor, data.reason.value, data.note)
         row = await _project_step(conn, project_id, "give_back", PS.PUBLISHED, actor, "returned_by_unit", data.note)
+        await _assignment_step(conn, lead, [AS.ACTIVE], AS.RETURNED, actor, data.reason.value, data.note)
         await credit.append(conn, unit_id, project_id, CreditKind.RETURNED)
     return Project.model_validate(dict(row))
 

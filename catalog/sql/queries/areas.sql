@@ -55,10 +55,12 @@ RETURNING u.*, old.status AS from_status;
 -- Serialises a unit's own claims and acceptances so its cap holds under concurrency.
 -- Count its live work with unit_live_work *after* this returns: a count taken in this statement
 -- would use the snapshot from before the wait and miss what the previous lock holder committed.
+-- NO KEY UPDATE, not UPDATE: takes still queue behind each other, but rows that merely point at
+-- the unit (credit events, ratings written by the sweep or a closing resident) are not blocked.
 SELECT u.id, u.status, u.active_cap
 FROM units u
 WHERE u.id = $1
-FOR UPDATE;
+FOR NO KEY UPDATE;
 
 -- name: unit_live_work
 SELECT count(*) FROM assignments WHERE unit_id = $1 AND status IN ('pending', 'active');

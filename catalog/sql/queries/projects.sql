@@ -54,11 +54,14 @@ LIMIT $5;
 
 -- name: projects_reopen_expired
 -- Pending claims and offers past their time to live: the projects go back to 已发布.
+-- The project is locked with its assignment and both are skipped when either is busy: the sweep
+-- never waits, so it cannot deadlock with a command holding the project and wanting the assignment.
 WITH due AS (
     SELECT a.id, a.project_id, a.unit_id, a.kind FROM assignments a
+    JOIN projects p ON p.id = a.project_id
     WHERE a.status = 'pending' AND a.expires_at <= $1
     ORDER BY a.id
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF a, p SKIP LOCKED
 ), ended AS (
     UPDATE assignments a SET status = 'expired', ended_at = now(), reason_code = 'ttl_expired'
     FROM due WHERE a.id = due.id
