@@ -91,8 +91,8 @@ class Grid:
     def circle_cells(self, lat, lon, radius) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Cells overlapping each circle's bounding box: (owner, ix, iy), one row per cell."""
         x, y = self.xy(lat, lon)
-        # longitude degrees per km grow with latitude; 1 % slack covers the mid-latitude
-        # cosine the exact distance uses
+        # longitude degrees per km grow with latitude; the exact test uses the centre's own
+        # cosine, so the box is exact up to the 1 % slack for rounding
         rx = radius * 1.01 * self.coslat0 / np.maximum(np.cos(np.radians(lat)), 1e-6) / self.cell
         ry = radius * 1.01 / self.cell
         x0, x1 = np.floor(x - rx).astype(np.int64), np.floor(x + rx).astype(np.int64)
