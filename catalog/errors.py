@@ -87,6 +87,8 @@ def from_driver(exc: asyncpg.PostgresError) -> DomainError | None:
         return InvalidInput("引用的记录不存在", code="unknown_reference", details={"constraint": name})
     if isinstance(exc, asyncpg.UniqueViolationError):
         return Conflict("记录已存在", code="duplicate", details={"constraint": name})
+    if isinstance(exc, asyncpg.DataError):  # a value PostgreSQL cannot hold: NUL in text, int32 overflow
+        return InvalidInput("输入不符合规则", code="invalid_value")
     return None
 
 
@@ -95,7 +97,7 @@ def translated() -> Iterator[None]:
     """Turn known constraint violations inside the block into domain errors."""
     try:
         yield
-    except asyncpg.IntegrityConstraintViolationError as exc:
+    except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
         err = from_driver(exc)
         if err is None:
             raise
