@@ -77,7 +77,7 @@ class AreaIn(Input):
     parent_code: Code | None = None
     lat: Lat | None = None
     lon: Lon | None = None
-    households: Annotated[int, Field(ge=0)] | None = None
+    households: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
 
     @model_validator(mode="after")
     def _root(self) -> AreaIn:
@@ -100,7 +100,7 @@ class CategoryIn(Input):
     code: CategoryCode
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
     parent_code: CategoryCode | None = None
-    sort_order: int = 0
+    sort_order: Annotated[int, Field(ge=-(2**31), le=2**31 - 1)] = 0
 
 
 class Category(Record):
