@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -61,30 +59,14 @@ from .models import (
     WeeklySlot,
 )
 from .settings import get_settings
-from .tx import Db
+from .sql import q
+from .tx import Db, connection
 
 __all__ = ["DemoSummary", "has_data", "load_demo"]
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
 # Read-only checks and the summary's counts. Small, and only the demo needs them.
-_HAS_DATA = "SELECT EXISTS (SELECT 1 FROM units) OR EXISTS (SELECT 1 FROM needs)"
-_LOCK = "SELECT pg_advisory_xact_lock(hashtext('sandan.demo'))"
-_COUNTS = {
-    "areas": "SELECT level AS k, count(*) AS n FROM areas GROUP BY level",
-    "units": "SELECT unit_type AS k, count(*) AS n FROM units GROUP BY unit_type",
-    "resources": "SELECT status AS k, count(*) AS n FROM resources GROUP BY status",
-    "needs": "SELECT status AS k, count(*) AS n FROM needs GROUP BY status",
-    "projects": "SELECT status AS k, count(*) AS n FROM projects GROUP BY status",
-    "assignments": "SELECT status AS k, count(*) AS n FROM assignments GROUP BY status",
-}
-_TOTALS = {
-    "progress_entries": "SELECT count(*) FROM progress_entries",
-    "ratings": "SELECT count(*) FROM ratings",
-    "credit_events": "SELECT count(*) FROM credit_events",
-}
-
-
 class DemoSummary(BaseModel):
     """What was loaded: counts per entity and status, and the open closing links."""
 
@@ -126,10 +108,8 @@ class DemoSummary(BaseModel):
 
 async def has_data(db: Db) -> bool:
     """True when the database already holds member units or needs (so the demo must not load)."""
-    if isinstance(db, asyncpg.Pool):
-        async with db.acquire() as conn:
-            return bool(await conn.fetchval(_HAS_DATA))
-    return bool(await db.fetchval(_HAS_DATA))
+    async with connection(db) as conn:
+        return bool(await conn.fetchval(q("demo_has_data")))
 
 
 async def load_demo(db: Db, *, seed: int = 7) -> DemoSummary:
@@ -138,27 +118,22 @@ async def load_demo(db: Db, *, seed: int = 7) -> DemoSummary:
     One transaction: every service call below runs in a savepoint of it, so their own rules
     (guarded transitions, caps, history, credit) apply unchanged, and a failure rolls all back.
     """
-    async with _one_connection(db) as conn, conn.transaction():
-        await conn.execute(_LOCK)
-        if bool(await conn.fetchval(_HAS_DATA)):
+    async with connection(db) as conn, conn.transaction():
+        await conn.execute(q("demo_lock"))
+        if bool(await conn.fetchval(q("demo_has_data"))):
             raise Conflict("数据库中已有成员单位或需求，不能加载演示数据", code="demo_exists")
         builder = _Builder(conn, random.Random(seed))
         await builder.build()
         return await _summarise(conn, seed, builder.closing_links)
 
 
-@asynccontextmanager
-async def _one_connection(db: Db) -> AsyncIterator[asyncpg.Connection]:
-    if isinstance(db, asyncpg.Pool):
-        async with db.acquire() as conn:
-            yield conn
-    else:
-        yield db
-
-
 async def _summarise(conn: asyncpg.Connection, seed: int, links: list[tuple[str, str]]) -> DemoSummary:
-    counts = {name: {r["k"]: r["n"] for r in await conn.fetch(sql)} for name, sql in _COUNTS.items()}
-    totals = {name: int(await conn.fetchval(sql)) for name, sql in _TOTALS.items()}
+    counts: dict[str, dict[str, int]] = {
+        e: {} for e in ("areas", "units", "resources", "needs", "projects", "assignments")
+    }
+    for r in await conn.fetch(q("demo_counts")):
+        counts[r["entity"]][r["k"]] = r["n"]
+    totals = dict(await conn.fetchrow(q("demo_totals")))
     return DemoSummary(seed=seed, **counts, **totals, closing_links=links)
 
 
