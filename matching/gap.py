@@ -6,24 +6,34 @@ engine hands us the components of its problem that carry hours budgets.
 
 Method, in the order it runs:
 
+0. Components of up to ``_PROBE_PAIRS`` pairs first get a short plain CP-SAT run, which closes
+   most of them before anything else is set up.
 1. Lagrangian relaxation of the one-unit-per-project constraints. What is left splits into one
    0-1 knapsack per unit, solved exactly by dynamic programming over hours (all units at once,
    vectorised). Subgradient steps on the multipliers give an upper bound that is far tighter
    than the LP bound on GAP.
 2. Every few steps the knapsack solutions are repaired into a feasible assignment (drop double
-   placements, place the rest by regret) and improved by shift and swap moves.
+   placements, place the rest by regret) and the best is improved by shift and swap moves. When
+   budgets are too tight for the repair, CP-SAT supplies the first plan.
 3. Reduced-profit fixing: a pair whose forced use pulls the Lagrangian bound below the incumbent
    cannot be in any strictly better plan and leaves the model.
-4. CP-SAT on what is left, warm-started from the incumbent with a full hint, proves optimality
-   on small components and improves the incumbent on larger ones.
+4. A short CP-SAT run on what is left, warm-started with a full hint, proves optimality on
+   loose components.
+5. Large neighbourhood search: the jobs of k units at a time are re-solved exactly by CP-SAT
+   with the rest fixed. On tight budgets (OR-Library type d) improving a plan needs chains of
+   moves through several units, which shift and swap cannot find.
+6. A last CP-SAT run on the reduced model tightens the bound and may still improve the plan.
 
-The reported bound is the best proven one: the Lagrangian bound or CP-SAT's, whichever is lower.
+The reported bound is the best proven one: the Lagrangian bound or CP-SAT's, whichever is lower
+(CP-SAT's bound on a reduced model counts only together with the incumbent it was reduced
+against).
 
-Determinism: the Lagrangian phase and the local search stop on iteration counts, not on the
-clock; CP-SAT runs with a fixed ``random_seed`` and, with more than one worker,
-``interleave_search`` (multi-worker CP-SAT is otherwise not reproducible) and stops on
-``max_deterministic_time``. The wall-clock limit is only a guard: it decides the outcome only
-when the machine is far slower than expected, and then the result may vary between runs.
+Determinism: every phase stops on a machine-independent budget that is a fixed share of
+``time_limit``: DP cells for the Lagrangian phase, move counts for local search, CP-SAT's
+deterministic time for the rest. CP-SAT runs with a fixed ``random_seed`` and, with more than
+one worker, ``interleave_search``: plain multi-worker CP-SAT is not reproducible, because its
+workers share bounds and solutions as they come. The wall-clock limit is only a guard; when it
+fires first (a slow or loaded machine) the result may differ between runs.
 """
 
 from __future__ import annotations
@@ -53,9 +63,11 @@ _DTIME_PER_SECOND = 0.7
 # can stop on work done, not on the clock.
 _DP_CELLS_PER_SECOND = 3e7
 # Share of the time limit the Lagrangian phase may use; the rest goes to search.
-_LAGRANGE_SHARE = 0.2
+_LAGRANGE_SHARE = 0.15
 # Deterministic time for one neighbourhood sub-solve.
-_LNS_DTIME = 0.1
+_LNS_DTIME = 0.03
+# Move evaluations per second in the dense local search on that machine.
+_MOVES_PER_SECOND = 2e7
 # Up to this many pairs, a short plain CP-SAT run comes first.
 _PROBE_PAIRS = 1000
 
@@ -384,17 +396,22 @@ class _Dense:
             residual[a] -= self.W[a, j]
         return assign
 
-    def local_search(self, assign, max_moves):
-        """Best-improvement shift moves, then swaps when no shift helps."""
+    def local_search(self, assign, max_moves, max_work):
+        """Best-improvement shift moves, then swaps when no shift helps.
+
+        Stops on a count of evaluated moves so that the outcome does not depend on speed.
+        """
         pb = self.pb
         P, W = self.P, self.W
         assign = assign.copy()
         load = self.load(assign)
         jobs = np.arange(pb.n)
         moves = 0
+        work = 0
         unplaced_value = -1e18 if pb.must else 0.0
-        while moves < max_moves:
+        while moves < max_moves and work < max_work:
             moves += 1
+            work += pb.m * pb.n
             placed = assign >= 0
             cur = np.where(placed, P[np.maximum(assign, 0), jobs], unplaced_value)
             own_w = np.where(placed, W[np.maximum(assign, 0), jobs], 0)
@@ -417,6 +434,7 @@ class _Dense:
             pj = np.nonzero(placed)[0]
             if pj.size < 2:
                 break
+            work += pj.size * pj.size
             pa = assign[pj]
             # Swap j1 (at a1) with j2 (at a2): row index j1, column index j2.
             p_new = P[pa[None, :], pj[:, None]] + P[pa[:, None], pj[None, :]]
@@ -611,6 +629,10 @@ def _weight_of(pb: _Problem, jobs: np.ndarray, a: int) -> np.ndarray:
     return pb.weight[pos]
 
 
+def _left(deadline: float) -> float:
+    return max(0.01, deadline - time.perf_counter())
+
+
 def _scale_for(pb: _Problem) -> float:
     if pb.integral and (pb.profit.size == 0 or np.abs(pb.profit).max() * max(pb.n, 1) < 2**52):
         return 1.0
@@ -633,7 +655,7 @@ def _lns(pb: _Problem, assign: np.ndarray, value: float, scale: float, dtime_bud
     Stopping on summed deterministic time keeps the search reproducible.
     """
     rng = np.random.default_rng(seed)
-    k = min(4, pb.m)
+    k = min(3, pb.m)
     spent = 0.0
     rounds = 0
     improved = 0
@@ -735,22 +757,26 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
         incumbent, inc_value = empty.copy(), 0.0
     if incumbent is None:
         # Tight budgets can defeat the greedy repair; CP-SAT finds a first plan quickly.
-        wall = max(0.01, 0.5 * (deadline - time.perf_counter()))
-        out = _cpsat(pb, all_pairs, all_jobs, None, lag.bound, scale, _DTIME_PER_SECOND * wall,
-                     wall, seed, workers, first_solution=True)
+        out = _cpsat(pb, all_pairs, all_jobs, None, lag.bound, scale,
+                     _DTIME_PER_SECOND * 0.25 * time_limit,
+                     min(_left(deadline), 0.35 * time_limit), seed, workers,
+                     first_solution=True)
         if out.status == "infeasible":
             return finish(None, -math.inf, -math.inf, "infeasible", bound_method="cp-sat",
                           lagrangian_bound=lag_bound)
         incumbent, inc_value, primal = out.assign, out.value, "cp-sat"
+    stats["t_lagrangian"] = round(time.perf_counter() - t0, 3)
     if incumbent is not None and dense is not None:
-        moves = int(min(20 * n + 100, 2e8 / max(pb.m * n, 1)))
-        better = dense.local_search(incumbent, max_moves=moves)
+        better = dense.local_search(incumbent, max_moves=20 * n + 100,
+                                    max_work=_MOVES_PER_SECOND * 0.05 * time_limit)
         if dense.value(better) > inc_value + 1e-9:
             incumbent, inc_value = better, dense.value(better)
             primal += "+local-search"
     if incumbent is None:
         return finish(None, -math.inf, bound, "unknown", bound_method=bound_method,
                       lagrangian_bound=lag_bound)
+
+    stats["t_after_ls"] = round(time.perf_counter() - t0, 3)
 
     def reduced_pairs():
         """Pairs that could still be in a strictly better plan than the incumbent.
@@ -770,9 +796,10 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
         nonlocal incumbent, inc_value, primal, bound, bound_method, cp_bound
         idx = reduced_pairs()
         stats["pairs_alive"] = int(idx.size)
-        wall = max(0.01, share * (deadline - time.perf_counter()))
-        out = _cpsat(pb, idx, all_jobs, incumbent, lag.bound, scale, _DTIME_PER_SECOND * wall,
-                     wall, seed, workers)
+        # The wall guard is per phase so that a slow phase cannot starve the search after it.
+        out = _cpsat(pb, idx, all_jobs, incumbent, lag.bound, scale,
+                     _DTIME_PER_SECOND * share * time_limit,
+                     min(_left(deadline), 1.5 * share * time_limit), seed, workers)
         # Plans using a fixed-out pair are worth no more than the incumbent at fixing time.
         floor = inc_value if idx.size < pb.profit.size else -math.inf
         if out.assign is not None and out.value > inc_value + 1e-9:
@@ -784,20 +811,23 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
         return out.status
 
     done = lambda: bound - inc_value < max(step, 1e-9 * max(1.0, abs(inc_value)))
-    if not done() and deadline - time.perf_counter() > 0.02:
-        # A short exact attempt first: it closes small components outright.
-        exact_phase(0.15)
-    if not done() and deadline - time.perf_counter() > 0.05:
-        left = deadline - time.perf_counter()
-        lns_deadline = time.perf_counter() + 0.85 * left
+    # Budgets are shares of the time limit in deterministic units, never of the time left,
+    # so that a run does not depend on how fast the earlier phases happened to go.
+    if not done() and _left(deadline) > 0.02:
+        # A short exact attempt first: it closes small and loose components outright.
+        exact_phase(0.1)
+    stats["t_after_exact"] = round(time.perf_counter() - t0, 3)
+    stats["t_before_lns"] = round(time.perf_counter() - t0, 3)
+    if not done() and _left(deadline) > 0.05:
+        lns_deadline = deadline - 0.05 * time_limit
         incumbent, inc_value, lns_stats = _lns(pb, incumbent, inc_value, scale,
-                                               _DTIME_PER_SECOND * 0.85 * left, lns_deadline,
-                                               seed, bound, step)
+                                               _DTIME_PER_SECOND * 0.6 * time_limit,
+                                               lns_deadline, seed, bound, step)
         stats.update(lns_stats)
         if lns_stats["lns_improved"]:
             primal = "lns"
-    if not done() and deadline - time.perf_counter() > 0.05:
-        exact_phase(1.0)
+    if not done() and _left(deadline) > 0.05:
+        exact_phase(0.1)
     return finish(incumbent, inc_value, bound, "feasible", bound_method=bound_method,
                   primal_method=primal, lagrangian_bound=lag_bound, cpsat_bound=cp_bound,
                   pairs_fixed=pb.profit.size - stats.get("pairs_alive", pb.profit.size))
