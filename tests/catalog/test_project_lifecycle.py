@@ -280,3 +280,17 @@ async def test_claims_only_on_claim_mode_projects_before_the_deadline(db):
         await projects.claim_project(db, directed.id, unit.id, unit_actor(unit.id))
     assert err.value.code == "not_open_for_claims"
     assert await snapshot(db) == before
+
+
+async def test_first_progress_report_starts_the_work(db):
+    from catalog.models import ProgressIn
+
+    world = await make_world(db, communities=1, grids=1)
+    built = await make_project(db, world, PS.ACCEPTED)
+    me = unit_actor(built.unit.id)
+    await projects.add_progress(db, built.id, built.unit.id, ProgressIn(body="已上门走访"), me)
+    await projects.add_progress(db, built.id, built.unit.id, ProgressIn(body="第二次上门", photo_url="https://x.cn/1.jpg"), me)
+    assert (await projects.get_project(db, built.id)).status is PS.IN_PROGRESS
+    assert [e.body for e in await projects.progress_of(db, built.id)] == ["已上门走访", "第二次上门"]
+    h = (await projects.history_of(db, "project", built.id))[-1]
+    assert (h.from_status, h.to_status, h.note) == ("accepted", "in_progress", "first_progress")
