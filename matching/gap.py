@@ -792,14 +792,15 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
         keep = (ub >= inc_value + step - 1e-6) | (incumbent[pb.job] == pb.agent)
         return np.nonzero(keep)[0]
 
-    def exact_phase(share):
+    def exact_phase(share, last=False):
         nonlocal incumbent, inc_value, primal, bound, bound_method, cp_bound
         idx = reduced_pairs()
         stats["pairs_alive"] = int(idx.size)
         # The wall guard is per phase so that a slow phase cannot starve the search after it.
         out = _cpsat(pb, idx, all_jobs, incumbent, lag.bound, scale,
                      _DTIME_PER_SECOND * share * time_limit,
-                     min(_left(deadline), 1.5 * share * time_limit), seed, workers)
+                     _left(deadline) if last else min(_left(deadline), 1.5 * share * time_limit),
+                     seed, workers)
         # Plans using a fixed-out pair are worth no more than the incumbent at fixing time.
         floor = inc_value if idx.size < pb.profit.size else -math.inf
         if out.assign is not None and out.value > inc_value + 1e-9:
@@ -816,6 +817,10 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     if not done() and _left(deadline) > 0.02:
         # A short exact attempt first: it closes small and loose components outright.
         exact_phase(0.1)
+    if not done() and stats.get("pairs_alive", 0) <= _PROBE_PAIRS and _left(deadline) > 0.05:
+        # Few pairs survive the fixing: proving optimality is within reach, so the search
+        # time goes to CP-SAT on the reduced model instead.
+        exact_phase(0.7, last=True)
     stats["t_after_exact"] = round(time.perf_counter() - t0, 3)
     stats["t_before_lns"] = round(time.perf_counter() - t0, 3)
     if not done() and _left(deadline) > 0.05:
@@ -827,7 +832,7 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
         if lns_stats["lns_improved"]:
             primal = "lns"
     if not done() and _left(deadline) > 0.05:
-        exact_phase(0.1)
+        exact_phase(0.1, last=True)
     return finish(incumbent, inc_value, bound, "feasible", bound_method=bound_method,
                   primal_method=primal, lagrangian_bound=lag_bound, cpsat_bound=cp_bound,
                   pairs_fixed=pb.profit.size - stats.get("pairs_alive", pb.profit.size))
