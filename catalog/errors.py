@@ -68,7 +68,7 @@ _CONSTRAINTS: dict[str, tuple[type[DomainError], str, str]] = {
     "fk__units__home_area": (InvalidInput, "unknown_area", "所属区域不存在"),
     "fk__areas__parent": (InvalidInput, "unknown_area", "上级区域不存在"),
     "ck__areas__parent_level": (InvalidInput, "bad_parent_area", "上级区域层级不正确"),
-    "fk__resources__unit": (NotFound, "unit_not_found", "成员单位不存在"),
+    "fk__resources__unit": (InvalidInput, "unknown_unit", "成员单位不存在"),
     "fk__categories__parent": (InvalidInput, "unknown_category", "上级分类不存在"),
 }
 

@@ -14,7 +14,7 @@ async def create_resource(db: Db, data: ResourceIn, actor: Actor) -> Resource:
     async with transaction(db) as conn:
         unit = await conn.fetchrow(q("unit_get"), data.unit_id)
         if unit is None:
-            raise NotFound("成员单位不存在", code="unit_not_found", details={"id": data.unit_id})
+            raise InvalidInput("成员单位不存在", code="unknown_unit", details={"unit_id": data.unit_id})
         if unit["status"] != UnitStatus.ACTIVE:
             raise Conflict("成员单位已暂停，不能发布资源", code="unit_suspended", details={"id": data.unit_id})
         if data.area_communities:

@@ -175,7 +175,7 @@ async def test_category_under_a_bad_parent_is_refused(db, parent, code):
     ({"category_code": "public.nothing"}, InvalidInput, "unknown_category"),
     ({"category_code": "culture"}, InvalidInput, "unknown_category"),
     ({"area_communities": ["NOWHERE"]}, InvalidInput, "unknown_community"),
-    ({"unit_id": 999_999}, NotFound, "unit_not_found"),
+    ({"unit_id": 999_999}, InvalidInput, "unknown_unit"),
 ])
 async def test_resource_breaking_a_rule_is_refused(db, change, error, code):
     world = await make_world(db, communities=1, grids=1)
