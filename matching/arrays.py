@@ -5,7 +5,27 @@ dataclass of numpy arrays. Strings are interned to integer codes (tables of name
 codes readable), skills are bitmasks, variable-length lists are CSR (``ptr``/``idx``) pairs.
 
 Building it from raw arrays (what a benchmark or a database snapshot does) goes through
-`make_problem_arrays`, which fills defaults and checks shapes, dtypes and code ranges once.
+`make_problem_arrays`, which fills defaults and checks shapes, dtypes and code ranges once::
+
+    a = make_problem_arrays(
+        p_community=pc, p_lat=plat, p_lon=plon, p_sub=psub,      # (P,) ints / floats
+        p_start=ps, p_end=pe,                                    # (P,) day numbers, inclusive
+        r_unit=ru, r_start=rs, r_end=re,                         # (R,)
+        r_sub=rsub, r_sub_ptr=rsub_ptr,                          # CSR of offered subcategories
+        r_comm=rc, r_comm_ptr=rc_ptr,                            # CSR of communities served
+        r_lat=rlat, r_lon=rlon, r_radius_km=rrad,                # circle areas (0 = none)
+        r_capacity=cap,                                          # projects per period, -1 none
+        # optional: p_skills/r_skills (uint64 bitmasks), p_priority, p_waiting, p_k,
+        # p_minutes, r_budget_minutes (-1 none), r_credit, sub_category, ids and names,
+        # fixed=(p_idx, r_idx), declined=(p_idx, unit_idx), previous=(p_idx, r_idx)
+    )
+    plan = solve_arrays(a, Params(), seed=0)
+
+A resource serves a project when it offers the project's subcategory code, the project's
+community is in its list or the project lies within ``r_radius_km`` of (r_lat, r_lon), it has
+every required skill bit, and the time windows overlap. ``sub_category`` maps subcategory
+codes to category codes (for the supply-gap table); by default each subcategory is its own
+category.
 """
 
 from __future__ import annotations

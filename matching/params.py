@@ -47,6 +47,9 @@ class Params(BaseModel):
     cell_km: float = Field(2.0, gt=0, description="grid cell size of the spatial index")
     compute_duals: bool = Field(True, description="compute each unit's marginal value")
     gap_time_limit: float = Field(10.0, gt=0, description="seconds per hours-budget component")
+    flow_batch_pairs: int = Field(
+        200_000, ge=1, description="independent components are solved in batches of this size"
+    )
     repair_rounds: int = Field(
         4, ge=0, description="rounds in which incomplete k>1 teams look for their missing units"
     )

@@ -94,9 +94,8 @@ def check_pairs(a: ProblemArrays, p: np.ndarray, r: np.ndarray,
         out.append((Rule.UNITS_REQUIRED, int(i), -1, f"{n_p[i]} units, {k[i]} required"))
     uk = np.unique(pair_keys(p, a.r_unit[r], max(1, a.n_units)))
     distinct = np.bincount(uk // max(1, a.n_units), minlength=a.n_projects)
-    for i in np.flatnonzero(distinct < n_p):
-        if k[i] > 1 or n_p[i] <= 1:
-            out.append((Rule.DISTINCT_UNITS, int(i), -1, "one unit holds several places"))
+    for i in np.flatnonzero((distinct < n_p) & (k > 1)):
+        out.append((Rule.DISTINCT_UNITS, int(i), -1, "one unit holds several places"))
     kept = is_member(np.sort(keys), pair_keys(a.fixed_p, a.fixed_r, R))
     for i in np.flatnonzero(~kept):
         out.append((Rule.FIXED_KEPT, int(a.fixed_p[i]), int(a.fixed_r[i]), "accepted claim dropped"))

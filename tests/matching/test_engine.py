@@ -144,3 +144,13 @@ def test_suggestions_rank_by_pair_score_under_hard_rules():
         s = pair_terms(t, Params(), pp[ok], allr[ok]).sum(axis=1)
         want = allr[ok][np.lexsort((allr[ok], -s))][:3]
         assert [x.index for x in got] == want.tolist()
+
+
+def test_components_solved_apart_give_the_same_optimum():
+    a = city(1500, 150, seed=21, n_units=150, radius=(0.3, 0.8), n_comm=30, km=20)
+    together = valid(a, solve_arrays(a, Params(flow_batch_pairs=10**9)))
+    apart = valid(a, solve_arrays(a, Params(flow_batch_pairs=1)))
+    assert apart.stats["components"] > 1 and apart.stats["flow_batches"] > 1
+    assert together.stats["flow_batches"] == 1
+    assert apart.objective == together.objective == apart.bound
+    assert np.allclose(np.nan_to_num(apart.unit_value), np.nan_to_num(together.unit_value))
