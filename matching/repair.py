@@ -164,3 +164,4 @@ def complete_by_ejection(p, r, score, chosen, k_need, ledger: Ledger, eligible) 
             held[x] += int(score[best_i])
             ledger.take(x, ri)
     return chosen
+
