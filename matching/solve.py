@@ -103,7 +103,12 @@ class PlanArrays:
 
 
 def solve(problem: Problem | ProblemArrays, params: Params = Params(), *, seed: int = 0) -> Plan:
-    """Solve and return the JSON-ready plan; use `solve_arrays` to stay in arrays."""
+    """Solve and return the JSON-ready plan; use `solve_arrays` to stay in arrays.
+
+    Same input and seed give the same assignments, reasons and figures (only the timings in
+    ``stats`` vary). The seed matters only where a component has hours budgets (the GAP
+    solver); the flow itself has no randomness and breaks ties by input order.
+    """
     a = from_problem(problem) if isinstance(problem, Problem) else problem
     return solve_arrays(a, params, seed=seed).to_model()
 
@@ -111,7 +116,15 @@ def solve(problem: Problem | ProblemArrays, params: Params = Params(), *, seed: 
 def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) -> PlanArrays:
     """The hot path: candidates, components, min-cost flow (and GAP / k > 1 repair where the
     problem needs them), then the explanations. No per-project Python object is created
-    except for projects in k > 1 repair."""
+    except for projects in k > 1 repair.
+
+    Status is ``optimal`` when the objective meets a proven bound: always for count
+    capacities with k = 1, because the min-cost flow is exact. With k > 1 the bound is the
+    flow relaxation (a team may be short); with hours budgets it is the GAP solver's bound
+    on pair scores, which does not subtract load spreading, so there the gap includes the
+    load term. Unit marginal values come from the flow of the first pass (the relaxation
+    when k > 1) and are left out for units in hours components.
+    """
     clock = {"start": time.perf_counter()}
     tables = RuleTables(a)
     pterms = project_terms(a, params)
@@ -181,8 +194,9 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
     ev = evaluate(a, params, p_all, r_all, tables)
     fixed_terms = ev.terms[fixed_flag].sum()
     const = int(fixed_terms) - int(load_cost(params, nominal, fixed_units).sum())
-    bound_scaled = int(np.floor(bound)) + const
-    bound_scaled = max(bound_scaled, ev.objective)
+    raw_bound = int(np.floor(bound)) + const
+    # a solver's float bound may round a hair below the exact integer objective
+    bound_scaled = max(raw_bound, ev.objective)
     status = Status.OPTIMAL if bound_scaled == ev.objective and exact else Status.FEASIBLE
 
     reason, taken_r, taken_p = _reasons(a, cand, chosen, p_all, r_all)
@@ -201,6 +215,7 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
         "projects": float(P), "resources": float(R), "units": float(U),
         "pairs": float(len(cand.p)), "components": float(n_components),
         "flow_batches": float(len(batches)),
+        "bound_unclamped": raw_bound / params.scale,
         "hours_pairs": float(in_hours.sum()),
         "seconds_candidates": clock["candidates"] - clock["start"],
         "seconds_flow": clock["flow"] - clock["candidates"],

@@ -41,7 +41,7 @@ def checked(pb: Problem, params: Params = Params(), seed: int = 0):
     v = validate_arrays(a, plan.p, plan.r, params)
     assert v.ok, v.violations
     assert v.objective_scaled == plan.objective
-    assert plan.bound >= plan.objective
+    assert round(plan.stats["bound_unclamped"] * params.scale) >= plan.objective
     model = plan.to_model()
     assert isinstance(model, Plan)
     return model

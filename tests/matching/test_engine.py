@@ -26,6 +26,7 @@ def valid(a, plan, params=Params()):
     v = validate_arrays(a, plan.p, plan.r, params)
     assert v.ok, v.violations[:5]
     assert v.objective_scaled == plan.objective <= plan.bound
+    assert round(plan.stats["bound_unclamped"] * params.scale) >= plan.objective
     return plan
 
 

@@ -83,6 +83,7 @@ def _solve_checked(pb, params=Params()):
     v = validate_arrays(a, plan.p, plan.r, params)
     assert v.ok, v.violations
     assert v.objective_scaled == plan.objective <= plan.bound
+    assert round(plan.stats["bound_unclamped"] * params.scale) >= plan.objective
     return a, plan
 
 
