@@ -148,10 +148,11 @@ def solve_flow(
     return FlowResult(chosen=chosen, objective=objective, resource_value=value)
 
 
-def _distances_from(src, T, H, C, W, flows, n_nodes, max_rounds: int = 200) -> np.ndarray:
-    """Shortest residual-path costs from ``src`` (Bellman-Ford, one numpy pass per round).
+def _distances_from(src, T, H, C, W, flows, n_nodes, max_rounds: int = 100_000) -> np.ndarray:
+    """Shortest residual-path costs from ``src`` (Bellman-Ford, relaxing only the arcs that
+    leave nodes whose distance changed in the previous round).
 
-    At an optimal flow the residual graph has no negative cycle, so this converges; the
+    At an optimal flow the residual graph has no negative cycle, so this terminates; the
     distance to a resource node is the cheapest way to re-route one unit of flow into it,
     which is what one more slot there is worth.
     """
@@ -160,18 +161,23 @@ def _distances_from(src, T, H, C, W, flows, n_nodes, max_rounds: int = 200) -> n
     tail = np.concatenate([T[fwd], H[bwd]]).astype(np.int64)
     head = np.concatenate([H[fwd], T[bwd]]).astype(np.int64)
     cost = np.concatenate([W[fwd], -W[bwd]])
-    order = np.argsort(head, kind="stable")
-    tail, head, cost = tail[order], head[order], cost[order]
-    starts = np.flatnonzero(np.r_[True, head[1:] != head[:-1]]) if len(head) else np.zeros(0, int)
-    uh = head[starts]
+    order = np.argsort(tail, kind="stable")
+    head, cost = head[order], cost[order]
+    ptr = np.searchsorted(tail[order], np.arange(n_nodes + 1))
     d = np.full(n_nodes, _INF, dtype=np.int64)
     d[src] = 0
+    frontier = np.array([src], dtype=np.int64)
     for _ in range(max_rounds):
-        dt = d[tail]
-        cand = np.where(dt >= _INF, _INF, dt + cost)
-        best = np.minimum.reduceat(cand, starts) if len(starts) else cand
-        better = best < d[uh]
+        n = ptr[frontier + 1] - ptr[frontier]
+        if n.sum() == 0:
+            break
+        arcs = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(ptr[frontier], n)
+        cand = np.repeat(d[frontier], n) + cost[arcs]
+        h = head[arcs]
+        better = cand < d[h]
         if not better.any():
             break
-        d[uh[better]] = best[better]
+        h, cand = h[better], cand[better]
+        np.minimum.at(d, h, cand)
+        frontier = np.unique(h)
     return d
