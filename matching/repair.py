@@ -97,14 +97,20 @@ def complete_by_ejection(p, r, score, chosen, k_need, ledger: Ledger, eligible) 
     """Complete partial teams, most valuable first, by taking the weakest place on a full
     resource when no resource with room fits.
 
-    A team that stays short is dissolved later and loses what it holds, so completing it is
-    worth the new pair plus the pairs it already holds; the place is taken from a single-unit
-    project (which the final flow may re-place elsewhere) or from another partial team, never
-    from a complete team. Returns the new choice.
+    A team that stays short is dissolved later: it loses what it holds, and the places it
+    frees go to the best open single-unit projects there. So completing it is worth the new
+    pair plus what it holds, minus what those open projects would have made of its places,
+    minus what the displaced project loses. Places are taken from single-unit projects
+    (which the final flow may re-place elsewhere) or from other partial teams, never from a
+    complete team. Returns the new choice.
     """
     chosen = chosen.copy()
     P = len(k_need)
     cnt = np.bincount(p[chosen], minlength=P)
+    # best open single-unit project at each resource: what a dissolved team's place is worth
+    open_single = eligible & (k_need[p] == 1) & (cnt[p] == 0)
+    alt_r = np.zeros(len(ledger.cap), dtype=np.int64)
+    np.maximum.at(alt_r, r[open_single], score[open_single])
     partial = np.flatnonzero((k_need > 1) & (cnt > 0) & (cnt < k_need))
     if len(partial) == 0:
         return chosen
@@ -118,6 +124,7 @@ def complete_by_ejection(p, r, score, chosen, k_need, ledger: Ledger, eligible) 
     for i in mine.tolist():
         by_p.setdefault(int(p[i]), []).append(i)
     held = np.bincount(p[chosen], weights=score[chosen], minlength=P).astype(np.int64)
+    alt = np.bincount(p[chosen], weights=alt_r[r[chosen]], minlength=P).astype(np.int64)
     cnt = cnt.astype(np.int64)
     order = partial[np.lexsort((partial, -held[partial]))]
     for x in order.tolist():
@@ -130,7 +137,7 @@ def complete_by_ejection(p, r, score, chosen, k_need, ledger: Ledger, eligible) 
                 if chosen[i] or u in units:
                     continue
                 if ledger.room(x, ri):
-                    net = int(score[i]) - ledger.next_cost(u) + int(held[x])
+                    net = int(score[i]) - ledger.next_cost(u) + int(held[x]) - int(alt[x])
                     victim = -1
                 else:
                     victim, vloss = -1, None
@@ -145,7 +152,7 @@ def complete_by_ejection(p, r, score, chosen, k_need, ledger: Ledger, eligible) 
                             victim, vloss = j, loss
                     if victim < 0:
                         continue
-                    net = int(score[i]) + int(held[x]) - vloss
+                    net = int(score[i]) + int(held[x]) - int(alt[x]) - vloss
                 if net > best_net:
                     best_net, best_i, best_victim = net, i, victim
             if best_i < 0:
@@ -162,6 +169,7 @@ def complete_by_ejection(p, r, score, chosen, k_need, ledger: Ledger, eligible) 
             on_r.setdefault(ri, set()).add(best_i)
             cnt[x] += 1
             held[x] += int(score[best_i])
+            alt[x] += alt_r[ri]
             ledger.take(x, ri)
     return chosen
 
