@@ -50,6 +50,6 @@ class Params(BaseModel):
     flow_batch_pairs: int = Field(
         200_000, ge=1, description="independent components are solved in batches of this size"
     )
-    repair_rounds: int = Field(
-        4, ge=0, description="rounds in which incomplete k>1 teams look for their missing units"
+    repair_ejection: bool = Field(
+        True, description="k>1 repair: short teams may take the weakest place on a full resource"
     )

@@ -280,7 +280,7 @@ def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units)
         load = fixed_units + np.bincount(a.r_unit[cand.r[ch]], minlength=U)
         return cap, bud, load
 
-    if params.repair_rounds:
+    if params.repair_ejection:
         cap, bud, load = state(chosen)
         ledger = Ledger(cap, bud, a.p_minutes, a.r_unit, load, nominal, params)
         chosen = complete_by_ejection(cand.p, cand.r, cand.score, chosen, res.k_need, ledger,
