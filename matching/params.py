@@ -50,6 +50,9 @@ class Params(BaseModel):
     flow_batch_pairs: int = Field(
         200_000, ge=1, description="independent components are solved in batches of this size"
     )
+    repair_rounds: int = Field(
+        1, ge=0, description="k>1: re-solves of the relaxation around the teams already decided"
+    )
     repair_ejection: bool = Field(
         True, description="k>1 repair: short teams may take the weakest place on a full resource"
     )

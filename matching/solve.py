@@ -265,46 +265,41 @@ def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units)
     place on a full resource if need be (`repair.complete_by_ejection`). Teams still short
     are dissolved; the freed capacity completes other teams greedily, then a last flow gives
     what is left to single-unit projects.
+
+    Then, for ``repair_rounds`` rounds, the relaxation is solved again with those decisions
+    taken (completed teams kept, dissolved ones left out): everything else is re-planned
+    around them, and the new plan replaces the old one only if it is better.
     """
     res = cand.res
-    P, R, U = a.n_projects, a.n_resources, a.n_units
-    n_u = max(1, U)
+    P = a.n_projects
     flow_pair = ~in_hours
-    has_cand = np.bincount(cand.p, minlength=P) > 0
-
-    def state(ch):
-        used_r = np.bincount(cand.r[ch], minlength=R)
-        used_m = np.bincount(cand.r[ch], weights=a.p_minutes[cand.p[ch]], minlength=R).astype(np.int64)
-        cap = np.where(res.capacity >= 0, res.capacity - used_r, -1)
-        bud = np.where(res.budget >= 0, res.budget - used_m, -1)
-        load = fixed_units + np.bincount(a.r_unit[cand.r[ch]], minlength=U)
-        return cap, bud, load
-
-    if params.repair_ejection:
-        cap, bud, load = state(chosen)
-        ledger = Ledger(cap, bud, a.p_minutes, a.r_unit, load, nominal, params)
-        chosen = complete_by_ejection(cand.p, cand.r, cand.score, chosen, res.k_need, ledger,
-                                      flow_pair)
-
-    cnt = np.bincount(cand.p[chosen], minlength=P)
-    partial = (res.k_need > 1) & (cnt > 0) & (cnt < res.k_need)
-    chosen = chosen & ~partial[cand.p]
-    cap, bud, load = state(chosen)
-    ledger = Ledger(cap, bud, a.p_minutes, a.r_unit, load, nominal, params)
-    cnt = np.bincount(cand.p[chosen], minlength=P)
-    open_multi = np.flatnonzero((res.k_need > 1) & (cnt == 0) & has_cand)
-    chosen |= complete_teams(cand.p, cand.r, cand.score, open_multi, res.k_need, ledger)
-    # with the teams settled, single-unit projects are re-planned exactly on what they leave
-    # (flow components only): this also re-places projects that lost a place to a team
-    single = flow_pair & (res.k_need[cand.p] == 1)
-    cap, bud, load = state(chosen & ~single)
-    m = np.flatnonzero(single & (cap[cand.r] != 0))
-    if len(m):
-        fl = solve_flow(cand.p[m], cand.r[m], cand.score[m], n_projects=P, n_resources=R,
-                        r_unit=a.r_unit, k_need=res.k_need, capacity=cap,
-                        unit_offset=load, nominal=nominal, params=params)
-        chosen[single] = False
-        chosen[m] = fl.chosen
+    multi = res.k_need > 1
+    lock = np.zeros(len(cand.p), bool)
+    out = np.zeros(P, bool)
+    lp = chosen
+    best = _repair_once(a, params, cand, lp, flow_pair, nominal, fixed_units)
+    best_value = _plan_value(a, params, cand, best, nominal, fixed_units)
+    for _ in range(params.repair_rounds):
+        cnt_lp = np.bincount(cand.p[lp], minlength=P)
+        cnt = np.bincount(cand.p[best], minlength=P)
+        was_partial = multi & (cnt_lp > 0) & (cnt_lp < res.k_need)
+        if not was_partial.any():
+            break
+        lock |= best & (was_partial & (cnt == res.k_need))[cand.p]
+        out |= was_partial & (cnt == 0)
+        locked_p = np.bincount(cand.p[lock], minlength=P) > 0
+        cap, _bud, load = _residual_state(a, cand, lock, fixed_units)
+        m = np.flatnonzero(flow_pair & ~out[cand.p] & ~locked_p[cand.p] & (cap[cand.r] != 0))
+        fl = solve_flow(cand.p[m], cand.r[m], cand.score[m], n_projects=P,
+                        n_resources=a.n_resources, r_unit=a.r_unit, k_need=res.k_need,
+                        capacity=cap, unit_offset=load, nominal=nominal, params=params)
+        lp = lock.copy()
+        lp[m] = fl.chosen
+        trial = _repair_once(a, params, cand, lp, flow_pair, nominal, fixed_units)
+        value = _plan_value(a, params, cand, trial, nominal, fixed_units)
+        if value <= best_value:
+            break
+        best, best_value = trial, value
     # k > 1 projects in hours components are outside every solver bound: add their best
     # k scores, an upper bound on what they can contribute
     hm = np.flatnonzero(in_hours & (res.k_need[cand.p] > 1))
@@ -315,7 +310,55 @@ def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units)
         start = np.searchsorted(po, po)
         rank = np.arange(len(o)) - start
         extra = float(cand.score[o][rank < res.k_need[po]].sum())
-    return chosen, extra
+    return best, extra
+
+
+def _residual_state(a, cand: Candidates, ch, fixed_units):
+    res = cand.res
+    R = a.n_resources
+    used_r = np.bincount(cand.r[ch], minlength=R)
+    used_m = np.bincount(cand.r[ch], weights=a.p_minutes[cand.p[ch]], minlength=R).astype(np.int64)
+    cap = np.where(res.capacity >= 0, res.capacity - used_r, -1)
+    bud = np.where(res.budget >= 0, res.budget - used_m, -1)
+    load = fixed_units + np.bincount(a.r_unit[cand.r[ch]], minlength=a.n_units)
+    return cap, bud, load
+
+
+def _plan_value(a, params, cand: Candidates, ch, nominal, fixed_units) -> int:
+    """Pair scores minus the load cost beyond accepted claims: what the repair compares."""
+    counts = fixed_units + np.bincount(a.r_unit[cand.r[ch]], minlength=a.n_units)
+    return int(cand.score[ch].sum()) - int(load_cost(params, nominal, counts).sum())
+
+
+def _repair_once(a, params, cand: Candidates, chosen, flow_pair, nominal, fixed_units):
+    res = cand.res
+    P, R = a.n_projects, a.n_resources
+    has_cand = np.bincount(cand.p, minlength=P) > 0
+    if params.repair_ejection:
+        cap, bud, load = _residual_state(a, cand, chosen, fixed_units)
+        ledger = Ledger(cap, bud, a.p_minutes, a.r_unit, load, nominal, params)
+        chosen = complete_by_ejection(cand.p, cand.r, cand.score, chosen, res.k_need, ledger,
+                                      flow_pair)
+    cnt = np.bincount(cand.p[chosen], minlength=P)
+    partial = (res.k_need > 1) & (cnt > 0) & (cnt < res.k_need)
+    chosen = chosen & ~partial[cand.p]
+    cap, bud, load = _residual_state(a, cand, chosen, fixed_units)
+    ledger = Ledger(cap, bud, a.p_minutes, a.r_unit, load, nominal, params)
+    cnt = np.bincount(cand.p[chosen], minlength=P)
+    open_multi = np.flatnonzero((res.k_need > 1) & (cnt == 0) & has_cand)
+    chosen |= complete_teams(cand.p, cand.r, cand.score, open_multi, res.k_need, ledger)
+    # with the teams settled, single-unit projects are re-planned exactly on what they leave
+    # (flow components only): this also re-places projects that lost a place to a team
+    single = flow_pair & (res.k_need[cand.p] == 1)
+    cap, bud, load = _residual_state(a, cand, chosen & ~single, fixed_units)
+    m = np.flatnonzero(single & (cap[cand.r] != 0))
+    if len(m):
+        fl = solve_flow(cand.p[m], cand.r[m], cand.score[m], n_projects=P, n_resources=R,
+                        r_unit=a.r_unit, k_need=res.k_need, capacity=cap,
+                        unit_offset=load, nominal=nominal, params=params)
+        chosen[single] = False
+        chosen[m] = fl.chosen
+    return chosen
 
 
 def _reasons(a: ProblemArrays, cand: Candidates, chosen, p_all, r_all):
