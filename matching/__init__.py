@@ -2,12 +2,17 @@
 
 Public API::
 
-    solve(problem, params=Params(), *, seed=0) -> Plan          # JSON models in and out
-    solve_arrays(arrays, params=Params(), *, seed=0) -> PlanArrays   # the hot path
-    validate(problem, plan, params=Params()) -> Validation
-    make_problem_arrays(...) / from_problem(problem) -> ProblemArrays
-    SuggestionIndex(arrays, params); suggest_projects_for_resource / suggest_resources_for_project
-    run_solve_cli(args) -> int
+    solve(problem, params=Params(), *, seed=0) -> Plan               # JSON models in and out
+    solve_arrays(arrays, params=Params(), *, seed=0) -> PlanArrays   # the hot path, arrays only
+    validate(problem, plan, params=Params()) -> Validation           # either form
+    make_problem_arrays(**columns) / from_problem(problem) -> ProblemArrays
+    SuggestionIndex(arrays, params)                                  # build once per snapshot
+    suggest_projects_for_resource(index, resource, k) / suggest_resources_for_project(index, project, k)
+    run_solve_cli(["solve", "problem.json", "--seed", "1", "-o", "plan.json"]) -> exit code
+
+Modules: `arrays` (array form), `candidates` (index and hard filters), `rules` (rule and
+score definitions shared with the validator), `flow` (min-cost flow), `repair` (k > 1),
+`hours` (hand-off to the GAP solver in `gap`), `components`, `validate`, `suggest`, `solve`.
 """
 
 from .arrays import ProblemArrays, from_problem, make_problem_arrays

@@ -24,7 +24,7 @@ from .models import (
 from .params import Params
 from .reasons import TERMS, Status, Unmatched
 from .repair import Ledger, complete_by_ejection, complete_teams
-from .rules import RuleTables, load_cost, pair_keys, project_terms, unit_nominal
+from .rules import RuleTables, load_cost, project_terms, unit_nominal
 from .validate import evaluate
 
 

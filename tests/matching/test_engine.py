@@ -97,8 +97,7 @@ def test_unit_marginal_value_is_what_one_more_slot_gains():
     u = int(np.nanargmax(plan.unit_value))
     gain = plan.unit_value[u]
     assert gain > 0
-    # give that unit's most valuable resource one more slot and re-solve
-    from matching.flow import solve_flow  # noqa: F401  (the quantity is defined on the flow)
+    # give each of that unit's resources one more slot and re-solve
     res_of_u = np.flatnonzero(a.r_unit == u)
     best = None
     for r in res_of_u:
