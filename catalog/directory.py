@@ -50,6 +50,15 @@ async def retire_category(db: Db, code: str, actor: Actor) -> Category:
     return Category.model_validate(dict(row))
 
 
+async def ensure_category_open(conn, code: str) -> None:
+    """Refuse a retired or top-level category on a new record, with a reason people can act on."""
+    row = await conn.fetchrow(q("category_open_for_new"), code)
+    if row is None or row["level"] != 2:
+        raise InvalidInput("分类不存在或不是二级分类", code="unknown_category", details={"code": code})
+    if row["retired_at"] is not None:
+        raise InvalidInput("该分类已停用，请选择其他分类", code="category_retired", details={"code": code})
+
+
 async def list_categories(db: Db, *, include_retired: bool = False) -> list[Category]:
     async with connection(db) as conn:
         rows = await conn.fetch(q("category_list"), include_retired)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .enums import NEED_TRANSITIONS, NeedStatus
 from .errors import NotFound
 from .models import Actor, Need, NeedIn, RejectIn
+from .directory import ensure_category_open
 from .sql import q
 from .tx import Db, connection, guarded_step, record_history, transaction
 
@@ -12,6 +13,7 @@ from .tx import Db, connection, guarded_step, record_history, transaction
 async def submit_need(db: Db, data: NeedIn, actor: Actor) -> Need:
     """Record a need as 待审核. The grid, when given, must belong to the community."""
     async with transaction(db) as conn:
+        await ensure_category_open(conn, data.category_code)
         row = await conn.fetchrow(
             q("need_insert"), data.title, data.description, data.category_code, data.community_code,
             data.grid_code, data.lat, data.lon, data.beneficiary_count, data.beneficiary_groups,

@@ -44,6 +44,7 @@ from .models import (
     ReasonIn,
 )
 from .settings import get_settings
+from .directory import ensure_category_open
 from .sql import q
 from .tx import Db, connection, guarded_step, illegal, record_history, transaction
 
@@ -101,6 +102,7 @@ async def create_project(db: Db, data: ProjectIn, actor: Actor) -> Project:
     All the needs move to 已合并入项目 in the same transaction, or none does.
     """
     async with transaction(db) as conn:
+        await ensure_category_open(conn, data.category_code)
         row = await conn.fetchrow(
             q("project_insert"), data.title, data.description, data.category_code, data.community_code,
             data.required_skills, data.place, data.lat, data.lon, data.window_start, data.window_end,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .enums import RESOURCE_TRANSITIONS, ResourceStatus, UnitStatus
 from .errors import Conflict, InvalidInput, NotFound
 from .models import Actor, Resource, ResourceIn
+from .directory import ensure_category_open
 from .sql import q
 from .tx import Db, connection, guarded_step, record_history, transaction
 
@@ -21,6 +22,7 @@ async def create_resource(db: Db, data: ResourceIn, actor: Actor) -> Resource:
             unknown = [r["c"] for r in await conn.fetch(q("resources_unknown_communities"), data.area_communities)]
             if unknown:
                 raise InvalidInput("服务社区不存在", code="unknown_community", details={"codes": unknown})
+        await ensure_category_open(conn, data.category_code)
         row = await conn.fetchrow(
             q("resource_insert"), data.unit_id, data.title, data.content, data.category_code,
             data.skills, data.capacity_projects, data.capacity_hours, data.area_communities,

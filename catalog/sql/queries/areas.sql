@@ -64,3 +64,7 @@ FOR NO KEY UPDATE;
 
 -- name: unit_live_work
 SELECT count(*) FROM assignments WHERE unit_id = $1 AND status IN ('pending', 'active');
+
+-- name: category_open_for_new
+-- Whether a subcategory may be used on a new need, resource or project: retired ones may not.
+SELECT level, retired_at FROM categories WHERE code = $1;
