@@ -319,11 +319,9 @@ async def direct_project(
     if kind is AssignmentKind.CLAIM:
         raise InvalidInput("派单类型不能为认领", code="invalid_value")
     async with transaction(db) as conn:
-        unit = await conn.fetchrow(q("unit_get"), unit_id)
-        if unit is None:
-            raise NotFound("成员单位不存在", code="unit_not_found", details={"id": unit_id})
-        if unit["status"] != UnitStatus.ACTIVE:
-            raise Conflict("成员单位已暂停，不能派单", code="unit_suspended", details={"id": unit_id})
+        # An offer counts towards the unit's live work: refuse it now rather than send one the
+        # unit could never accept.
+        await _lock_unit_for_take(conn, unit_id)
         await _check_resource(conn, resource_id, unit_id)
         await _project_step(conn, project_id, "offer", PS.DISPATCHED, actor)
         a = await _insert_assignment(conn, project_id, unit_id, resource_id, kind, get_settings().offer_ttl_hours, actor)

@@ -14,7 +14,7 @@ import datetime as dt
 import asyncpg
 
 from catalog import projects
-from catalog.enums import AssignmentStatus, DeclineReason, Outcome, ProjectStatus
+from catalog.enums import AssignmentStatus, DeclineReason, DispatchMode, Outcome, ProjectStatus
 from catalog.errors import Conflict, DomainError
 from catalog.models import Assignment, ClosingIn, Project, ReasonIn
 from tests.factories import SECRETARY, make_project, make_unit, make_world, unit_actor
@@ -76,24 +76,26 @@ async def test_unit_with_cap_3_firing_50_claims_ends_with_3(db):
     assert claiming == 3
 
 
-async def test_cap_counts_offers_a_unit_accepts_concurrently(db):
-    """Offers do not check the cap, acceptances do: five offers accepted at once by a cap-2 unit."""
+async def test_cap_holds_for_offers_made_at_once_and_their_acceptance(db):
+    """Five secretaries offer work to a cap-2 unit at once: two offers go through, both can be
+    accepted, and the unit never holds more than two live pieces of work."""
     world = await make_world(db, communities=1, grids=1)
     unit = await make_unit(db, world, cap=2)
-    built = [await make_project(db, world, PS.PUBLISHED) for _ in range(5)]
-    # a second unit holds nothing; offers to the capped one are made while it is still free
-    for b in built:
-        await projects.direct_project(db, b.id, unit.id, SECRETARY)
-    results = await asyncio.gather(
-        *(projects.accept_offer(db, b.id, unit.id, unit_actor(unit.id)) for b in built), return_exceptions=True
+    built = [await make_project(db, world, PS.PUBLISHED, via=DispatchMode.DIRECTED) for _ in range(5)]
+    offers = await asyncio.gather(
+        *(projects.direct_project(db, b.id, unit.id, SECRETARY) for b in built), return_exceptions=True
     )
-    wins, losses = _split(results)
-    active = await db.fetchval(
-        "SELECT count(*) FROM assignments WHERE unit_id = $1 AND status = 'active'", unit.id)
-    assert active == len(wins)
-    # five pending offers already exceed a cap of two: none may be accepted on top of them
-    assert wins == []
+    wins, losses = _split(offers)
+    assert len(wins) == 2
     assert {e.code for e in losses} == {"unit_cap_reached"}
+    accepted = await asyncio.gather(
+        *(projects.accept_offer(db, a.project_id, unit.id, unit_actor(unit.id)) for a in wins),
+        return_exceptions=True,
+    )
+    assert all(not isinstance(r, BaseException) for r in accepted), accepted
+    live = await db.fetchval(
+        "SELECT count(*) FROM assignments WHERE unit_id = $1 AND status IN ('pending', 'active')", unit.id)
+    assert live == 2
 
 
 async def test_accept_offer_racing_withdraw_offer_has_one_winner(db):

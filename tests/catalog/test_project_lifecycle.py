@@ -294,3 +294,16 @@ async def test_first_progress_report_starts_the_work(db):
     assert [e.body for e in await projects.progress_of(db, built.id)] == ["已上门走访", "第二次上门"]
     h = (await projects.history_of(db, "project", built.id))[-1]
     assert (h.from_status, h.to_status, h.note) == ("accepted", "in_progress", "first_progress")
+
+
+async def test_no_offer_to_a_unit_at_its_cap(db):
+    """An offer counts towards the unit's live work, so a full unit is refused up front."""
+    world = await make_world(db, communities=1, grids=1)
+    unit = await make_unit(db, world, cap=1)
+    await make_project(db, world, ProjectStatus.ACCEPTED, unit=unit)
+    second = await make_project(db, world, ProjectStatus.PUBLISHED, via=DispatchMode.DIRECTED)
+    before = await snapshot(db)
+    with pytest.raises(Conflict) as err:
+        await projects.direct_project(db, second.project.id, unit.id, SECRETARY)
+    assert err.value.code == "unit_cap_reached"
+    assert await snapshot(db) == before
