@@ -15,6 +15,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
+from catalog.accounts import RateLimited, Unauthenticated
 from catalog.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ REQUEST_ID = web.RequestKey("request_id", str)
 MAX_BODY_BYTES = 1024 * 1024
 
 _STATUS_BY_CLASS: list[tuple[type[DomainError], int]] = [
+    (Unauthenticated, 401),
+    (RateLimited, 429),
     (NotFound, 404),
     (Forbidden, 403),
     (Conflict, 409),
@@ -100,7 +103,12 @@ async def _answer(request: web.Request, handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except DomainError as exc:
-        return envelope(status_for(exc), exc.code, exc.message, exc.details)
+        response = envelope(status_for(exc), exc.code, exc.message, exc.details)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        elif isinstance(exc, Unauthenticated):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="sandan"'
+        return response
     except ValidationError as exc:
         return envelope(422, "invalid_input", "输入不符合要求", validation_details(exc))
     except web.HTTPException as exc:

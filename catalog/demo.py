@@ -23,7 +23,7 @@ from decimal import Decimal
 import asyncpg
 from pydantic import BaseModel, ConfigDict
 
-from . import directory, needs, projects, resources
+from . import accounts, directory, needs, projects, resources
 from .enums import (
     AreaLevel,
     AssignmentKind,
@@ -44,6 +44,7 @@ from .enums import (
 )
 from .errors import Conflict
 from .models import (
+    AccountIn,
     Actor,
     AreaIn,
     ClosingIn,
@@ -85,6 +86,8 @@ class DemoSummary(BaseModel):
     # (project number, token) of every project waiting for the resident's 结单: the token is
     # shown only here, since the database keeps its hash alone.
     closing_links: list[tuple[str, str]]
+    # (username, role) of every demo account; all share DEMO_PASSWORD.
+    accounts: list[tuple[str, str]] = []
 
     def __str__(self) -> str:
         def line(title: str, counts: dict[str, int], labels: type[Labelled]) -> str:
@@ -102,6 +105,8 @@ class DemoSummary(BaseModel):
             f"进展 {self.progress_entries}，评价 {self.ratings}，信用记录 {self.credit_events}",
             "待结单项目的结单令牌：",
             *(f"  {number}  {token}" for number, token in self.closing_links),
+            f"演示账号（密码均为 {DEMO_PASSWORD}）：",
+            *(f"  {username}  {Role(role).label}" for username, role in self.accounts),
         ]
         return "\n".join(rows)
 
@@ -118,13 +123,46 @@ async def load_demo(db: Db, *, seed: int = 7) -> DemoSummary:
     One transaction: every service call below runs in a savepoint of it, so their own rules
     (guarded transitions, caps, history, credit) apply unchanged, and a failure rolls all back.
     """
+    # One hash for the shared demo password: argon2 is slow on purpose.
+    password_hash = await accounts.hash_password(DEMO_PASSWORD)
     async with connection(db) as conn, conn.transaction():
         await conn.execute(q("demo_lock"))
         if bool(await conn.fetchval(q("demo_has_data"))):
             raise Conflict("数据库中已有成员单位或需求，不能加载演示数据", code="demo_exists")
         builder = _Builder(conn, random.Random(seed))
         await builder.build()
-        return await _summarise(conn, seed, builder.closing_links)
+        made = await _demo_accounts(conn, builder, password_hash)
+        summary = await _summarise(conn, seed, builder.closing_links)
+        return summary.model_copy(update={"accounts": made})
+
+
+# Documented in README.md; every demo account uses it. Never load the demo into a real database.
+DEMO_PASSWORD = "sandan-demo-2024"
+DEMO_UNIT_ACCOUNTS = 6
+
+
+async def _demo_accounts(conn: asyncpg.Connection, builder: _Builder, password_hash: str) -> list[tuple[str, str]]:
+    """A secretary and a grid worker (first grid) per community, an admin per street, the
+    alliance administrator, the first few units and the batch job."""
+    wanted: list[AccountIn] = []
+    pw = DEMO_PASSWORD
+    for m in COMMUNITIES:
+        wanted.append(AccountIn(username=f"sec-{m.code}", display_name=f"{m.name}书记", password=pw,
+                                role=Role.SECRETARY, community_code=m.code))
+        grid = builder.grids[m.code][0][0]
+        wanted.append(AccountIn(username=f"grid-{grid}", display_name=f"{m.name}网格员", password=pw,
+                                role=Role.GRID_WORKER, community_code=m.code, grid_code=grid))
+    for code, name in STREETS:
+        wanted.append(AccountIn(username=f"street-{code}", display_name=f"{name}管理员", password=pw,
+                                role=Role.STREET_ADMIN, street_code=code))
+    wanted.append(AccountIn(username="alliance", display_name="联盟管理员", password=pw, role=Role.STREET_ADMIN))
+    for u in builder.units[:DEMO_UNIT_ACCOUNTS]:
+        wanted.append(AccountIn(username=f"unit-{u.id}", display_name=u.name, password=pw,
+                                role=Role.UNIT, unit_id=u.id))
+    wanted.append(AccountIn(username="batch", display_name="批量派单任务", password=pw, role=Role.BATCH))
+    for a in wanted:
+        await accounts.create_account(conn, a, password_hash=password_hash)
+    return [(a.username, a.role.value) for a in wanted]
 
 
 async def _summarise(conn: asyncpg.Connection, seed: int, links: list[tuple[str, str]]) -> DemoSummary:

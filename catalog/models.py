@@ -443,3 +443,285 @@ class CreditScore(Record):
     solve_rate: float | None
     satisfaction: float | None
     events: int
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+Username = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
+ACCOUNT_ROLES = (Role.GRID_WORKER, Role.SECRETARY, Role.STREET_ADMIN, Role.UNIT, Role.BATCH)
+
+
+class AccountIn(Input):
+    """A person's or a job's account. Which scope field is required follows from the role."""
+
+    username: Username
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    password: Password
+    role: Role
+    community_code: Code | None = None
+    grid_code: Code | None = None
+    street_code: Code | None = None
+    unit_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _scope(self) -> AccountIn:
+        if self.role not in ACCOUNT_ROLES:
+            raise ValueError("居民与系统没有账号 (residents and the system have no account)")
+        need = {
+            Role.SECRETARY: {"community_code"},
+            Role.GRID_WORKER: {"community_code", "grid_code"},
+            Role.STREET_ADMIN: {"street_code"},
+            Role.UNIT: {"unit_id"},
+            Role.BATCH: set(),
+        }[self.role]
+        given = {f for f in ("community_code", "grid_code", "street_code", "unit_id") if getattr(self, f) is not None}
+        optional = {"street_code"} if self.role is Role.STREET_ADMIN else set()
+        if not (need - optional) <= given or not given <= need:
+            raise ValueError(f"角色 {self.role.value} 的管辖范围应为 {sorted(need) or '无'}")
+        return self
+
+
+class Account(Record):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    community_code: str | None
+    grid_code: str | None
+    street_code: str | None
+    unit_id: int | None
+    active: bool
+    created_at: dt.datetime
+
+
+class Principal(Record):
+    """Who is calling, resolved from a bearer token on every request.
+
+    ``communities`` is the set of communities whose needs and projects the account may read:
+    one for a secretary or grid worker, the street's for a street admin, ``None`` (all) for the
+    alliance administrator, empty for units and the batch job.
+    """
+
+    account_id: int
+    username: str
+    display_name: str
+    role: Role
+    community_code: str | None
+    grid_code: str | None
+    street_code: str | None
+    unit_id: int | None
+    communities: tuple[str, ...] | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(role=self.role, ref=self.username)
+
+
+class LoginIn(Input):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class Session(Record):
+    """A new bearer token. The token is shown once; the database keeps only its hash."""
+
+    token: str
+    token_type: str = "Bearer"
+    expires_at: dt.datetime
+    principal: Principal
+
+
+# --- lists, views and the public board -------------------------------------------------------
+
+PAGE_MAX = 100
+
+
+class ListQuery(Input):
+    """Paging shared by every list: an opaque cursor, a page size (capped at 100), a direction."""
+
+    cursor: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}$")] | None = None
+    limit: Annotated[int, Field(ge=1, le=1_000_000)] = 50
+    sort: Annotated[str, StringConstraints(pattern=r"^(newest|oldest)$")] = "newest"
+
+    @property
+    def page_size(self) -> int:
+        return min(self.limit, PAGE_MAX)
+
+    @property
+    def after(self) -> int | None:
+        return int(self.cursor) if self.cursor is not None else None
+
+    @property
+    def ascending(self) -> bool:
+        return self.sort == "oldest"
+
+
+class NeedFilter(ListQuery):
+    community: Code | None = None
+    street: Code | None = None
+    category: CategoryCode | None = None
+    status: NeedStatus | None = None
+    urgency: Urgency | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+
+
+class ProjectFilter(NeedFilter):
+    status: ProjectStatus | None = None  # type: ignore[assignment]
+
+
+class ResourceFilter(ListQuery):
+    unit_id: Id | None = None
+    category: CategoryCode | None = None
+    status: ResourceStatus | None = None
+
+
+class UnitFilter(ListQuery):
+    unit_type: UnitType | None = None
+
+
+class NeedView(Need):
+    """A need as one reader sees it: requester name and phone full or masked."""
+
+    personal_data: str
+
+
+class UnitView(Unit):
+    personal_data: str
+
+
+class ProjectDetail(Record):
+    project: Project
+    owner_unit_id: int | None
+    personal_data: str
+    needs: list[NeedView]
+    assignments: list[Assignment]
+    progress: list[ProgressEntry]
+
+
+class NeedPage(Record):
+    items: list[NeedView]
+    next_cursor: str | None
+
+
+class ProjectPage(Record):
+    items: list[Project]
+    next_cursor: str | None
+
+
+class ResourcePage(Record):
+    items: list[Resource]
+    next_cursor: str | None
+
+
+class UnitPage(Record):
+    items: list[UnitView]
+    next_cursor: str | None
+
+
+class CreditLedgerEntry(Record):
+    id: int
+    unit_id: int
+    project_id: int | None
+    kind: str
+    value: int | None
+    created_at: dt.datetime
+
+
+class CreditLedger(Record):
+    score: CreditScore
+    items: list[CreditLedgerEntry]
+    next_cursor: str | None
+
+
+class PublicProgress(Record):
+    body: str
+    photo_url: str | None
+    created_at: dt.datetime
+
+
+class PublicProject(Record):
+    """A project on the public board (公示): what was done where, by which unit; no one's name."""
+
+    number: str
+    title: str
+    category_code: str
+    category_name: str
+    community_code: str
+    community_name: str
+    status: ProjectStatus
+    status_label: str
+    urgency: Urgency
+    published_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    beneficiaries_served: int | None
+    unit_name: str | None
+    progress: list[PublicProgress] = Field(default_factory=list)
+
+
+class PublicProjectPage(Record):
+    items: list[PublicProject]
+    next_cursor: str | None
+
+
+class LeagueRow(Record):
+    rank: int
+    unit_id: int
+    unit_name: str
+    unit_type: UnitType
+    score: float
+    grade: Grade
+    finished: int
+
+
+class LeagueTable(Record):
+    items: list[LeagueRow]
+
+
+class ProjectCancelIn(Input):
+    reason: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
+    note: ShortText | None = None
+
+
+class NoteIn(Input):
+    note: ShortText | None = None
+
+
+class ClaimIn(Input):
+    resource_id: Id | None = None
+
+
+class DirectIn(Input):
+    unit_id: Id
+    resource_id: Id | None = None
+
+
+class SweepResult(Record):
+    expired: int
+    closed_unrated: int
+
+
+class PublicNeedIn(Input):
+    """What a resident fills in on the public form (点单); the channel is always 线上."""
+
+    title: Name
+    description: LongText = ""
+    category_code: CategoryCode
+    community_code: Code
+    grid_code: Code | None = None
+    beneficiary_count: Annotated[int, Field(ge=1, le=1000)] = 1
+    beneficiary_groups: list[Tag] = Field(default_factory=list, max_length=10)
+    urgency: Urgency = Urgency.NORMAL
+    desired_from: dt.date | None = None
+    desired_to: dt.date | None = None
+    requester_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    requester_phone: Phone
+
+
+class NeedReceipt(Record):
+    """What the resident gets back: the number to quote, nothing personal."""
+
+    number: str
+    status: NeedStatus
+    status_label: str

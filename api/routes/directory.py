@@ -1,0 +1,101 @@
+"""Areas, categories, member units, resources and unit credit."""
+
+from __future__ import annotations
+
+from catalog import directory, scoped
+from catalog.enums import UnitStatus
+from catalog.models import (
+    Area,
+    Category,
+    CreditLedger,
+    CreditScore,
+    ListQuery,
+    NoteIn,
+    Resource,
+    ResourceFilter,
+    ResourceIn,
+    ResourcePage,
+    UnitFilter,
+    UnitIn,
+    UnitPage,
+    UnitView,
+)
+
+from ..routing import Call, endpoint
+
+
+@endpoint("GET", "/areas", summary="区域：区县、街道、社区、网格", tag="directory", public=True, response=list[Area])
+async def areas(c: Call) -> list[Area]:
+    return await directory.list_areas(c.db)
+
+
+@endpoint("GET", "/categories", summary="服务分类（两级）", tag="directory", public=True, response=list[Category])
+async def categories(c: Call) -> list[Category]:
+    return await directory.list_categories(c.db)
+
+
+@endpoint("GET", "/units", summary="成员单位（联系人按权限脱敏）", tag="units", query=UnitFilter, response=UnitPage)
+async def units(c: Call) -> UnitPage:
+    return await scoped.list_units(c.db, c.me, c.query)
+
+
+@endpoint("POST", "/units", summary="新增成员单位（联盟管理员）", tag="units", body=UnitIn, response=UnitView,
+          status=201, idempotent=True)
+async def create_unit(c: Call) -> UnitView:
+    return await scoped.create_unit(c.db, c.me, c.body)
+
+
+@endpoint("GET", "/units/{unit_id}", summary="成员单位详情", tag="units", response=UnitView)
+async def unit(c: Call) -> UnitView:
+    return await scoped.get_unit(c.db, c.me, c.id("unit_id"))
+
+
+@endpoint("POST", "/units/{unit_id}/suspend", summary="暂停成员单位（联盟管理员）", tag="units", body=NoteIn,
+          response=UnitView)
+async def suspend(c: Call) -> UnitView:
+    return await scoped.set_unit_status(c.db, c.me, c.id("unit_id"), UnitStatus.SUSPENDED, c.body)
+
+
+@endpoint("POST", "/units/{unit_id}/reinstate", summary="恢复成员单位（联盟管理员）", tag="units", body=NoteIn,
+          response=UnitView)
+async def reinstate(c: Call) -> UnitView:
+    return await scoped.set_unit_status(c.db, c.me, c.id("unit_id"), UnitStatus.ACTIVE, c.body)
+
+
+@endpoint("GET", "/units/{unit_id}/credit", summary="信用分与等级", tag="credit", response=CreditScore)
+async def credit(c: Call) -> CreditScore:
+    return await scoped.credit_score(c.db, c.me, c.id("unit_id"))
+
+
+@endpoint("GET", "/units/{unit_id}/credit/ledger", summary="信用明细（本单位与联盟管理员）", tag="credit",
+          query=ListQuery, response=CreditLedger)
+async def ledger(c: Call) -> CreditLedger:
+    return await scoped.credit_ledger(c.db, c.me, c.id("unit_id"), c.query)
+
+
+@endpoint("GET", "/resources", summary="资源清单", tag="resources", query=ResourceFilter, response=ResourcePage)
+async def resources(c: Call) -> ResourcePage:
+    return await scoped.list_resources(c.db, c.me, c.query)
+
+
+@endpoint("POST", "/resources", summary="发布资源（本单位；待审核）", tag="resources", body=ResourceIn,
+          response=Resource, status=201, idempotent=True)
+async def create_resource(c: Call) -> Resource:
+    return await scoped.create_resource(c.db, c.me, c.body)
+
+
+@endpoint("GET", "/resources/{resource_id}", summary="资源详情", tag="resources", response=Resource)
+async def resource(c: Call) -> Resource:
+    return await scoped.get_resource(c.db, c.me, c.id("resource_id"))
+
+
+@endpoint("POST", "/resources/{resource_id}/publish", summary="审核发布资源（联盟管理员）", tag="resources",
+          response=Resource)
+async def publish_resource(c: Call) -> Resource:
+    return await scoped.publish_resource(c.db, c.me, c.id("resource_id"))
+
+
+@endpoint("POST", "/resources/{resource_id}/delist", summary="下架资源", tag="resources", body=NoteIn,
+          response=Resource)
+async def delist_resource(c: Call) -> Resource:
+    return await scoped.delist_resource(c.db, c.me, c.id("resource_id"), c.body)

@@ -1,0 +1,197 @@
+"""Declared endpoints: one list that both the router and the OpenAPI document are built from.
+
+A handler receives a :class:`Call` with the caller (already authenticated unless the endpoint
+is public), the parsed body and query models and the path ids, calls one ``catalog.scoped``
+function and returns a pydantic model; parsing, authentication, idempotency and serialising
+happen here, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from pydantic import BaseModel
+
+from catalog import accounts, idempotency
+from catalog.errors import InvalidInput
+from catalog.models import Principal
+
+PREFIX = "/api/v1"
+MAX_ID = 2**63 - 1
+
+
+
+@dataclass
+class Call:
+    request: web.Request
+    db: asyncpg.Pool
+    principal: Principal | None
+    body: Any
+    query: Any
+    ids: dict[str, int]
+    token: str | None = None
+
+    @property
+    def me(self) -> Principal:
+        assert self.principal is not None
+        return self.principal
+
+    def id(self, name: str) -> int:
+        return self.ids[name]
+
+    def text(self, name: str) -> str:
+        return self.request.match_info[name]
+
+    @property
+    def address(self) -> str:
+        return self.request.remote or "unknown"
+
+
+Handler = Callable[[Call], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # below PREFIX
+    handler: Handler
+    summary: str
+    tag: str
+    public: bool = False
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: Any = None
+    status: int = 200
+    idempotent: bool = False
+    errors: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def full_path(self) -> str:
+        return PREFIX + self.path
+
+    @property
+    def id_params(self) -> list[str]:
+        return [p for p in _params(self.path) if p.endswith("_id")]
+
+    def error_statuses(self) -> list[int]:
+        out = {413, 503}
+        if not self.public:
+            out |= {401, 403}
+        if _params(self.path):
+            out.add(404)
+        if self.body is not None:
+            out |= {400, 422}
+        if self.query is not None:
+            out.add(422)
+        if self.idempotent:
+            out.add(422)
+        if self.method == "POST" and not self.public:
+            out.add(409)
+        out |= set(self.errors)
+        return sorted(out)
+
+
+def _params(path: str) -> list[str]:
+    import re
+
+    return re.findall(r"\{([a-z_]+)\}", path)
+
+
+ENDPOINTS: list[Endpoint] = []
+
+
+def endpoint(method: str, path: str, *, summary: str, tag: str, **kw: Any) -> Callable[[Handler], Handler]:
+    def wrap(fn: Handler) -> Handler:
+        ENDPOINTS.append(Endpoint(method, path, fn, summary, tag, **kw))
+        return fn
+
+    return wrap
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def to_json(result: Any) -> Any:
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    if isinstance(result, list):
+        return [to_json(r) for r in result]
+    return result
+
+
+async def authenticate(request: web.Request, db: asyncpg.Pool) -> tuple[Principal, str]:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise accounts.Unauthenticated("请先登录", code="unauthenticated")
+    token = token.strip()
+    return await accounts.resolve(db, token), token
+
+
+async def _body(request: web.Request, model: type[BaseModel]) -> tuple[BaseModel, bytes]:
+    raw = await request.read()
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise web.HTTPBadRequest(reason="malformed JSON") from None
+    return model.model_validate(data), raw
+
+
+def _ids(ep: Endpoint, request: web.Request) -> dict[str, int]:
+    ids = {}
+    for name in ep.id_params:
+        text = request.match_info[name]
+        if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+            raise web.HTTPNotFound()
+        ids[name] = int(text)
+    return ids
+
+
+def make_handler(ep: Endpoint, pool_key: web.AppKey) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        db = request.app[pool_key]
+        ids = _ids(ep, request)
+        principal, token = (None, None) if ep.public else await authenticate(request, db)
+        query = ep.query.model_validate(dict(request.query)) if ep.query is not None else None
+        if ep.query is None and request.query:
+            raise InvalidInput("该接口不接受查询参数", code="unknown_query", details={"params": sorted(request.query)})
+        body, raw = (None, b"")
+        if ep.body is not None:
+            body, raw = await _body(request, ep.body)
+        key = request.headers.get("Idempotency-Key") if ep.idempotent else None
+        if key is not None:
+            owner = principal.username if principal else f"public:{request.remote}"
+            digest = hashlib.sha256(f"{ep.method} {request.path}\n".encode() + raw).digest()
+            stored = await idempotency.replay(db, owner, key, digest)
+            if stored is not None:
+                status, data = stored
+                response = web.Response(text=dumps(data), status=status, content_type="application/json")
+                response.headers["Idempotent-Replayed"] = "true"
+                return response
+        result = await ep.handler(Call(request, db, principal, body, query, ids, token))
+        if result is None:
+            return web.Response(status=204)
+        data = to_json(result)
+        if key is not None:
+            await idempotency.remember(db, owner, key, digest, ep.status, data)
+        return web.Response(text=dumps(data), status=ep.status, content_type="application/json")
+
+    handle.__name__ = ep.handler.__name__
+    return handle
+
+
+def install(app: web.Application, pool_key: web.AppKey) -> None:
+    from . import routes  # noqa: F401  (registers the endpoints)
+
+    for ep in ENDPOINTS:
+        app.router.add_route(ep.method, ep.full_path, make_handler(ep, pool_key))

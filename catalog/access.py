@@ -1,0 +1,183 @@
+"""Who may read and change what, and how much personal data they see.
+
+Every rule is a small pure function of a :class:`~catalog.models.Principal` and the object, so
+the scoped service (``catalog.scoped``) and the tests share one statement of the rules:
+
+* a grid worker records and reads needs of their own grid only;
+* a secretary reads and changes the needs and projects of their own community;
+* a street admin reads (never changes) the needs and projects of their street, reviews
+  resources and manages units; without a street they are the alliance's administrator and see
+  the whole county;
+* a member unit reads projects that are out in the open (published onwards) and those it ever
+  held; it changes only its own resources, claims, progress and completion;
+* the batch job reads open projects and proposes units for them.
+
+Reading something outside one's scope is answered as if it did not exist (404), so ids cannot
+be probed; changing something one may read but not change is refused (403).
+
+Personal data (a requester's name and phone, a unit contact's name and phone) is shown in full
+only to those who must act on it: the secretary of the community, the grid worker of the grid,
+the unit while it owns the project, the alliance administrators for unit contacts. Other staff
+see it masked (``张*``, ``138****1234``); the public never sees it at all.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .enums import ProjectStatus, ResourceStatus, Role
+from .models import Need, Principal, Project, Resource
+
+STAFF = frozenset({Role.GRID_WORKER, Role.SECRETARY, Role.STREET_ADMIN})
+
+# Statuses in which a project is out in the open: on the public board and visible to every unit.
+OPEN_TO_ALL = frozenset({
+    ProjectStatus.PUBLISHED, ProjectStatus.CLAIMING, ProjectStatus.DISPATCHED, ProjectStatus.ACCEPTED,
+    ProjectStatus.IN_PROGRESS, ProjectStatus.AWAITING_CLOSE, ProjectStatus.CLOSED, ProjectStatus.RATED,
+})
+# What the batch job works on: projects still looking for a unit.
+OPEN_FOR_BATCH = frozenset({ProjectStatus.PUBLISHED})
+
+
+class Personal(StrEnum):
+    """How much of a record's personal data a reader gets."""
+
+    FULL = "full"
+    MASKED = "masked"
+
+
+def mask_name(name: str) -> str:
+    """``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``: the surname stays, the rest is hidden."""
+    name = name.strip()
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+def mask_phone(phone: str) -> str:
+    """``13812341234`` → ``138****1234``; short numbers keep only their last two digits."""
+    digits = phone.strip()
+    if len(digits) >= 11:
+        return digits[:3] + "****" + digits[-4:]
+    return "*" * max(0, len(digits) - 2) + digits[-2:]
+
+
+def in_scope(p: Principal, community: str) -> bool:
+    return p.role in STAFF and (p.communities is None or community in p.communities)
+
+
+def is_admin(p: Principal) -> bool:
+    return p.role is Role.STREET_ADMIN
+
+
+def is_alliance_admin(p: Principal) -> bool:
+    return p.role is Role.STREET_ADMIN and p.street_code is None
+
+
+# --- needs -----------------------------------------------------------------------------------
+
+
+def can_read_need(p: Principal, need: Need) -> bool:
+    if p.role is Role.GRID_WORKER:
+        return need.community_code == p.community_code and need.grid_code == p.grid_code
+    return p.role in (Role.SECRETARY, Role.STREET_ADMIN) and in_scope(p, need.community_code)
+
+
+def need_personal(p: Principal, need: Need) -> Personal:
+    if p.role is Role.SECRETARY and need.community_code == p.community_code:
+        return Personal.FULL
+    if p.role is Role.GRID_WORKER and need.grid_code == p.grid_code and need.community_code == p.community_code:
+        return Personal.FULL
+    return Personal.MASKED
+
+
+def can_submit_need(p: Principal, community: str, grid: str | None) -> bool:
+    if p.role is Role.SECRETARY:
+        return community == p.community_code
+    if p.role is Role.GRID_WORKER:
+        return community == p.community_code and grid == p.grid_code
+    return False
+
+
+def can_review_need(p: Principal, need: Need) -> bool:
+    return p.role is Role.SECRETARY and need.community_code == p.community_code
+
+
+def can_withdraw_need(p: Principal, need: Need) -> bool:
+    return can_review_need(p, need) or (p.role is Role.GRID_WORKER and can_read_need(p, need))
+
+
+# --- projects --------------------------------------------------------------------------------
+
+
+def can_read_project(p: Principal, project: Project, *, held_by: set[int]) -> bool:
+    """``held_by``: every unit that ever had a claim or offer on the project."""
+    if p.role in STAFF:
+        return in_scope(p, project.community_code)
+    if p.role is Role.UNIT:
+        return project.status in OPEN_TO_ALL or p.unit_id in held_by
+    if p.role is Role.BATCH:
+        return project.status in OPEN_FOR_BATCH
+    return False
+
+
+def can_manage_project(p: Principal, project: Project) -> bool:
+    """Publish, cancel, confirm or reject claims, direct and withdraw offers: the secretary."""
+    return p.role is Role.SECRETARY and project.community_code == p.community_code
+
+
+def can_propose(p: Principal, project: Project) -> bool:
+    return can_manage_project(p, project) or p.role is Role.BATCH
+
+
+def project_personal(p: Principal, project: Project, *, owner: int | None) -> Personal:
+    """``owner``: the unit holding the project now (live lead), if any."""
+    if p.role is Role.SECRETARY and project.community_code == p.community_code:
+        return Personal.FULL
+    if p.role is Role.UNIT and owner is not None and p.unit_id == owner:
+        return Personal.FULL
+    return Personal.MASKED
+
+
+def can_act_as_unit(p: Principal) -> bool:
+    return p.role is Role.UNIT and p.unit_id is not None
+
+
+# --- resources and units ---------------------------------------------------------------------
+
+
+def can_read_resource(p: Principal, resource: Resource) -> bool:
+    return (resource.status is ResourceStatus.PUBLISHED or is_admin(p)
+            or (p.role is Role.UNIT and p.unit_id == resource.unit_id))
+
+
+def can_create_resource_for(p: Principal, unit_id: int) -> bool:
+    return is_admin(p) or (p.role is Role.UNIT and p.unit_id == unit_id)
+
+
+def can_review_resource(p: Principal) -> bool:
+    return is_admin(p)
+
+
+def can_delist_resource(p: Principal, resource: Resource) -> bool:
+    return is_admin(p) or (p.role is Role.UNIT and p.unit_id == resource.unit_id)
+
+
+def unit_contact_personal(p: Principal, unit_id: int) -> Personal:
+    if is_admin(p) or (p.role is Role.UNIT and p.unit_id == unit_id):
+        return Personal.FULL
+    return Personal.MASKED
+
+
+def can_read_unit(p: Principal) -> bool:
+    return p.role in STAFF or p.role in (Role.UNIT, Role.BATCH)
+
+
+def can_manage_units(p: Principal) -> bool:
+    return is_admin(p)
+
+
+def can_read_ledger(p: Principal, unit_id: int) -> bool:
+    return is_admin(p) or (p.role is Role.UNIT and p.unit_id == unit_id)
+
+
+def can_manage_accounts(p: Principal) -> bool:
+    return is_alliance_admin(p)
