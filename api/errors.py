@@ -7,6 +7,7 @@ unexpected is logged with the request id and answered with a bare 500.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from typing import Any
@@ -56,9 +57,13 @@ DB_UNAVAILABLE = (
 )
 
 
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
 def envelope(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message, "details": details or {}}},
-                             status=status)
+                             status=status, dumps=_dumps)
 
 
 def status_for(exc: DomainError) -> int:

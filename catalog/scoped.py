@@ -167,10 +167,20 @@ async def _managed(db: Db, p: Principal, project_id: int) -> Project:
     return project
 
 
-async def _as_unit(db: Db, p: Principal, project_id: int) -> int:
+async def _as_unit(db: Db, p: Principal, project_id: int, *, owner_only: bool = True) -> int:
+    """The caller's unit id, for a step a unit takes on a project it may see.
+
+    For an owner's step, a project held by another unit is refused here (403) before its
+    status is looked at, so a unit learns nothing about other units' work from the error.
+    """
     await _project_access(db, p, project_id)
     if not access.can_act_as_unit(p):
         raise _forbidden("只有成员单位账号可以执行此操作", "unit_only")
+    if owner_only:
+        async with connection(db) as conn:
+            lead = await conn.fetchrow(q("assignment_live_lead"), project_id)
+        if lead is not None and lead["unit_id"] != p.unit_id:
+            raise Forbidden("该项目不由本单位承接", code="not_owner", details={"project_id": project_id})
     return p.unit_id  # type: ignore[return-value]
 
 
@@ -259,7 +269,7 @@ async def withdraw_offer(db: Db, p: Principal, project_id: int, data: NoteIn) ->
 
 
 async def claim_project(db: Db, p: Principal, project_id: int, data: ClaimIn) -> Assignment:
-    unit = await _as_unit(db, p, project_id)
+    unit = await _as_unit(db, p, project_id, owner_only=False)
     return await projects.claim_project(db, project_id, unit, p.actor, data.resource_id)
 
 
