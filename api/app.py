@@ -12,7 +12,7 @@ from catalog import stats
 from catalog.runtime import open_database
 from catalog.settings import Settings
 
-from . import pages, routing
+from . import openapi, pages, routing
 from .errors import DB_UNAVAILABLE, MAX_BODY_BYTES, MIDDLEWARES
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/", pages.overview)
     routing.install(app, POOL)
+    openapi.install(app)
     return app
 
 
