@@ -12,7 +12,7 @@ from catalog import stats
 from catalog.runtime import open_database
 from catalog.settings import Settings
 
-from . import openapi, pages, routing
+from . import observe, openapi, pages, routing
 from .errors import DB_UNAVAILABLE, MAX_BODY_BYTES, MIDDLEWARES
 
 log = logging.getLogger(__name__)
@@ -22,8 +22,9 @@ SETTINGS = web.AppKey("settings", Settings)
 
 
 def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
-    app = web.Application(middlewares=MIDDLEWARES, client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[observe.observe_middleware, *MIDDLEWARES], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
+    app[observe.METRICS] = observe.Metrics()
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         async with open_database(settings) as pool:
@@ -35,6 +36,7 @@ def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
     app.cleanup_ctx.append(database)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", observe.metrics_endpoint)
     app.router.add_get("/", pages.overview)
     routing.install(app, POOL)
     openapi.install(app)

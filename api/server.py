@@ -10,6 +10,7 @@ from aiohttp import web
 from catalog.settings import get_settings
 
 from .app import create_app
+from .observe import configure_access_log
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def serve(*, host: str | None = None, port: int | None = None, demo: bool = Fals
         log.error("port %s on %s is in use; set SANDAN_PORT or pass --port", port, host)
         return 2
     app = create_app(settings, demo=demo)
+    configure_access_log()
 
     def announce(msg: str) -> None:
         print(f"三单联动 sandan 已启动: http://{host}:{port}/  (Ctrl-C 停止)", flush=True)
