@@ -11,7 +11,8 @@ Public API::
     run_solve_cli(["solve", "problem.json", "--seed", "1", "-o", "plan.json"]) -> exit code
 
 Modules: `arrays` (array form), `candidates` (index and hard filters), `rules` (rule and
-score definitions shared with the validator), `flow` (min-cost flow), `repair` (k > 1),
+score definitions shared with the validator), `flow` (min-cost flow), `repair` (k > 1
+greedy), `multi` (k > 1 priced bound and exact neighbourhood search),
 `hours` (hand-off to the GAP solver in `gap`), `components`, `validate`, `suggest`, `solve`.
 """
 

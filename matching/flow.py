@@ -35,6 +35,10 @@ class FlowResult:
     chosen: np.ndarray  # bool per input pair
     objective: int  # pair scores minus slot costs, scaled integers
     resource_value: np.ndarray | None  # int64 per resource: gain of one more capacity slot
+    # with ``prices``: dual prices of the relaxation, int64, what one more unit of flow
+    # arriving at a resource node / unit node is worth (`multi.lagrangian_bound` uses them)
+    resource_gain: np.ndarray | None = None
+    unit_price: np.ndarray | None = None
 
 
 def solve_flow(
@@ -51,12 +55,15 @@ def solve_flow(
     nominal: np.ndarray,
     params: Params,
     duals: bool = False,
+    prices: bool = False,
 ) -> FlowResult:
     """Maximise total pair score minus unit slot costs; ``capacity`` -1 means no count limit,
     ``unit_offset`` counts slots each unit already used (accepted claims, earlier passes)."""
     n_units = len(nominal)
     if len(p) == 0:
-        return FlowResult(np.zeros(0, bool), 0, np.zeros(n_resources, np.int64) if duals else None)
+        return FlowResult(np.zeros(0, bool), 0, np.zeros(n_resources, np.int64) if duals else None,
+                          np.zeros(n_resources, np.int64) if prices else None,
+                          np.zeros(n_units, np.int64) if prices else None)
     ru = r_unit[r].astype(np.int64)
     # a (project, unit) group node keeps a unit to one place on a project; only needed where
     # a project needing several units has more than one pair with the same unit
@@ -137,15 +144,23 @@ def solve_flow(
     flows = mcf.flows(np.arange(len(T), dtype=np.int32))
     chosen = flows[: len(p)] > 0
     objective = shift * int(k_need[projs].sum()) - int(mcf.optimal_cost())
-    value = None
-    if duals:
+    value = gain = price = None
+    if duals or prices:
         dist = _distances_from(sink, T, H, C, W, flows, sink + 1)
+    if prices:
+        # -distance from the sink in the residual graph: unreachable nodes get no price
+        dr = dist[base_r: base_r + n_resources]
+        du = dist[base_u: base_u + n_units]
+        gain = np.where(dr < _INF, -dr, 0)
+        price = np.where(du < _INF, -du, 0)
+    if duals:
         used = np.bincount(r_unit[r[chosen]], minlength=n_units) + unit_offset
         nxt = slot_cost(params, nominal, used)
         dr = dist[base_r: base_r + n_resources]
         value = np.where(dr < _INF, np.maximum(-(dr + nxt[r_unit]), 0), 0)
         value = np.where(capacity >= 0, value, 0)
-    return FlowResult(chosen=chosen, objective=objective, resource_value=value)
+    return FlowResult(chosen=chosen, objective=objective, resource_value=value,
+                      resource_gain=gain, unit_price=price)
 
 
 def _distances_from(src, T, H, C, W, flows, n_nodes, max_rounds: int = 100_000) -> np.ndarray:

@@ -56,3 +56,18 @@ class Params(BaseModel):
     repair_ejection: bool = Field(
         True, description="k>1 repair: short teams may take the weakest place on a full resource"
     )
+    multi_bound_iterations: int = Field(
+        30, ge=0, description="k>1: subgradient steps that tighten the bound past the flow relaxation"
+    )
+    multi_neighbourhoods: int = Field(
+        150, ge=0, description="k>1: neighbourhoods re-planned exactly (MIP) where the plan loses most"
+    )
+    multi_neighbourhood_units: int = Field(6, ge=1, description="k>1: units per neighbourhood")
+    multi_margin: float = Field(
+        1.0, ge=0, description="k>1: a neighbourhood leaves out pairs this many points below their price"
+    )
+    multi_mip_nodes: int = Field(200, ge=1, description="k>1: branch-and-bound nodes per neighbourhood")
+    multi_seconds: float = Field(
+        5.0, gt=0, description="k>1: wall-clock guard on the neighbourhood search (the node and "
+        "neighbourhood limits decide the plan; this only stops a slow machine)"
+    )

@@ -21,6 +21,7 @@ from .models import (
     UnitLoad,
     UnmatchedProject,
 )
+from .multi import lagrangian_bound, polish
 from .params import Params
 from .reasons import TERMS, Status, Unmatched
 from .repair import Ledger, complete_by_ejection, complete_teams
@@ -120,7 +121,9 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
 
     Status is ``optimal`` when the objective meets a proven bound: always for count
     capacities with k = 1, because the min-cost flow is exact. With k > 1 the bound is the
-    flow relaxation (a team may be short); with hours budgets it is the GAP solver's bound
+    priced bound of `multi` (each team all or none at prices on capacity and load, never
+    above the flow relaxation, where a team may be short); with hours budgets it is the GAP
+    solver's bound
     on pair scores, which does not subtract load spreading, so there the gap includes the
     load term. Unit marginal values come from the flow of the first pass (the relaxation
     when k > 1) and are left out for units in hours components.
@@ -154,17 +157,28 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
     fm = np.flatnonzero(~in_hours)
     resource_value = np.zeros(R, dtype=np.int64) if params.compute_duals else None
     batches = _batches(label[P + cand.r[fm]], params.flow_batch_pairs)
+    # k > 1: the flow's dual prices start the tighter bound (`multi`)
+    has_multi = bool(len(fm)) and bool((res.k_need[cand.p[fm]] > 1).any())
+    gain = np.zeros(R, dtype=np.int64) if has_multi else None
+    uprice = np.zeros(U, dtype=np.int64) if has_multi else None
+    flow_bound = 0
     for sel in batches:
         idx = fm[sel]
         fl = solve_flow(
             cand.p[idx], cand.r[idx], cand.score[idx], n_projects=P, n_resources=R,
             r_unit=a.r_unit, k_need=res.k_need, capacity=res.capacity, unit_offset=fixed_units,
-            nominal=nominal, params=params, duals=params.compute_duals,
+            nominal=nominal, params=params, duals=params.compute_duals, prices=has_multi,
         )
         chosen[idx] = fl.chosen
-        bound += fl.objective
+        flow_bound += fl.objective
         if resource_value is not None:
             np.maximum(resource_value, fl.resource_value, out=resource_value)
+        if has_multi:
+            rb = np.unique(cand.r[idx])
+            gain[rb] = fl.resource_gain[rb]
+            ub = np.unique(a.r_unit[rb])
+            uprice[ub] = fl.unit_price[ub]
+    bound += flow_bound
     clock["flow"] = time.perf_counter()
 
     # --- hours budgets: the GAP solver on the components that carry them -----------------
@@ -179,9 +193,18 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
 
     # --- k > 1: dissolve partial teams, complete greedily, refill single-unit projects ----
     multi_p = np.flatnonzero(res.k_need > 1)
+    multi_stats: dict[str, float] = {}
     if len(multi_p):
-        chosen, multi_bound = _repair(a, params, cand, chosen, in_hours, nominal, fixed_units)
+        pair_label = label[P + cand.r]
+        chosen, multi_bound = _repair(a, params, cand, chosen, in_hours, nominal, fixed_units,
+                                      pair_label)
         bound += multi_bound
+        if has_multi:
+            clock["repair_greedy"] = time.perf_counter()
+            chosen, priced, multi_stats = _tighten(a, params, cand, chosen, fm, nominal,
+                                                    fixed_units, gain, uprice, flow_bound)
+            bound += priced - flow_bound
+            multi_stats["seconds_repair_greedy"] = clock["repair_greedy"] - clock["hours"]
     clock["repair"] = time.perf_counter()
 
     # --- objective, bound and explanations ------------------------------------------------
@@ -224,6 +247,7 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
         "seconds_report": clock["end"] - clock["repair"],
         "seconds_total": clock["end"] - clock["start"],
         "seed": float(seed),
+        **multi_stats,
     }
     return PlanArrays(
         problem=a, params=params, p=p_all, r=r_all, fixed=fixed_flag, terms=ev.terms,
@@ -257,7 +281,7 @@ def _batches(labels: np.ndarray, target: int) -> list[np.ndarray]:
     return [np.sort(order[c0:c1]) for c0, c1 in zip(cuts[:-1], cuts[1:]) if c1 > c0]
 
 
-def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units):
+def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units, pair_label):
     """Make every k > 1 project all-or-nothing; returns the choice and the bound added for
     k > 1 projects the flow did not see (those in hours components).
 
@@ -268,7 +292,9 @@ def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units)
 
     Then, for ``repair_rounds`` rounds, the relaxation is solved again with those decisions
     taken (completed teams kept, dissolved ones left out): everything else is re-planned
-    around them, and the new plan replaces the old one only if it is better.
+    around them, and the new plan replaces the old one only if it is better (than the first
+    plan before its refill flow, which is run only if that plan is kept). Flows go by
+    batches of whole components, like the first pass.
     """
     res = cand.res
     P = a.n_projects
@@ -277,7 +303,11 @@ def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units)
     lock = np.zeros(len(cand.p), bool)
     out = np.zeros(P, bool)
     lp = chosen
-    best = _repair_once(a, params, cand, lp, flow_pair, nominal, fixed_units)
+    # when a round follows, it re-plans the single-unit projects anyway: the first plan's
+    # refill flow is only needed if it ends up being kept
+    refill = params.repair_rounds == 0
+    best = _repair_once(a, params, cand, lp, flow_pair, nominal, fixed_units, pair_label,
+                        refill=refill)
     best_value = _plan_value(a, params, cand, best, nominal, fixed_units)
     for _ in range(params.repair_rounds):
         cnt_lp = np.bincount(cand.p[lp], minlength=P)
@@ -290,16 +320,15 @@ def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units)
         locked_p = np.bincount(cand.p[lock], minlength=P) > 0
         cap, _bud, load = _residual_state(a, cand, lock, fixed_units)
         m = np.flatnonzero(flow_pair & ~out[cand.p] & ~locked_p[cand.p] & (cap[cand.r] != 0))
-        fl = solve_flow(cand.p[m], cand.r[m], cand.score[m], n_projects=P,
-                        n_resources=a.n_resources, r_unit=a.r_unit, k_need=res.k_need,
-                        capacity=cap, unit_offset=load, nominal=nominal, params=params)
         lp = lock.copy()
-        lp[m] = fl.chosen
-        trial = _repair_once(a, params, cand, lp, flow_pair, nominal, fixed_units)
+        lp[m] = _flow_batched(a, params, cand, m, pair_label, cap, load, nominal)
+        trial = _repair_once(a, params, cand, lp, flow_pair, nominal, fixed_units, pair_label)
         value = _plan_value(a, params, cand, trial, nominal, fixed_units)
         if value <= best_value:
             break
-        best, best_value = trial, value
+        best, best_value, refill = trial, value, True
+    if not refill:
+        best = _refill(a, params, cand, best, flow_pair, nominal, fixed_units, pair_label)
     # k > 1 projects in hours components are outside every solver bound: add their best
     # k scores, an upper bound on what they can contribute
     hm = np.flatnonzero(in_hours & (res.k_need[cand.p] > 1))
@@ -311,6 +340,50 @@ def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units)
         rank = np.arange(len(o)) - start
         extra = float(cand.score[o][rank < res.k_need[po]].sum())
     return best, extra
+
+
+def _tighten(a, params, cand: Candidates, chosen, fm, nominal, fixed_units, gain, uprice,
+             flow_bound):
+    """k > 1 on the flow components: the priced bound of `multi` (never above the flow's),
+    then the exact neighbourhood search where that bound says the plan loses.
+
+    Returns the choice, the bound for these components and figures for ``stats``."""
+    res = cand.res
+    t0 = time.perf_counter()
+    pp, rr, sc = cand.p[fm], cand.r[fm], cand.score[fm]
+    # a project with accepted claims may stay short of k: only the others are all-or-none
+    strong = (a.p_k == res.k_need) | (res.k_need == 1)
+    ch = chosen[fm]
+
+    def value(c):
+        used = np.bincount(a.r_unit[rr[c]], minlength=a.n_units)
+        extra = load_cost(params, nominal, fixed_units + used) - load_cost(params, nominal, fixed_units)
+        return int(sc[c].sum()) - int(extra.sum())
+
+    before = value(ch)
+    rho0 = np.where(res.capacity >= 0, np.maximum(gain, uprice[a.r_unit]), uprice[a.r_unit])
+    priced = lagrangian_bound(
+        pp, rr, sc, k_need=res.k_need, strong=strong, capacity=res.capacity, r_unit=a.r_unit,
+        nominal=nominal, offset=fixed_units, params=params, rho0=rho0, mu0=uprice,
+        flow_chosen=ch, target=before, iterations=params.multi_bound_iterations)
+    t1 = time.perf_counter()
+    po = polish(pp, rr, sc, ch, k_need=res.k_need, strong=strong, capacity=res.capacity,
+                r_unit=a.r_unit, nominal=nominal, offset=fixed_units, params=params,
+                rho=priced.rho, mu=priced.mu, best=priced.best, max_units=params.multi_neighbourhood_units,
+                max_neighbourhoods=params.multi_neighbourhoods,
+                node_limit=params.multi_mip_nodes, seconds=params.multi_seconds,
+                margin=round(params.multi_margin * params.scale))
+    t2 = time.perf_counter()
+    chosen = chosen.copy()
+    chosen[fm] = po.chosen
+    stats = {
+        "bound_flow": flow_bound / params.scale, "bound_priced": priced.bound / params.scale,
+        "bound_iterations": float(priced.iterations),
+        "neighbourhoods": float(po.neighbourhoods), "neighbourhoods_improved": float(po.improved),
+        "polish_gain": po.gain / params.scale,
+        "seconds_bound": t1 - t0, "seconds_polish": t2 - t1,
+    }
+    return chosen, min(flow_bound, priced.bound), stats
 
 
 def _residual_state(a, cand: Candidates, ch, fixed_units):
@@ -330,7 +403,20 @@ def _plan_value(a, params, cand: Candidates, ch, nominal, fixed_units) -> int:
     return int(cand.score[ch].sum()) - int(load_cost(params, nominal, counts).sum())
 
 
-def _repair_once(a, params, cand: Candidates, chosen, flow_pair, nominal, fixed_units):
+def _flow_batched(a, params, cand: Candidates, m, pair_label, cap, load, nominal) -> np.ndarray:
+    """The flow on the pairs ``m`` (positions), solved by batches of whole components."""
+    out = np.zeros(len(m), bool)
+    for sel in _batches(pair_label[m], params.flow_batch_pairs):
+        idx = m[sel]
+        fl = solve_flow(cand.p[idx], cand.r[idx], cand.score[idx], n_projects=a.n_projects,
+                        n_resources=a.n_resources, r_unit=a.r_unit, k_need=cand.res.k_need,
+                        capacity=cap, unit_offset=load, nominal=nominal, params=params)
+        out[sel] = fl.chosen
+    return out
+
+
+def _repair_once(a, params, cand: Candidates, chosen, flow_pair, nominal, fixed_units,
+                 pair_label, refill: bool = True):
     res = cand.res
     P, R = a.n_projects, a.n_resources
     has_cand = np.bincount(cand.p, minlength=P) > 0
@@ -347,17 +433,23 @@ def _repair_once(a, params, cand: Candidates, chosen, flow_pair, nominal, fixed_
     cnt = np.bincount(cand.p[chosen], minlength=P)
     open_multi = np.flatnonzero((res.k_need > 1) & (cnt == 0) & has_cand)
     chosen |= complete_teams(cand.p, cand.r, cand.score, open_multi, res.k_need, ledger)
-    # with the teams settled, single-unit projects are re-planned exactly on what they leave
-    # (flow components only): this also re-places projects that lost a place to a team
+    if refill:
+        chosen = _refill(a, params, cand, chosen, flow_pair, nominal, fixed_units, pair_label)
+    return chosen
+
+
+def _refill(a, params, cand: Candidates, chosen, flow_pair, nominal, fixed_units, pair_label):
+    """With the teams settled, single-unit projects are re-planned exactly on what they
+    leave (flow components only): this also re-places projects that lost a place to a team."""
+    res = cand.res
+    chosen = chosen.copy()
     single = flow_pair & (res.k_need[cand.p] == 1)
     cap, bud, load = _residual_state(a, cand, chosen & ~single, fixed_units)
     m = np.flatnonzero(single & (cap[cand.r] != 0))
     if len(m):
-        fl = solve_flow(cand.p[m], cand.r[m], cand.score[m], n_projects=P, n_resources=R,
-                        r_unit=a.r_unit, k_need=res.k_need, capacity=cap,
-                        unit_offset=load, nominal=nominal, params=params)
+        got = _flow_batched(a, params, cand, m, pair_label, cap, load, nominal)
         chosen[single] = False
-        chosen[m] = fl.chosen
+        chosen[m] = got
     return chosen
 
 
