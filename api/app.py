@@ -9,6 +9,7 @@ import asyncpg
 from aiohttp import web
 
 from catalog import stats
+from catalog.cache import ReadCache
 from catalog.runtime import open_database
 from catalog.settings import Settings
 
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 POOL = web.AppKey("pool", asyncpg.Pool)
 SETTINGS = web.AppKey("settings", Settings)
+CACHE = web.AppKey("cache", ReadCache)
 
 
 def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
@@ -33,12 +35,18 @@ def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
             app[POOL] = pool
             yield
 
+    async def cache(app: web.Application) -> AsyncIterator[None]:
+        app[CACHE] = ReadCache(settings.redis_url)
+        yield
+        await app[CACHE].close()
+
     app.cleanup_ctx.append(database)
+    app.cleanup_ctx.append(cache)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", observe.metrics_endpoint)
     app.router.add_get("/", pages.overview)
-    routing.install(app, POOL)
+    routing.install(app, POOL, CACHE)
     openapi.install(app)
     return app
 

@@ -19,6 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from catalog import accounts, idempotency
+from catalog.cache import ReadCache
 from catalog.errors import InvalidInput
 from catalog.models import Principal
 
@@ -36,6 +37,13 @@ class Call:
     query: Any
     ids: dict[str, int]
     token: str | None = None
+    cache: ReadCache | None = None
+
+    async def cached(self, group: str, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
+        """Read-mostly data through the cache (JSON-ready), or straight from ``load``."""
+        if self.cache is None:
+            return await load()
+        return await self.cache.get_or_load(group, key, load)
 
     @property
     def me(self) -> Principal:
@@ -157,9 +165,16 @@ def _ids(ep: Endpoint, request: web.Request) -> dict[str, int]:
     return ids
 
 
-def make_handler(ep: Endpoint, pool_key: web.AppKey) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+# Groups of cached data that any successful write may change. Only the board changes through
+# the API: every command on a project, a unit or a closing link can move it.
+WRITE_INVALIDATES = ("board",)
+
+
+def make_handler(ep: Endpoint, pool_key: web.AppKey,
+                 cache_key: web.AppKey) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
         db = request.app[pool_key]
+        cache = request.app.get(cache_key)
         ids = _ids(ep, request)
         principal, token = (None, None) if ep.public else await authenticate(request, db)
         query = ep.query.model_validate(dict(request.query)) if ep.query is not None else None
@@ -178,7 +193,9 @@ def make_handler(ep: Endpoint, pool_key: web.AppKey) -> Callable[[web.Request], 
                 response = web.Response(text=dumps(data), status=status, content_type="application/json")
                 response.headers["Idempotent-Replayed"] = "true"
                 return response
-        result = await ep.handler(Call(request, db, principal, body, query, ids, token))
+        result = await ep.handler(Call(request, db, principal, body, query, ids, token, cache))
+        if ep.method != "GET" and cache is not None:
+            await cache.invalidate(*WRITE_INVALIDATES)
         if result is None:
             return web.Response(status=204)
         data = to_json(result)
@@ -190,8 +207,8 @@ def make_handler(ep: Endpoint, pool_key: web.AppKey) -> Callable[[web.Request], 
     return handle
 
 
-def install(app: web.Application, pool_key: web.AppKey) -> None:
+def install(app: web.Application, pool_key: web.AppKey, cache_key: web.AppKey) -> None:
     from . import routes  # noqa: F401  (registers the endpoints)
 
     for ep in ENDPOINTS:
-        app.router.add_route(ep.method, ep.full_path, make_handler(ep, pool_key))
+        app.router.add_route(ep.method, ep.full_path, make_handler(ep, pool_key, cache_key))

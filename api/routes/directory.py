@@ -26,12 +26,12 @@ from ..routing import Call, endpoint
 
 @endpoint("GET", "/areas", summary="区域：区县、街道、社区、网格", tag="directory", public=True, response=list[Area])
 async def areas(c: Call) -> list[Area]:
-    return await directory.list_areas(c.db)
+    return await c.cached("directory", "areas", lambda: directory.list_areas(c.db))
 
 
 @endpoint("GET", "/categories", summary="服务分类（两级）", tag="directory", public=True, response=list[Category])
 async def categories(c: Call) -> list[Category]:
-    return await directory.list_categories(c.db)
+    return await c.cached("directory", "categories", lambda: directory.list_categories(c.db))
 
 
 @endpoint("GET", "/units", summary="成员单位（联系人按权限脱敏）", tag="units", query=UnitFilter, response=UnitPage)
