@@ -12,7 +12,7 @@ import asyncpg
 
 from . import access, accounts, credit, directory, needs, projects, resources
 from .access import Personal
-from .enums import ProjectStatus, Role, SourceChannel, UnitStatus
+from .enums import AssignmentKind, ProjectStatus, Role, SourceChannel, UnitStatus
 from .errors import Forbidden, NotFound
 from .models import (
     Account,
@@ -257,8 +257,6 @@ async def direct_project(db: Db, p: Principal, project_id: int, data: DirectIn) 
     project, _ = await _project_access(db, p, project_id)
     if not access.can_propose(p, project):
         raise _forbidden("只有本社区书记或批量派单任务可以派单")
-    from .enums import AssignmentKind
-
     kind = AssignmentKind.PROPOSAL if p.role is Role.BATCH else AssignmentKind.DIRECTED
     return await projects.direct_project(db, project_id, data.unit_id, p.actor, data.resource_id, kind=kind)
 
