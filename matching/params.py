@@ -60,7 +60,7 @@ class Params(BaseModel):
         30, ge=0, description="k>1: subgradient steps that tighten the bound past the flow relaxation"
     )
     multi_neighbourhoods: int = Field(
-        150, ge=0, description="k>1: neighbourhoods re-planned exactly (MIP) where the plan loses most"
+        100, ge=0, description="k>1: neighbourhoods re-planned exactly (MIP) where the plan loses most"
     )
     multi_neighbourhood_units: int = Field(6, ge=1, description="k>1: units per neighbourhood")
     multi_margin: float = Field(
@@ -68,6 +68,6 @@ class Params(BaseModel):
     )
     multi_mip_nodes: int = Field(200, ge=1, description="k>1: branch-and-bound nodes per neighbourhood")
     multi_seconds: float = Field(
-        5.0, gt=0, description="k>1: wall-clock guard on the neighbourhood search (the node and "
+        8.0, gt=0, description="k>1: wall-clock guard on the neighbourhood search (the node and "
         "neighbourhood limits decide the plan; this only stops a slow machine)"
     )
