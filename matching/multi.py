@@ -236,7 +236,7 @@ def _csr(key: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def polish(p, r, score, chosen, *, k_need, strong, capacity, r_unit, nominal, offset,
            params: Params, rho, mu, best, max_units: int, max_neighbourhoods: int,
-           node_limit: int, seconds: float, margin: int) -> Polished:
+           node_limit: int, seconds: float, margin: int, min_loss: int = 0) -> Polished:
     """Re-plan neighbourhoods of units exactly, where the priced bound says the plan loses.
 
     Each project's loss is what it could earn at the prices ``rho`` / ``mu`` (``best``, the
@@ -261,7 +261,7 @@ def polish(p, r, score, chosen, *, k_need, strong, capacity, r_unit, nominal, of
     # the plan gives it
     held = np.bincount(p[chosen], weights=rs[chosen], minlength=P).astype(np.int64)
     loss = best - held
-    seeds = np.flatnonzero(loss > 0)
+    seeds = np.flatnonzero(loss > min_loss)
     seeds = seeds[np.lexsort((seeds, -loss[seeds]))]
     by_p, p_ptr = _csr(p, P)
     by_u, u_ptr = _csr(u_of, U)

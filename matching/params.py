@@ -66,6 +66,10 @@ class Params(BaseModel):
     multi_margin: float = Field(
         1.0, ge=0, description="k>1: a neighbourhood leaves out pairs this many points below their price"
     )
+    multi_min_loss: float = Field(
+        0.2, ge=0, description="k>1: a project opens a neighbourhood only if the bound says it "
+        "loses more than this many points"
+    )
     multi_mip_nodes: int = Field(200, ge=1, description="k>1: branch-and-bound nodes per neighbourhood")
     multi_seconds: float = Field(
         8.0, gt=0, description="k>1: wall-clock guard on the neighbourhood search (the node and "

@@ -372,7 +372,8 @@ def _tighten(a, params, cand: Candidates, chosen, fm, nominal, fixed_units, gain
                 rho=priced.rho, mu=priced.mu, best=priced.best, max_units=params.multi_neighbourhood_units,
                 max_neighbourhoods=params.multi_neighbourhoods,
                 node_limit=params.multi_mip_nodes, seconds=params.multi_seconds,
-                margin=round(params.multi_margin * params.scale))
+                margin=round(params.multi_margin * params.scale),
+                min_loss=round(params.multi_min_loss * params.scale))
     t2 = time.perf_counter()
     chosen = chosen.copy()
     chosen[fm] = po.chosen
