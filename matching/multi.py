@@ -433,7 +433,7 @@ def _solve_hood(mbh, fx, p, r, u_of, score, k_need, strong, room, hu, load0, nom
     for v in range(m.num_variables()):
         m.set_var_integrality(v, False)
     lp = mbh.ModelSolverHelper("highs")
-    lp.set_solver_specific_parameters("output_flag = false\nthreads = 1\n")
+    lp.set_solver_specific_parameters("output_flag = false\nthreads = 1\npresolve = off\n")
     lp.solve(m)
     if lp.has_solution():
         xv = lp.variable_values()[x]
