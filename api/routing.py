@@ -183,28 +183,40 @@ def make_handler(ep: Endpoint, pool_key: web.AppKey,
         body, raw = (None, b"")
         if ep.body is not None:
             body, raw = await _body(request, ep.body)
+        call = Call(request, db, principal, body, query, ids, token, cache)
         key = request.headers.get("Idempotency-Key") if ep.idempotent else None
-        if key is not None:
-            owner = principal.username if principal else f"public:{request.remote}"
-            digest = hashlib.sha256(f"{ep.method} {request.path}\n".encode() + raw).digest()
+        if key is None:
+            return _respond(ep, await _run(ep, call))
+        owner = principal.username if principal else f"public:{request.remote}"
+        digest = hashlib.sha256(f"{ep.method} {request.path}\n".encode() + raw).digest()
+        async with idempotency.exclusive(db, owner, key):
             stored = await idempotency.replay(db, owner, key, digest)
             if stored is not None:
                 status, data = stored
                 response = web.Response(text=dumps(data), status=status, content_type="application/json")
                 response.headers["Idempotent-Replayed"] = "true"
                 return response
-        result = await ep.handler(Call(request, db, principal, body, query, ids, token, cache))
-        if ep.method != "GET" and cache is not None:
-            await cache.invalidate(*WRITE_INVALIDATES)
-        if result is None:
-            return web.Response(status=204)
-        data = to_json(result)
-        if key is not None:
-            await idempotency.remember(db, owner, key, digest, ep.status, data)
-        return web.Response(text=dumps(data), status=ep.status, content_type="application/json")
+            data = await _run(ep, call)
+            if data is not None:
+                await idempotency.remember(db, owner, key, digest, ep.status, data)
+            return _respond(ep, data)
 
     handle.__name__ = ep.handler.__name__
     return handle
+
+
+async def _run(ep: Endpoint, call: Call) -> Any:
+    """Run the handler; its result as JSON-ready data (None for no content)."""
+    result = await ep.handler(call)
+    if ep.method != "GET" and call.cache is not None:
+        await call.cache.invalidate(*WRITE_INVALIDATES)
+    return None if result is None else to_json(result)
+
+
+def _respond(ep: Endpoint, data: Any) -> web.Response:
+    if data is None:
+        return web.Response(status=204)
+    return web.Response(text=dumps(data), status=ep.status, content_type="application/json")
 
 
 def install(app: web.Application, pool_key: web.AppKey, cache_key: web.AppKey) -> None:

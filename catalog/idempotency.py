@@ -7,11 +7,27 @@ since it is almost certainly a client bug.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from .errors import InvalidInput
+from .errors import Conflict, InvalidInput
 from .sql import q
 from .tx import Db, connection
+
+
+@asynccontextmanager
+async def exclusive(db: Db, owner: str, key: str) -> AsyncIterator[None]:
+    """Only one request with this key runs at a time; a duplicate arriving meanwhile is refused
+    (409) rather than run twice. The lock lives on its own connection for the request's length."""
+    async with connection(db) as conn:
+        if not await conn.fetchval(q("idempotency_try_lock"), owner, key):
+            raise Conflict("相同 Idempotency-Key 的请求正在处理，请稍后重试", code="idempotency_in_progress",
+                           details={"key": key})
+        try:
+            yield
+        finally:
+            await conn.execute(q("idempotency_unlock"), owner, key)
 
 
 async def replay(db: Db, owner: str, key: str, request_hash: bytes) -> tuple[int, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 
@@ -70,6 +71,18 @@ async def test_idempotent_replay_returns_the_first_answer_and_a_changed_body_is_
     other = {**cast.headers["sec_a"], "Idempotency-Key": "need-2024-0001"}
     assert (await client.post(f"{API}/needs", json=_need(cast), headers=other)).status == 201
     assert await db.fetchval("SELECT count(*) FROM needs") == 2
+
+
+async def test_same_key_sent_twice_at_once_creates_one_need(client, cast, db):
+    """A client retrying before the first answer came back: one record, never two."""
+    h = {**cast.headers["grid_a"], "Idempotency-Key": "need-2024-0002"}
+    answers = await asyncio.gather(*(client.post(f"{API}/needs", json=_need(cast), headers=h) for _ in range(8)))
+    statuses = sorted(r.status for r in answers)
+    assert set(statuses) <= {201, 409} and 201 in statuses
+    for r in answers:
+        if r.status == 409:
+            assert (await r.json())["error"]["code"] == "idempotency_in_progress"
+    assert await db.fetchval("SELECT count(*) FROM needs") == 1
 
 
 async def test_public_form_is_rate_limited_per_address(client, cast):

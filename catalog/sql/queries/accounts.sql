@@ -58,3 +58,11 @@ SELECT request_hash, status, body FROM idempotency_keys WHERE owner = $1 AND key
 INSERT INTO idempotency_keys (owner, key, request_hash, status, body)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (owner, key) DO NOTHING;
+
+-- name: idempotency_try_lock
+-- Held for the life of one request, so a duplicate sent while the first still runs is told so
+-- instead of running the command a second time.
+SELECT pg_try_advisory_lock(hashtextextended($1 || E'\n' || $2, 0));
+
+-- name: idempotency_unlock
+SELECT pg_advisory_unlock(hashtextextended($1 || E'\n' || $2, 0));
