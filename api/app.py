@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -31,7 +32,7 @@ def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
     async def database(app: web.Application) -> AsyncIterator[None]:
         async with open_database(settings) as pool:
             if demo:
-                await _load_demo_if_empty(pool)
+                await load_demo_if_empty(pool)
             app[POOL] = pool
             yield
 
@@ -51,19 +52,24 @@ def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
     return app
 
 
-async def _load_demo_if_empty(pool: asyncpg.Pool) -> None:
+async def load_demo_if_empty(pool: asyncpg.Pool) -> None:
     from catalog.demo import has_data, load_demo
+    from catalog.errors import Conflict
 
     if await has_data(pool):
         log.info("database already has data; demo not loaded")
         return
-    summary = await load_demo(pool)
+    try:
+        summary = await load_demo(pool)
+    except Conflict as exc:  # another process loaded it between our check and our load
+        log.info("demo not loaded: %s", exc.message)
+        return
     log.info("demo county loaded: %s", summary)
 
 
 async def healthz(request: web.Request) -> web.Response:
     """The process is alive; says nothing about the database."""
-    return web.json_response({"status": "ok"})
+    return web.json_response({"status": "ok", "pid": os.getpid()})
 
 
 async def readyz(request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="listen address (default SANDAN_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default SANDAN_PORT or 8080)")
     p.add_argument("--demo", action="store_true", help="load the demo county first if the database is empty")
+    p.add_argument("--workers", type=int, help="worker processes (default SANDAN_WORKERS or 1)")
     p.set_defaults(func=_serve)
     add_commands(sub)
     return parser
@@ -25,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     from .server import serve
 
-    return serve(host=args.host, port=args.port, demo=args.demo)
+    return serve(host=args.host, port=args.port, demo=args.demo, workers=args.workers)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,18 +1,33 @@
-"""Running the service: listen, say where, shut down gracefully on SIGTERM or Ctrl-C."""
+"""Running the service: listen, say where, shut down gracefully on SIGTERM or Ctrl-C.
+
+With more than one worker the parent prepares once (embedded server, migrations, demo data) and
+then starts the workers, which share the port (SO_REUSEPORT) and only open their own pools. The
+parent keeps its handle on the embedded server, so the database outlives any single worker, and
+passes SIGTERM/SIGINT on to the workers, each of which finishes its in-flight requests.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+import signal
 import socket
+import sys
+import time
+import urllib.request
 
 from aiohttp import web
 
+from catalog.runtime import open_database
 from catalog.settings import get_settings
 
-from .app import create_app
+from .app import create_app, load_demo_if_empty
 from .observe import configure_access_log
 
 log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT = 10.0
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -25,20 +40,79 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def serve(*, host: str | None = None, port: int | None = None, demo: bool = False) -> int:
+def _announce(host: str, port: int, workers: int) -> None:
+    extra = f"，{workers} 个工作进程" if workers > 1 else ""
+    print(f"三单联动 sandan 已启动: http://{host}:{port}/  (Ctrl-C 停止{extra})", flush=True)
+
+
+def serve(*, host: str | None = None, port: int | None = None, demo: bool = False,
+          workers: int | None = None) -> int:
     settings = get_settings()
     host = host or settings.host
     port = settings.port if port is None else port
+    workers = settings.workers if workers is None else workers
+    if workers < 1:
+        log.error("workers must be at least 1 (got %s)", workers)
+        return 2
     if port and not _port_free(host, port):
         log.error("port %s on %s is in use; set SANDAN_PORT or pass --port", port, host)
         return 2
-    app = create_app(settings, demo=demo)
     configure_access_log()
+    if workers > 1 and not hasattr(socket, "SO_REUSEPORT"):
+        log.warning("this system cannot share a port between processes; running one worker")
+        workers = 1
+    if workers == 1:
+        # run_app handles SIGINT and SIGTERM: it stops accepting, lets in-flight requests finish
+        # (up to shutdown_timeout), then runs cleanup_ctx, which closes the pool.
+        web.run_app(create_app(settings, demo=demo), host=host, port=port, shutdown_timeout=SHUTDOWN_TIMEOUT,
+                    print=lambda _: _announce(host, port, 1), access_log=None)
+        return 0
+    return _serve_many(host, port, workers, demo)
 
-    def announce(msg: str) -> None:
-        print(f"三单联动 sandan 已启动: http://{host}:{port}/  (Ctrl-C 停止)", flush=True)
 
-    # run_app handles SIGINT and SIGTERM: it stops accepting, lets in-flight requests finish
-    # (up to shutdown_timeout), then runs cleanup_ctx, which closes the pool.
-    web.run_app(app, host=host, port=port, print=announce, shutdown_timeout=10, access_log=None)
-    return 0
+async def _prepare(demo: bool) -> None:
+    async with open_database(get_settings()) as pool:
+        if demo:
+            await load_demo_if_empty(pool)
+
+
+def _worker(host: str, port: int) -> None:
+    configure_access_log()
+    web.run_app(create_app(get_settings()), host=host, port=port, reuse_port=True,
+                shutdown_timeout=SHUTDOWN_TIMEOUT, print=None, access_log=None)
+
+
+def _serve_many(host: str, port: int, workers: int, demo: bool) -> int:
+    asyncio.run(_prepare(demo))
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_worker, args=(host, port), name=f"sandan-worker-{i}") for i in range(workers)]
+    for p in procs:
+        p.start()
+
+    def forward(signum: int, _frame: object) -> None:
+        for p in procs:
+            if p.is_alive() and p.pid is not None:
+                p.terminate()  # SIGTERM: the worker drains its requests and exits
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    if _wait_until_listening(host, port, procs):
+        _announce(host, port, workers)
+    for p in procs:
+        p.join()
+    codes = [p.exitcode or 0 for p in procs]
+    return 0 if all(c in (0, -signal.SIGTERM) for c in codes) else 1
+
+
+def _wait_until_listening(host: str, port: int, procs: list, timeout: float = 60.0) -> bool:
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/healthz"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and all(p.is_alive() for p in procs):
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    print("sandan: workers did not start listening", file=sys.stderr, flush=True)
+    return False
