@@ -78,6 +78,14 @@ class Endpoint:
     status: int = 200
     idempotent: bool = False
     errors: tuple[int, ...] = field(default_factory=tuple)
+    # cached groups a successful call may change; writes change the public board by default
+    invalidates: tuple[str, ...] | None = None
+
+    @property
+    def stale_after(self) -> tuple[str, ...]:
+        if self.invalidates is not None:
+            return self.invalidates
+        return () if self.method == "GET" else WRITE_INVALIDATES
 
     @property
     def full_path(self) -> str:
@@ -208,8 +216,8 @@ def make_handler(ep: Endpoint, pool_key: web.AppKey,
 async def _run(ep: Endpoint, call: Call) -> Any:
     """Run the handler; its result as JSON-ready data (None for no content)."""
     result = await ep.handler(call)
-    if ep.method != "GET" and call.cache is not None:
-        await call.cache.invalidate(*WRITE_INVALIDATES)
+    if ep.stale_after and call.cache is not None:
+        await call.cache.invalidate(*ep.stale_after)
     return None if result is None else to_json(result)
 
 

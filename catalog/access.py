@@ -179,5 +179,10 @@ def can_read_ledger(p: Principal, unit_id: int) -> bool:
     return is_admin(p) or (p.role is Role.UNIT and p.unit_id == unit_id)
 
 
+def can_manage_directory(p: Principal) -> bool:
+    """Areas and categories are the whole alliance's vocabulary: only its administrator edits them."""
+    return is_alliance_admin(p)
+
+
 def can_manage_accounts(p: Principal) -> bool:
     return is_alliance_admin(p)

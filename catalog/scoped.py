@@ -17,6 +17,10 @@ from .errors import Forbidden, NotFound
 from .models import (
     Account,
     Actor,
+    Area,
+    AreaIn,
+    Category,
+    CategoryIn,
     NeedReceipt,
     PublicNeedIn,
     Assignment,
@@ -392,6 +396,29 @@ async def delist_resource(db: Db, p: Principal, resource_id: int, data: NoteIn) 
     if not access.can_delist_resource(p, resource):
         raise _forbidden("只能下架本单位的资源")
     return await resources.delist_resource(db, resource_id, p.actor, data.note)
+
+
+# --- areas and categories ------------------------------------------------------------------
+
+
+def _directory_admin(p: Principal) -> None:
+    if not access.can_manage_directory(p):
+        raise _forbidden("只有联盟管理员可以维护区域和分类")
+
+
+async def create_area(db: Db, p: Principal, data: AreaIn) -> Area:
+    _directory_admin(p)
+    return await directory.create_area(db, data)
+
+
+async def create_category(db: Db, p: Principal, data: CategoryIn) -> Category:
+    _directory_admin(p)
+    return await directory.create_category(db, data, p.actor)
+
+
+async def retire_category(db: Db, p: Principal, code: str) -> Category:
+    _directory_admin(p)
+    return await directory.retire_category(db, code, p.actor)
 
 
 # --- units and credit ------------------------------------------------------------------------

@@ -6,7 +6,9 @@ from catalog import directory, scoped
 from catalog.enums import UnitStatus
 from catalog.models import (
     Area,
+    AreaIn,
     Category,
+    CategoryIn,
     CreditLedger,
     CreditScore,
     ListQuery,
@@ -32,6 +34,24 @@ async def areas(c: Call) -> list[Area]:
 @endpoint("GET", "/categories", summary="服务分类（两级）", tag="directory", public=True, response=list[Category])
 async def categories(c: Call) -> list[Category]:
     return await c.cached("directory", "categories", lambda: directory.list_categories(c.db))
+
+
+@endpoint("POST", "/areas", summary="新增区域（联盟管理员）", tag="directory", body=AreaIn, response=Area,
+          status=201, idempotent=True, invalidates=("directory",))
+async def create_area(c: Call) -> Area:
+    return await scoped.create_area(c.db, c.me, c.body)
+
+
+@endpoint("POST", "/categories", summary="新增服务分类（联盟管理员）", tag="directory", body=CategoryIn,
+          response=Category, status=201, idempotent=True, invalidates=("directory",))
+async def create_category(c: Call) -> Category:
+    return await scoped.create_category(c.db, c.me, c.body)
+
+
+@endpoint("POST", "/categories/{code}/retire", summary="停用服务分类（联盟管理员）", tag="directory",
+          response=Category, invalidates=("directory",))
+async def retire_category(c: Call) -> Category:
+    return await scoped.retire_category(c.db, c.me, c.text("code"))
 
 
 @endpoint("GET", "/units", summary="成员单位（联系人按权限脱敏）", tag="units", query=UnitFilter, response=UnitPage)
