@@ -13,24 +13,37 @@ Method, in the order it runs:
    vectorised). Subgradient steps on the multipliers give an upper bound that is far tighter
    than the LP bound on GAP.
 2. Every few steps the knapsack solutions are repaired into a feasible assignment (drop double
-   placements, place the rest by regret) and the best is improved by shift and swap moves. When
-   budgets are too tight for the repair, CP-SAT supplies the first plan.
+   placements, place the rest by regret). When budgets are too tight for the repair, a tabu
+   search started from the relaxation (or else CP-SAT) supplies the first plan.
 3. Reduced-profit fixing: a pair whose forced use pulls the Lagrangian bound below the incumbent
    cannot be in any strictly better plan and leaves the model.
-4. A short CP-SAT run on what is left, warm-started with a full hint, proves optimality on
-   loose components.
-5. Large neighbourhood search: the jobs of k units at a time are re-solved exactly by CP-SAT
-   with the rest fixed. On tight budgets (OR-Library type d) improving a plan needs chains of
-   moves through several units, which shift and swap cannot find.
-6. A last CP-SAT run on the reduced model tightens the bound and may still improve the plan.
+4. The search, in slices of the time limit, each going to the method whose last slice gained
+   most:
+
+   * CP-SAT on what is left after fixing, warm-started with the plan; its first slice proves
+     optimality on loose components, and when few pairs survive it gets all the time;
+   * tabu search over shift, swap and two-step ejection-chain moves through over-budget plans
+     with adaptive prices per unit of excess hours; on tight budgets (OR-Library type d)
+     every improvement is such a chain, which plain shift and swap cannot find;
+   * large neighbourhood search: CP-SAT re-solves the jobs of k units (random, or units that
+     share plausible jobs by the Lagrangian costs), or the jobs where perturbed Lagrangian
+     knapsacks disagree with the plan, keeping the rest fixed.
+
+   No one method wins everywhere (measured on OR-Library type d: CP-SAT with 5 units, tabu
+   search with 100 jobs, the neighbourhoods with 200), hence the portfolio.
+5. A last CP-SAT run on the reduced model tightens the bound and may still improve the plan.
+
+Large components (more than ``_MAX_SWAP_JOBS`` jobs) skip the tabu search and get a shift and
+swap local search instead.
 
 The reported bound is the best proven one: the Lagrangian bound or CP-SAT's, whichever is lower
 (CP-SAT's bound on a reduced model counts only together with the incumbent it was reduced
 against).
 
 Determinism: every phase stops on a machine-independent budget that is a fixed share of
-``time_limit``: DP cells for the Lagrangian phase, move counts for local search, CP-SAT's
-deterministic time for the rest. CP-SAT runs with a fixed ``random_seed`` and, with more than
+``time_limit``: DP cells for the Lagrangian phase, iterations for tabu search, move counts for
+local search, CP-SAT's deterministic time for the rest; the portfolio's choices depend only on
+objective values. CP-SAT runs with a fixed ``random_seed`` and, with more than
 one worker, ``interleave_search``: plain multi-worker CP-SAT is not reproducible, because its
 workers share bounds and solutions as they come. The wall-clock limit is only a guard; when it
 fires first (a slow or loaded machine) the result may differ between runs.
@@ -56,9 +69,12 @@ _MAX_DENSE = 8_000_000
 # Swap moves look at all pairs of placed jobs; past this many jobs that is too slow per move.
 _MAX_SWAP_JOBS = 1500
 # CP-SAT deterministic time per second of wall clock. Measured on the 2-core development
-# machine at 0.9 to 1.4 with two workers; below that range so the deterministic limit, not the
-# wall clock, normally ends the search.
-_DTIME_PER_SECOND = 0.7
+# machine at 0.9 to 1.4 with two workers when idle and 0.4 to 0.6 under a load of 3 (it is
+# shared); below that so the deterministic limit, not the wall clock, normally ends the
+# search. The small single-worker sub-solves of the neighbourhood search get less done per
+# second (model building, presolve): about 0.3 under that load.
+_DTIME_PER_SECOND = 0.4
+_LNS_DTIME_PER_SECOND = 0.25
 # DP cells per second of the vectorised knapsack pass on that machine, so the Lagrangian phase
 # can stop on work done, not on the clock.
 _DP_CELLS_PER_SECOND = 3e7
@@ -68,6 +84,17 @@ _LAGRANGE_SHARE = 0.15
 _LNS_DTIME = 0.03
 # Move evaluations per second in the dense local search on that machine.
 _MOVES_PER_SECOND = 2e7
+# Cost of one tabu iteration on that machine under the load of shared use: a fixed part (a
+# few dozen numpy calls) plus the cells of its move matrices.
+_TS_ITER_SECONDS = 4e-4
+_TS_CELLS_PER_SECOND = 2e7
+# Jobs per tabu iteration whose swaps and chains are evaluated (against all jobs).
+_TABU_ROWS = 50
+# The search gets this share of the time limit, in slices of _SLICE; the wall clock stops it
+# (as a guard only) at 1 - _FINAL_SHARE of the limit, leaving that to a last CP-SAT run.
+_SEARCH_SHARE = 0.8
+_SLICE = 0.1
+_FINAL_SHARE = 0.1
 # Up to this many pairs, a short plain CP-SAT run comes first.
 _PROBE_PAIRS = 1000
 
@@ -456,6 +483,154 @@ class _Dense:
         return assign
 
 
+    def tabu_search(self, assign, max_iter, seed, grow=1.05, tenure=None, patience=1000,
+                    kick=None):
+        """Tabu search over shift, swap and two-step ejection-chain moves, allowed through
+        over-budget plans at an adaptive price per unit of excess hours.
+
+        On tight budgets (OR-Library type d) every improving change is a chain through
+        several units, and the plans in between are over budget; pricing the excess per unit,
+        raising the price of units that stay over and lowering all prices while the plan is
+        within budget, makes the search oscillate around the budget boundary. ``assign`` may
+        be over budget or incomplete. Returns the best within-budget (and, with
+        ``must_assign``, complete) plan seen, or ``None``; a fixed iteration count keeps it
+        reproducible.
+
+        ``grow`` is the price factor per iteration, ``tenure`` the base number of iterations a
+        job may not return to the unit it left, ``patience`` the iterations without a new best
+        before a restart from the best plan with ``kick`` jobs moved at random.
+        """
+        pb = self.pb
+        n, m = pb.n, pb.m
+        known = np.isfinite(self.P)
+        if pb.must:
+            P, W, cap = self.P, np.where(known, self.W, 0).astype(np.float64), pb.cap * 1.0
+        else:
+            # "Unplaced" is one more unit: no profit, no budget.
+            P = np.vstack([self.P, np.zeros((1, n))])
+            W = np.vstack([np.where(known, self.W, 0), np.zeros((1, n))]).astype(np.float64)
+            cap = np.r_[pb.cap * 1.0, np.inf]
+        M = P.shape[0]
+        jobs = np.arange(n)
+        a = np.asarray(assign, dtype=np.int64).copy()
+        a[a < 0] = M - 1 if not pb.must else 0
+        missing = ~np.isfinite(P[a, jobs])
+        a[missing] = np.argmax(P[:, missing], axis=0)
+        if not np.all(np.isfinite(P[a, jobs])):
+            return None
+        load = np.bincount(a, weights=W[a, jobs], minlength=M)
+        finite = np.isfinite(P)
+        price0 = float(np.abs(P[finite]).mean()) / max(float(W[finite].mean()), 1.0)
+        price = np.full(M, price0)
+        tabu = np.zeros((M, n), dtype=np.int64)
+        tenure = tenure or max(3, n // 20)
+        kick = min(n, kick or max(2, n // 20))
+        rng = np.random.default_rng(seed)
+        rows = np.arange(min(n, _TABU_ROWS))
+        last_gain = 0
+        best, best_value = None, -math.inf
+        for it in range(1, max_iter + 1):
+            cp, cw = P[a, jobs], W[a, jobs]
+            ex_now = np.maximum(load - cap, 0.0)
+            excess = float(ex_now.sum())
+            value = float(cp.sum())
+            if excess <= 0 and value > best_value + 1e-9:
+                best, best_value, last_gain = a.copy(), value, it
+            elif best is not None and it - last_gain > patience:
+                # Long without a new best: restart from the best plan, shaken by moving a few
+                # random jobs to random units of theirs, with fresh prices and memory.
+                a = best.copy()
+                for j in rng.choice(n, size=kick, replace=False):
+                    options = np.nonzero(finite[:, j])[0]
+                    a[j] = options[rng.integers(options.size)]
+                load = np.bincount(a, weights=W[a, jobs], minlength=M)
+                price[:] = price0
+                tabu[:] = 0
+                last_gain = it
+                continue
+            la, ca, pa = load[a], cap[a], price[a]
+            # Shift job j to unit i.
+            add = np.maximum(load[:, None] + W - cap[:, None], 0.0) - ex_now[:, None]
+            rem = np.maximum(la - cw - ca, 0.0) - ex_now[a]
+            gain = P - cp[None, :]
+            shift = gain - price[:, None] * add - (pa * rem)[None, :]
+            shift[a, jobs] = -np.inf
+            # A tabu move is still taken when it gives a new best plan within budget.
+            aspire = (excess + add + rem[None, :] <= 0) & (gain > best_value - value + 1e-9)
+            shift[(tabu > it) & ~aspire] = -np.inf
+            # Swaps and chains start from a sample of rows r, so that an iteration costs
+            # rows x jobs rather than jobs squared; the sample also diversifies the search.
+            R = rows if rows.size == n else np.sort(rng.choice(n, size=rows.size, replace=False))
+            aR = a[R]
+            QR, QC = P[aR], P[a[None, :], R[:, None]]  # c at r's unit, r at c's unit
+            VR, VC = W[aR], W[a[None, :], R[:, None]]
+            same = aR[:, None] == a[None, :]
+            g2 = QR + QC - cp[R][:, None] - cp[None, :]
+            dr = np.maximum(la[R][:, None] - cw[R][:, None] + VR - ca[R][:, None], 0.0) \
+                - ex_now[aR][:, None]
+            dc = np.maximum(la[None, :] - cw[None, :] + VC - ca[None, :], 0.0) - ex_now[a][None, :]
+            swap = g2 - pa[R][:, None] * dr - pa[None, :] * dc
+            into_r = tabu[aR] > it  # c may not move to r's unit
+            into_c = tabu[a[None, :], R[:, None]] > it  # r may not move to c's unit
+            aspire = (excess + dr + dc <= 0) & (g2 > best_value - value + 1e-9)
+            swap[(into_r | into_c) & ~aspire] = -np.inf
+            swap[same] = -np.inf
+            # Chain: r moves to c's unit, c moves on to its best other unit (not r's); that
+            # unit's loads are untouched by the first step, so its best choice is per job.
+            chain = np.full(swap.shape, -np.inf)
+            if M > 2:
+                ins = P - price[:, None] * add
+                ins[tabu > it] = -np.inf
+                ins[a, jobs] = -np.inf
+                top = np.argsort(-ins, axis=0, kind="stable")[:2]
+                v1, v2 = ins[top[0], jobs], ins[top[1], jobs]
+                onward = np.where(top[0][None, :] == aR[:, None], v2[None, :], v1[None, :])
+                chain = (QC - cp[R][:, None] + onward - cp[None, :]
+                         - (pa * rem)[R][:, None] - pa[None, :] * dc)
+                chain[same | into_c] = -np.inf
+            ks, kw, kc = int(np.argmax(shift)), int(np.argmax(swap)), int(np.argmax(chain))
+            sv, wv, cv = shift.flat[ks], swap.flat[kw], chain.flat[kc]
+            if not max(sv, wv, cv) > -np.inf:
+                break
+            hold = tenure + int(rng.integers(0, tenure + 1))
+            if cv > max(sv, wv) + 1e-9:
+                r, c = divmod(kc, n)
+                r = int(R[r])
+                a1, a2 = a[r], a[c]
+                a3 = int(top[1][c] if top[0][c] == a1 else top[0][c])
+                load[a1] -= W[a1, r]
+                load[a2] += W[a2, r] - W[a2, c]
+                load[a3] += W[a3, c]
+                a[r], a[c] = a2, a3
+                tabu[a1, r] = tabu[a2, c] = it + hold
+            elif sv >= wv:
+                i, j = divmod(ks, n)
+                old = a[j]
+                load[old] -= W[old, j]
+                load[i] += W[i, j]
+                a[j] = i
+                tabu[old, j] = it + hold
+            else:
+                r, c = divmod(kw, n)
+                r = int(R[r])
+                a1, a2 = a[r], a[c]
+                load[a1] += W[a1, c] - W[a1, r]
+                load[a2] += W[a2, r] - W[a2, c]
+                a[r], a[c] = a2, a1
+                tabu[a1, r] = tabu[a2, c] = it + hold
+            over = load > cap
+            if over.any():
+                price[over] *= grow
+            else:
+                price = np.maximum(price / grow, 1e-3 * price0)
+        cp = P[a, jobs]
+        if float(np.maximum(load - cap, 0.0).sum()) <= 0 and float(cp.sum()) > best_value + 1e-9:
+            best = a.copy()
+        if best is not None and not pb.must:
+            best[best == M - 1] = -1
+        return best
+
+
 # --------------------------------------------------------------------------------------------
 # Lagrangian phase
 
@@ -645,49 +820,116 @@ def _scale_for(pb: _Problem) -> float:
 # Large neighbourhood search
 
 
+def _related_agents(pb: _Problem, lag: _Lagrange, top: int = 3) -> np.ndarray | None:
+    """How many jobs two agents share among each job's ``top`` most plausible agents.
+
+    Plausibility is the loss in Lagrangian bound from forcing the pair in; agents that share
+    plausible jobs are the ones whose joint re-solve can trade jobs profitably.
+    """
+    if lag.table is None or pb.m < 3:
+        return None
+    room = np.clip(pb.cap[pb.agent] - pb.weight, 0, None)
+    loss = (lag.per_agent[pb.agent] - lag.table[pb.agent, room]) - (pb.profit - lag.u[pb.job])
+    order = np.lexsort((pb.agent, loss, pb.job))
+    first = np.searchsorted(pb.job[order], pb.job[order], side="left")
+    keep = order[np.arange(order.size) - first < top]
+    member = np.zeros((pb.n, pb.m))
+    member[pb.job[keep], pb.agent[keep]] = 1.0
+    related = member.T @ member
+    np.fill_diagonal(related, 0.0)
+    return related
+
+
 def _lns(pb: _Problem, assign: np.ndarray, value: float, scale: float, dtime_budget: float,
-         deadline: float, seed: int, bound: float, step: float):
-    """Re-solve the jobs of a few agents at a time exactly, keeping the rest fixed.
+         deadline: float, seed: int, bound: float, step: float,
+         guide: tuple[_Knapsacks, np.ndarray] | None = None,
+         related: np.ndarray | None = None):
+    """Re-solve a few jobs at a time exactly, keeping the rest fixed.
 
     Shift and swap moves stall on tight instances because every improvement needs a chain of
-    moves through several agents; an exact sub-solve over k agents finds such chains. k grows
-    while sub-solves are easy and unproductive, and shrinks when they hit their limit.
+    moves through several agents; an exact sub-solve finds such chains. Two neighbourhoods take
+    turns:
+
+    * the jobs of k agents, k growing while sub-solves are easy and unproductive and shrinking
+      when they hit their limit;
+    * with ``guide = (knapsacks, multipliers)``, the jobs whose place in the plan the
+      Lagrangian knapsacks disagree with, under slightly perturbed multipliers (a relaxation
+      induced neighbourhood); capped at ``cap_free`` jobs, adapted like k.
+
     Stopping on summed deterministic time keeps the search reproducible.
     """
     rng = np.random.default_rng(seed)
     k = min(3, pb.m)
+    cap_free = max(8, min(pb.n, 30))
     spent = 0.0
     rounds = 0
-    improved = 0
+    improved = {"agents": 0, "lagrangian": 0}
     pair_agent = pb.agent
+    all_jobs = np.arange(pb.n)
+    use_guide = guide is not None and guide[0].exact and pb.m >= 2
+    if use_guide:
+        noise = 0.003 * float(np.abs(guide[1]).mean()) + 1e-9
+        position = np.full((pb.m, pb.n), -1, dtype=np.int64)
+        position[pb.agent, pb.job] = np.arange(pb.profit.size)
     while spent < dtime_budget and time.perf_counter() < deadline and pb.m >= 2:
         if bound - value < max(step, 1e-9):
             break
         rounds += 1
-        chosen = rng.choice(pb.m, size=k, replace=False)
-        in_agents = np.isin(pair_agent, chosen)
-        jobs = np.nonzero(np.isin(assign, chosen))[0]
-        if not pb.must:
-            # Unplaced jobs that could go to these agents join the neighbourhood too.
-            extra = np.unique(pb.job[in_agents])
-            jobs = np.union1d(jobs, extra[assign[extra] < 0])
-        idx = np.nonzero(in_agents & np.isin(pb.job, jobs))[0]
+        kind = "lagrangian" if use_guide and rounds % 2 == 0 else "agents"
+        if kind == "agents":
+            if related is not None and rounds % 4 != 1:
+                # A random agent and k - 1 agents that share plausible jobs with it.
+                first = int(rng.integers(pb.m))
+                weight = related[first] + 0.05
+                weight[first] = 0.0
+                others = rng.choice(pb.m, size=k - 1, replace=False, p=weight / weight.sum())
+                chosen = np.r_[first, others]
+            else:
+                chosen = rng.choice(pb.m, size=k, replace=False)
+            in_agents = np.isin(pair_agent, chosen)
+            jobs = np.nonzero(np.isin(assign, chosen))[0]
+            if not pb.must:
+                # Unplaced jobs that could go to these agents join the neighbourhood too.
+                extra = np.unique(pb.job[in_agents])
+                jobs = np.union1d(jobs, extra[assign[extra] < 0])
+            idx = np.nonzero(in_agents & np.isin(pb.job, jobs))[0]
+        else:
+            ks, u = guide
+            x, _, _ = ks.solve(pb.profit - (u + noise * rng.standard_normal(pb.n))[pb.job])
+            spent += _DTIME_PER_SECOND * pb.profit.size * ks.width / _DP_CELLS_PER_SECOND
+            placed = assign >= 0
+            held = np.zeros(pb.n, dtype=bool)
+            held[placed] = x[position[assign[placed], all_jobs[placed]]] > 0.5
+            if not pb.must:
+                held[~placed] = ~np.isin(all_jobs[~placed], pb.job[x > 0.5])
+            jobs = np.nonzero(~held)[0]
+            if jobs.size > cap_free:
+                jobs = np.sort(rng.choice(jobs, size=cap_free, replace=False))
+            idx = np.nonzero(np.isin(pb.job, jobs))[0]
         if idx.size == 0:
             continue
         current = float(pb.profit[idx][assign[pb.job[idx]] == pb.agent[idx]].sum())
         out = _cpsat(pb, idx, jobs, assign, math.inf, scale, _LNS_DTIME,
                      max(0.01, deadline - time.perf_counter()), seed + rounds, 1)
         spent += out.dtime + 0.002 * idx.size / 100
-        if out.assign is not None and out.value > current + 1e-9:
+        gained = out.assign is not None and out.value > current + 1e-9
+        if gained:
             value += out.value - current
             assign = out.assign
-            improved += 1
-        gained = out.value > current + 1e-9
-        if out.status == "optimal" and not gained and k < pb.m:
-            k += 1
-        elif out.status != "optimal" and not gained and k > 2:
-            k -= 1
-    return assign, value, {"lns_rounds": rounds, "lns_improved": improved, "lns_final_k": k}
+            improved[kind] += 1
+        if kind == "agents":
+            if out.status == "optimal" and not gained and k < pb.m:
+                k += 1
+            elif out.status != "optimal" and not gained and k > 2:
+                k -= 1
+        else:
+            if out.status == "optimal" and not gained:
+                cap_free = min(pb.n, cap_free + 2)
+            elif out.status != "optimal" and not gained:
+                cap_free = max(8, cap_free - 2)
+    return assign, value, {"lns_rounds": rounds, "lns_improved": sum(improved.values()),
+                           "lns_improved_lagrangian": improved["lagrangian"],
+                           "lns_final_k": k, "lns_final_free": cap_free}
 
 
 # --------------------------------------------------------------------------------------------
@@ -755,6 +997,30 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     primal = "lagrangian"
     if not pb.must and incumbent is None:
         incumbent, inc_value = empty.copy(), 0.0
+    tabu_ok = dense is not None and n <= _MAX_SWAP_JOBS
+    tabu_runs = 0
+    first_slice: list[str] = []
+
+    def run_tabu(start, share):
+        """A tabu slice of ``share`` of the time limit, counted in iterations."""
+        nonlocal tabu_runs
+        per_iter = _TS_ITER_SECONDS + (min(n, _TABU_ROWS) + pb.m + 1) * n / _TS_CELLS_PER_SECOND
+        iters = max(10, int(share * time_limit / per_iter))
+        stats["tabu_iterations"] = stats.get("tabu_iterations", 0) + iters
+        tabu_runs += 1
+        found = dense.tabu_search(start, iters, seed + tabu_runs)
+        if found is None or not _complete(found, pb):
+            return None, -math.inf
+        return found, dense.value(found)
+
+    if tabu_ok and incumbent is None:
+        # The tabu search may start over budget, so tight budgets that defeat the repair
+        # still get a plan from it, starting from the relaxation.
+        x, _, _ = ks.solve(pb.profit - lag.u[pb.job])
+        found, val = run_tabu(dense.repair(x, dense.P - lag.u[None, :]), _SLICE)
+        if found is not None:
+            incumbent, inc_value, primal = found, val, "tabu"
+            first_slice = ["tabu"]  # counts against the search budget below
     if incumbent is None:
         # Tight budgets can defeat the greedy repair; CP-SAT finds a first plan quickly.
         out = _cpsat(pb, all_pairs, all_jobs, None, lag.bound, scale,
@@ -766,7 +1032,7 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
                           lagrangian_bound=lag_bound)
         incumbent, inc_value, primal = out.assign, out.value, "cp-sat"
     stats["t_lagrangian"] = round(time.perf_counter() - t0, 3)
-    if incumbent is not None and dense is not None:
+    if incumbent is not None and dense is not None and n > _MAX_SWAP_JOBS:
         better = dense.local_search(incumbent, max_moves=20 * n + 100,
                                     max_work=_MOVES_PER_SECOND * 0.05 * time_limit)
         if dense.value(better) > inc_value + 1e-9:
@@ -814,25 +1080,56 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     done = lambda: bound - inc_value < max(step, 1e-9 * max(1.0, abs(inc_value)))
     # Budgets are shares of the time limit in deterministic units, never of the time left,
     # so that a run does not depend on how fast the earlier phases happened to go.
-    if not done() and _left(deadline) > 0.02:
-        # A short exact attempt first: it closes small and loose components outright.
-        exact_phase(0.1)
-    if not done() and stats.get("pairs_alive", 0) <= _PROBE_PAIRS and _left(deadline) > 0.05:
-        # Few pairs survive the fixing: proving optimality is within reach, so the search
-        # time goes to CP-SAT on the reduced model instead.
-        exact_phase(0.7, last=True)
-    stats["t_after_exact"] = round(time.perf_counter() - t0, 3)
-    stats["t_before_lns"] = round(time.perf_counter() - t0, 3)
+    #
+    # The search proper: CP-SAT on the reduced model, tabu search and neighbourhood re-solves
+    # take turns in slices of the time limit; each next slice goes to the method whose last
+    # slice gained most (the least recently used one when none gained). Which one pays
+    # depends on the instance: loose budgets are closed by CP-SAT's first slice; on tight
+    # ones (OR-Library type d) tabu search does best with 100 jobs, the neighbourhoods with
+    # 200, CP-SAT with 5 agents. Choices depend on values only, so runs stay reproducible.
+    arms = ["cp-sat"] + (["tabu"] if tabu_ok else []) + ["lns"]
+    gain = {arm: math.inf for arm in arms}
+    last_used = {arm: -1 for arm in arms}
+    guide = (ks, lag.u) if lag.table is not None else None
+    related = _related_agents(pb, lag)
+    lns_stats = {"lns_rounds": 0, "lns_improved": 0, "lns_improved_lagrangian": 0}
+    used = stats["slices"] = list(first_slice)
+    for arm in used:
+        gain[arm], last_used[arm] = 0.0, 0
+    search_end = time_limit * (1.0 - _FINAL_SHARE)
+    while (not done() and len(used) < round(_SEARCH_SHARE / _SLICE)
+           and time.perf_counter() - t0 < search_end):
+        arm = max(arms, key=lambda a: (gain[a], -last_used[a], -arms.index(a)))
+        last_used[arm] = len(used)
+        used.append(arm)
+        before = inc_value
+        if arm == "cp-sat":
+            exact_phase(_SLICE)
+            alive = stats["pairs_alive"]
+            if alive <= _PROBE_PAIRS and alive <= 0.5 * pb.profit.size:
+                # Few pairs survive the fixing, so proving optimality is within reach: the
+                # rest of the search time goes to CP-SAT on the reduced model.
+                if not done():
+                    exact_phase(_SEARCH_SHARE + _FINAL_SHARE - _SLICE * len(used), last=True)
+                break
+        elif arm == "tabu":
+            found, val = run_tabu(incumbent, _SLICE)
+            if val > inc_value + 1e-9:
+                incumbent, inc_value, primal = found, val, "tabu"
+        else:
+            incumbent, inc_value, got = _lns(pb, incumbent, inc_value, scale,
+                                             _LNS_DTIME_PER_SECOND * _SLICE * time_limit,
+                                             t0 + search_end, seed + len(used), bound, step,
+                                             guide, related)
+            for key in lns_stats:
+                lns_stats[key] += got[key]
+            if inc_value > before + 1e-9:
+                primal = "lns"
+        gain[arm] = inc_value - before
+        stats.setdefault("slice_ends", []).append(round(time.perf_counter() - t0, 2))
+    stats.update(lns_stats)
     if not done() and _left(deadline) > 0.05:
-        lns_deadline = deadline - 0.05 * time_limit
-        incumbent, inc_value, lns_stats = _lns(pb, incumbent, inc_value, scale,
-                                               _DTIME_PER_SECOND * 0.6 * time_limit,
-                                               lns_deadline, seed, bound, step)
-        stats.update(lns_stats)
-        if lns_stats["lns_improved"]:
-            primal = "lns"
-    if not done() and _left(deadline) > 0.05:
-        exact_phase(0.1, last=True)
+        exact_phase(_FINAL_SHARE, last=True)
     return finish(incumbent, inc_value, bound, "feasible", bound_method=bound_method,
                   primal_method=primal, lagrangian_bound=lag_bound, cpsat_bound=cp_bound,
                   pairs_fixed=pb.profit.size - stats.get("pairs_alive", pb.profit.size))

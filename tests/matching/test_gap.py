@@ -238,3 +238,94 @@ def test_matches_brute_force(instance):
         assert r.status == "optimal"
         assert r.objective == expected
         assert r.bound >= expected
+
+
+# ------------------------------------------------------------------------------------------
+# Search components: never an over-budget plan, same seed same plan
+
+
+def _internals(instance):
+    from matching import gap
+
+    profit, job, agent, weight, capacity, n, must = instance
+    arrays = [np.asarray(x, dtype=np.int64) for x in (profit, job, agent, weight, capacity)]
+    pb = gap._prepare(*arrays, n, must)
+    return gap, pb, arrays
+
+
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances(), st.integers(0, 3))
+def test_tabu_search_returns_only_valid_plans(instance, seed):
+    gap, pb, arrays = _internals(instance)
+    n, must = instance[5], instance[6]
+    if pb.profit.size == 0:
+        return
+    dense = gap._Dense(pb)
+    # Start from every job at its most profitable agent, budgets ignored.
+    start = np.where(np.isfinite(dense.P).any(axis=0), np.argmax(dense.P, axis=0), -1)
+    plan = dense.tabu_search(start, 60, seed)
+    if plan is None:
+        return
+    value, problems = gap_violations(plan, *arrays, must_assign=must, n_jobs=n)
+    assert problems == []
+    assert value <= brute_force(*instance[:5], n, must) + 1e-9
+    again = dense.tabu_search(start, 60, seed)
+    assert again is not None and again.tolist() == plan.tolist()
+
+
+def test_tabu_search_finds_a_plan_the_greedy_repair_cannot():
+    # Two agents of 10 hours, four jobs of 5 hours that every agent prefers at agent 0:
+    # starting with all four there (20 hours), the search must move two of them.
+    profit = [9, 1] * 4
+    job = [0, 0, 1, 1, 2, 2, 3, 3]
+    agent = [0, 1] * 4
+    weight = [5] * 8
+    gap, pb, arrays = _internals((profit, job, agent, weight, [10, 10], 4, True))
+    plan = gap._Dense(pb).tabu_search(np.zeros(4, dtype=np.int64), 50, 0)
+    value, problems = gap_violations(plan, *arrays, must_assign=True, n_jobs=4)
+    assert problems == [] and value == 20
+
+
+def test_tabu_search_gets_close_on_a_tight_orlib_instance():
+    cost, weight, capacity = read_orlib(data_dir() / "cattrysse1994" / "gap12-0")
+    args = orlib_pairs(cost, weight, capacity)
+    gap, pb, arrays = _internals((*args, cost.shape[1], True))
+    dense = gap._Dense(pb)
+    plan = dense.tabu_search(np.argmax(dense.P, axis=0), 1500, 0)
+    value, problems = gap_violations(plan, *args, must_assign=True, n_jobs=cost.shape[1])
+    assert problems == []
+    # Within 2 % of the optimum; the exact phases close the rest.
+    assert -value <= 1.02 * optima()["cattrysse1994/gap12-0"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances(), st.integers(0, 3))
+def test_neighbourhood_search_keeps_plans_valid_and_its_books_right(instance, seed):
+    import time as _time
+
+    gap, pb, arrays = _internals(instance)
+    n, must = instance[5], instance[6]
+    expected = brute_force(*instance[:5], n, must)
+    if pb.profit.size == 0 or expected == -math.inf:
+        return
+    r = solve_gap(*arrays, n_jobs=n, must_assign=must, time_limit=5.0)
+    start = r.assign.copy()
+    ks = gap._Knapsacks(pb)
+    lag = gap._lagrangian(pb, ks, gap._Dense(pb), 20, 1e9, _time.perf_counter() + 5, 1.0)
+    plan, value, _ = gap._lns(pb, start, r.objective, 1.0, 0.05, _time.perf_counter() + 5, seed,
+                              math.inf, 1.0, (ks, lag.u), gap._related_agents(pb, lag))
+    real, problems = gap_violations(plan, *arrays, must_assign=must, n_jobs=n)
+    assert problems == []
+    assert value == pytest.approx(real) and real >= r.objective - 1e-9
+
+
+def test_chu_beasley_tight_instance_gives_a_valid_plan_quickly():
+    # Type d, 20 agents: the search slices (tabu, neighbourhoods, CP-SAT) all run.
+    cost, weight, capacity = read_orlib(data_dir() / "chu1997" / "d20100")
+    args = orlib_pairs(cost, weight, capacity)
+    r = solve_checked(*args, must_assign=True, time_limit=2.0)
+    assert r.status == "feasible"
+    assert -r.objective <= 1.05 * optima()["chu1997/d20100"]
+    assert r.stats["slices"]
