@@ -17,8 +17,9 @@ be probed; changing something one may read but not change is refused (403).
 
 Personal data (a requester's name and phone, a unit contact's name and phone) is shown in full
 only to those who must act on it: the secretary of the community, the grid worker of the grid,
-the unit while it owns the project, the alliance administrators for unit contacts. Other staff
-see it masked (``张*``, ``138****1234``); the public never sees it at all.
+the unit while it holds the project (from the confirmed claim or accepted offer until it reports
+completion), the alliance administrators for unit contacts. Other staff see it masked (``张*``,
+``138****1234``); the public never sees it at all.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def can_propose(p: Principal, project: Project) -> bool:
 
 
 def project_personal(p: Principal, project: Project, *, owner: int | None) -> Personal:
-    """``owner``: the unit holding the project now (live lead), if any."""
+    """``owner``: the unit holding the project now (its claim confirmed or offer accepted), if any."""
     if p.role is Role.SECRETARY and project.community_code == p.community_code:
         return Personal.FULL
     if p.role is Role.UNIT and owner is not None and p.unit_id == owner:

@@ -200,7 +200,9 @@ async def create_project(db: Db, p: Principal, data: ProjectIn) -> Project:
 async def get_project(db: Db, p: Principal, project_id: int) -> ProjectDetail:
     project, _ = await _project_access(db, p, project_id)
     assignments = await projects.assignments_of(db, project_id)
-    owner = next((a.unit_id for a in assignments if a.role == "lead" and a.status in ("pending", "active")), None)
+    # A unit holds the project once its claim is confirmed or its offer accepted; a pending claim
+    # (which any unit may make) or an unanswered offer does not reveal the residents.
+    owner = next((a.unit_id for a in assignments if a.role == "lead" and a.status == "active"), None)
     level = access.project_personal(p, project, owner=owner)
     async with connection(db) as conn:
         rows = await conn.fetch(q("needs_of_project"), project_id)
