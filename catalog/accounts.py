@@ -12,6 +12,7 @@ the login is refused with :class:`RateLimited` before the password is even check
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import secrets
 
@@ -77,37 +78,47 @@ async def create_account(db: Db, data: AccountIn, *, password_hash: str | None =
     return Account.model_validate(dict(row))
 
 
-async def check_rate(db: Db, bucket: str, key: str, *, limit: int, window_seconds: float, message: str) -> None:
-    """Refuse with :class:`RateLimited` when ``key`` has ``limit`` events in the window."""
-    async with connection(db) as conn:
+async def take_rate_slot(db: Db, bucket: str, key: str, *, limit: int, window_seconds: float,
+                         message: str) -> dt.datetime:
+    """Record one attempt for ``key``, or refuse it with :class:`RateLimited` when the window
+    already holds ``limit``; returns the attempt's time, to take it back with :func:`drop_rate_slot`.
+
+    Count and insert run under a per-key lock in one transaction: checking first and recording
+    after the work let a burst of parallel requests all pass before any was counted.
+    """
+    async with transaction(db) as conn:
+        await conn.execute(q("rate_lock"), bucket, key)
         n = await conn.fetchval(q("rate_event_count"), bucket, key, window_seconds)
-    if n >= limit:
-        raise RateLimited(message, retry_after=int(window_seconds), details={"limit": limit})
+        if n >= limit:
+            raise RateLimited(message, retry_after=int(window_seconds), details={"limit": limit})
+        return await conn.fetchval(q("rate_event_add"), bucket, key)
 
 
-async def add_rate_event(db: Db, bucket: str, key: str) -> None:
+async def drop_rate_slot(db: Db, bucket: str, key: str, at: dt.datetime) -> None:
     async with connection(db) as conn:
-        await conn.execute(q("rate_event_add"), bucket, key)
+        await conn.execute(q("rate_event_drop"), bucket, key, at)
 
 
 async def login(db: Db, data: LoginIn, address: str) -> Session:
-    """Password login; a new token on success, :class:`Unauthenticated` otherwise."""
+    """Password login; a new token on success, :class:`Unauthenticated` otherwise.
+
+    Every attempt is counted before the password is checked; a successful one is taken back
+    (and clears the account's failures), so only failures use up the limits.
+    """
     too_many = "登录失败次数过多，请稍后再试"
-    await check_rate(db, "login_account", data.username, limit=LOGIN_FAILURES_PER_ACCOUNT,
-                     window_seconds=LOGIN_WINDOW_SECONDS, message=too_many)
-    await check_rate(db, "login_address", address, limit=LOGIN_FAILURES_PER_ADDRESS,
-                     window_seconds=LOGIN_WINDOW_SECONDS, message=too_many)
+    await take_rate_slot(db, "login_account", data.username, limit=LOGIN_FAILURES_PER_ACCOUNT,
+                         window_seconds=LOGIN_WINDOW_SECONDS, message=too_many)
+    address_slot = await take_rate_slot(db, "login_address", address, limit=LOGIN_FAILURES_PER_ADDRESS,
+                                        window_seconds=LOGIN_WINDOW_SECONDS, message=too_many)
     async with connection(db) as conn:
         row = await conn.fetchrow(q("account_by_username"), data.username)
     ok = await _verify(row["password_hash"] if row else _DUMMY_HASH, data.password)
     if not ok or row is None or not row["active"]:
-        async with transaction(db) as conn:
-            await conn.execute(q("rate_event_add"), "login_account", data.username)
-            await conn.execute(q("rate_event_add"), "login_address", address)
         raise Unauthenticated("用户名或密码错误", code="bad_credentials")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with transaction(db) as conn:
         await conn.execute(q("rate_events_clear"), "login_account", data.username)
+        await drop_rate_slot(conn, "login_address", address, address_slot)
         expires_at = await conn.fetchval(q("token_insert"), token_hash(token), row["id"], TOKEN_TTL_SECONDS)
     return Session(token=token, expires_at=expires_at, principal=await resolve(db, token))
 

@@ -328,11 +328,12 @@ PUBLIC_FORM_WINDOW_SECONDS = 600
 
 async def submit_public_need(db: Db, data: PublicNeedIn, address: str) -> NeedReceipt:
     """点单 by a resident through the public form: rate limited per address, no account."""
-    await accounts.check_rate(db, "need_form", address, limit=PUBLIC_FORM_LIMIT,
-                              window_seconds=PUBLIC_FORM_WINDOW_SECONDS, message="提交过于频繁，请稍后再试")
     need_in = NeedIn(**data.model_dump(), source_channel=SourceChannel.ONLINE)
-    need = await needs.submit_need(db, need_in, Actor(role=Role.RESIDENT, ref="form"))
-    await accounts.add_rate_event(db, "need_form", address)
+    # the slot and the need commit together: a refused submission does not count
+    async with transaction(db) as conn:
+        await accounts.take_rate_slot(conn, "need_form", address, limit=PUBLIC_FORM_LIMIT,
+                                      window_seconds=PUBLIC_FORM_WINDOW_SECONDS, message="提交过于频繁，请稍后再试")
+        need = await needs.submit_need(conn, need_in, Actor(role=Role.RESIDENT, ref="form"))
     return NeedReceipt(number=need.number, status=need.status, status_label=need.status.label)
 
 

@@ -41,8 +41,18 @@ WHERE a.id = t.account_id AND a.username = $1 AND t.revoked_at IS NULL;
 -- name: rate_event_count
 SELECT count(*) FROM rate_events WHERE bucket = $1 AND key = $2 AND at > now() - make_interval(secs => $3::double precision);
 
+-- name: rate_lock
+-- Held to the end of the transaction that counts and records one key's events, so a burst of
+-- parallel requests cannot all pass the count before any of them is recorded.
+SELECT pg_advisory_xact_lock(hashtextextended('rate' || E'\n' || $1 || E'\n' || $2, 0));
+
 -- name: rate_event_add
-INSERT INTO rate_events (bucket, key) VALUES ($1, $2);
+INSERT INTO rate_events (bucket, key) VALUES ($1, $2) RETURNING at;
+
+-- name: rate_event_drop
+-- Takes back one recorded event (a login that turned out to succeed).
+DELETE FROM rate_events
+WHERE ctid IN (SELECT ctid FROM rate_events WHERE bucket = $1 AND key = $2 AND at = $3 LIMIT 1);
 
 -- name: rate_events_clear
 DELETE FROM rate_events WHERE bucket = $1 AND key = $2;
