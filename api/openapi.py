@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from .errors import _HTTP_MESSAGES
-from .routing import ENDPOINTS, PREFIX, Endpoint, dumps
+from .routing import ENDPOINTS, MAX_IDEMPOTENCY_KEY, PREFIX, Endpoint, dumps
 
 REF = "#/components/schemas/{model}"
 
@@ -51,7 +51,7 @@ def _parameters(ep: Endpoint, components: dict[str, Any]) -> list[dict[str, Any]
     if ep.idempotent:
         params.append({"name": "Idempotency-Key", "in": "header", "required": False,
                        "description": "重放返回首次结果；同一键不同请求体返回 422",
-                       "schema": {"type": "string", "maxLength": 200}})
+                       "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY}})
     return params
 
 

@@ -173,6 +173,13 @@ def _ids(ep: Endpoint, request: web.Request) -> dict[str, int]:
     return ids
 
 
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def _usable_key(key: str) -> bool:
+    return 0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()
+
+
 # Groups of cached data that any successful write may change. Only the board changes through
 # the API: every command on a project, a unit or a closing link can move it.
 WRITE_INVALIDATES = ("board",)
@@ -193,6 +200,11 @@ def make_handler(ep: Endpoint, pool_key: web.AppKey,
             body, raw = await _body(request, ep.body)
         call = Call(request, db, principal, body, query, ids, token, cache)
         key = request.headers.get("Idempotency-Key") if ep.idempotent else None
+        if key is not None and not _usable_key(key):
+            # refused before the command runs: a key that cannot be stored must not leave a record
+            # behind and an error, inviting a retry that makes a second one
+            raise InvalidInput("Idempotency-Key 须为 1 到 200 个可见 ASCII 字符", code="invalid_idempotency_key",
+                               details={"max_length": MAX_IDEMPOTENCY_KEY})
         if key is None:
             return _respond(ep, await _run(ep, call))
         owner = principal.username if principal else f"public:{request.remote}"

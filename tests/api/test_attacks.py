@@ -7,6 +7,7 @@ get instead.
 from __future__ import annotations
 
 import asyncio
+import json
 
 from catalog.enums import DispatchMode, ProjectStatus
 from tests.api.conftest import PASSWORD, login
@@ -78,3 +79,38 @@ async def test_successful_logins_do_not_use_up_the_address_limit(client, cast):
 
     for _ in range(LOGIN_FAILURES_PER_ADDRESS + 1):
         await login(client, "grid-a2")
+
+
+async def _raw(client, head: bytes, body: bytes = b"") -> tuple[int, bytes]:
+    """A request written byte by byte, for headers no well-behaved client would send."""
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(head + b"\r\nHost: sandan\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+                 b"Connection: close\r\n\r\n" % len(body) + body)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+def _form(cast, phone: str) -> dict:
+    return {"title": "楼道灯坏了", "category_code": CATEGORY, "community_code": cast.a,
+            "requester_name": "刘一", "requester_phone": phone}
+
+
+async def test_an_unusable_idempotency_key_is_refused_before_anything_is_recorded(client, cast, db):
+    """A key the server cannot store used to create the need and then answer 500, so the
+    client's retry created a second one."""
+    for key in ("k" * 201, ""):
+        r = await client.post(f"{API}/public/needs", json=_form(cast, "13500000007"),
+                              headers={"Idempotency-Key": key})
+        body = await r.json()
+        assert r.status == 422 and body["error"]["code"] == "invalid_idempotency_key", body
+    status, body = await _raw(client, b"POST /api/v1/public/needs HTTP/1.1\r\nIdempotency-Key: \xe9\xa3\x9e\xff",
+                              json.dumps(_form(cast, "13500000007")).encode())
+    assert status == 422 and json.loads(body)["error"]["code"] == "invalid_idempotency_key"
+    assert await db.fetchval("SELECT count(*) FROM needs WHERE requester_phone = '13500000007'") == 0
+    # the longest key the contract allows works
+    r = await client.post(f"{API}/public/needs", json=_form(cast, "13500000007"), headers={"Idempotency-Key": "k" * 200})
+    assert r.status == 201
