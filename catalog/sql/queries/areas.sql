@@ -3,12 +3,6 @@ INSERT INTO areas (code, level, name, parent_code, lat, lon, households)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING *;
 
--- name: area_get
-SELECT * FROM areas WHERE code = $1;
-
--- name: area_children
-SELECT * FROM areas WHERE parent_code = $1 ORDER BY code;
-
 -- name: area_list
 SELECT * FROM areas WHERE ($1::text IS NULL OR level = $1) ORDER BY code;
 
@@ -39,12 +33,6 @@ RETURNING *;
 
 -- name: unit_get
 SELECT * FROM units WHERE id = $1;
-
--- name: unit_list
-SELECT * FROM units
-WHERE ($1::text IS NULL OR unit_type = $1) AND ($2::bigint IS NULL OR id > $2)
-ORDER BY id
-LIMIT $3;
 
 -- name: unit_set_status
 WITH old AS (SELECT id, status FROM units WHERE id = $1 AND status = ANY($2::text[]) FOR UPDATE)

@@ -29,10 +29,13 @@ RETURNING a.*, old.status AS from_status;
 SELECT * FROM assignments WHERE project_id = $1 ORDER BY id;
 
 -- name: assignment_list_for_unit
-SELECT * FROM assignments
-WHERE unit_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR id < $3)
-ORDER BY id DESC
-LIMIT $4;
+-- A unit's claims and offers with the project they are about, newest first (or oldest first).
+SELECT a.*, p.number AS project_number, p.title AS project_title, p.status AS project_status
+FROM assignments a JOIN projects p ON p.id = a.project_id
+WHERE a.unit_id = $1 AND ($2::text IS NULL OR a.status = $2)
+  AND ($3::bigint IS NULL OR CASE WHEN $4::boolean THEN a.id > $3 ELSE a.id < $3 END)
+ORDER BY CASE WHEN $4::boolean THEN a.id END, a.id DESC
+LIMIT $5;
 
 -- name: progress_insert
 INSERT INTO progress_entries (project_id, unit_id, body, photo_url)

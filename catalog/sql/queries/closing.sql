@@ -16,9 +16,6 @@ INSERT INTO ratings (project_id, unit_id, outcome, score, comment)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING *;
 
--- name: rating_get
-SELECT * FROM ratings WHERE project_id = $1;
-
 -- name: projects_close_unrated
 -- No answer from the resident in time: the project closes as 未评价, never as satisfied.
 WITH due AS (

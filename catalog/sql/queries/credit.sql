@@ -3,12 +3,6 @@ INSERT INTO credit_events (unit_id, project_id, kind, value)
 VALUES ($1, $2, $3, $4)
 RETURNING *;
 
--- name: credit_ledger
-SELECT * FROM credit_events
-WHERE unit_id = $1 AND ($2::bigint IS NULL OR id < $2)
-ORDER BY id DESC
-LIMIT $3;
-
 -- name: credit_tally
 -- Everything the credit formula needs, per unit, from the ledger alone.
 SELECT unit_id, kind, count(*) AS n, coalesce(sum(value), 0) AS value_sum
