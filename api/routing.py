@@ -158,16 +158,22 @@ async def _body(request: web.Request, model: type[BaseModel]) -> tuple[BaseModel
     else:
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # nesting deeper than the parser's stack is malformed too
             raise web.HTTPBadRequest(reason="malformed JSON") from None
     return model.model_validate(data), raw
 
 
 def _ids(ep: Endpoint, request: web.Request) -> dict[str, int]:
+    """Path ids as integers; other path parameters checked to be printable. Anything else is a
+    path that names nothing: 404."""
     ids = {}
-    for name in ep.id_params:
-        text = request.match_info[name]
-        if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+    for name, text in request.match_info.items():
+        if name not in ep.id_params:
+            if not text.isprintable():  # NUL and control characters cannot name a record
+                raise web.HTTPNotFound()
+            continue
+        # ASCII only: str.isdigit() also accepts "²" (int() refuses it) and "١" (int() reads 1)
+        if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
             raise web.HTTPNotFound()
         ids[name] = int(text)
     return ids

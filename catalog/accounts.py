@@ -125,7 +125,8 @@ async def login(db: Db, data: LoginIn, address: str) -> Session:
 
 async def resolve(db: Db, token: str) -> Principal:
     """The principal behind a bearer token, or :class:`Unauthenticated`."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+    # ASCII only: a token is url-safe base64, and anything else cannot be hashed as sent
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100 or not token.isascii():
         raise Unauthenticated("登录凭证无效", code="token_invalid")
     async with connection(db) as conn:
         row = await conn.fetchrow(q("token_resolve"), token_hash(token))

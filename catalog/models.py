@@ -544,6 +544,14 @@ class ListQuery(Input):
     limit: Annotated[int, Field(ge=1, le=1_000_000)] = 50
     sort: Annotated[str, StringConstraints(pattern=r"^(newest|oldest)$")] = "newest"
 
+    @field_validator("cursor")
+    @classmethod
+    def _cursor_is_an_id(cls, v: str | None) -> str | None:
+        # 19 digits reach past bigint; such a cursor names no row and must not reach the database
+        if v is not None and int(v) > 2**63 - 1:
+            raise ValueError("cursor 超出范围")
+        return v
+
     @property
     def page_size(self) -> int:
         return min(self.limit, PAGE_MAX)

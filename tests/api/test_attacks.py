@@ -114,3 +114,32 @@ async def test_an_unusable_idempotency_key_is_refused_before_anything_is_recorde
     # the longest key the contract allows works
     r = await client.post(f"{API}/public/needs", json=_form(cast, "13500000007"), headers={"Idempotency-Key": "k" * 200})
     assert r.status == 201
+
+
+async def test_hostile_ids_cursors_and_bodies_get_the_envelope_never_a_500(client, cast):
+    sec = cast.headers["sec_a"]
+    answers = {
+        # "²" is a digit to str.isdigit() but not to int(); "١" is Arabic-Indic one, not id 1
+        "superscript id": await client.get(f"{API}/needs/%C2%B2", headers=sec),
+        "arabic-indic id": await client.get(f"{API}/needs/%D9%A1", headers=sec),
+        "NUL in a public number": await client.get(f"{API}/public/projects/XM%000001"),
+        "NUL in a category code": await client.post(f"{API}/categories/a%00b/retire", headers=cast.headers["alliance"]),
+        "cursor past bigint (needs)": await client.get(f"{API}/needs?cursor=9999999999999999999", headers=sec),
+        "cursor past bigint (board)": await client.get(f"{API}/public/projects?cursor=9223372036854775808"),
+        "cursor past bigint (units)": await client.get(f"{API}/units?cursor=9999999999999999999", headers=sec),
+        "deeply nested JSON": await client.post(f"{API}/public/needs", data="[" * 200_000,
+                                                headers={"Content-Type": "application/json"}),
+    }
+    expected = {"superscript id": 404, "arabic-indic id": 404, "NUL in a public number": 404,
+                "NUL in a category code": 404, "cursor past bigint (needs)": 422,
+                "cursor past bigint (board)": 422, "cursor past bigint (units)": 422, "deeply nested JSON": 400}
+    got = {name: (r.status, (await r.json())["error"]["code"]) for name, r in answers.items()}
+    assert {name: status for name, (status, _) in got.items()} == expected, got
+    # the largest cursor there can be is still a cursor
+    r = await client.get(f"{API}/needs?cursor=9223372036854775807", headers=sec)
+    assert r.status == 200
+
+
+async def test_a_bearer_token_with_non_ascii_bytes_is_unauthenticated_not_a_crash(client, cast):
+    status, body = await _raw(client, b"GET /api/v1/auth/me HTTP/1.1\r\nAuthorization: Bearer sdn_\xe5\xbc\xa0\xff")
+    assert status == 401 and json.loads(body)["error"]["code"] == "token_invalid"
