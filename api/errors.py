@@ -57,6 +57,20 @@ DB_UNAVAILABLE = (
 )
 
 
+# Path parameters that are credentials (the resident's closing link): never written to a log.
+SECRET_PARAMS = ("token",)
+
+
+def logged_path(request: web.Request) -> str:
+    """The request path as logs may show it, secret path parameters replaced by their name."""
+    path = request.path
+    for name in SECRET_PARAMS:
+        value = request.match_info.get(name)
+        if value:
+            path = path.replace(value, "{" + name + "}")
+    return path
+
+
 def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False)
 
@@ -126,14 +140,14 @@ async def _answer(request: web.Request, handler) -> web.StreamResponse:
                 response.headers[header] = exc.headers[header]
         return response
     except DB_UNAVAILABLE as exc:
-        log.warning("database unavailable during %s %s [%s]: %r", request.method, request.path,
+        log.warning("database unavailable during %s %s [%s]: %r", request.method, logged_path(request),
                     request.get(REQUEST_ID), exc)
         response = envelope(503, "database_unavailable", "数据库暂不可用，请稍后再试")
         response.headers["Retry-After"] = "5"
         return response
     except Exception:
         rid = request.get(REQUEST_ID)
-        log.exception("unhandled error in %s %s [request_id=%s]", request.method, request.path, rid)
+        log.exception("unhandled error in %s %s [request_id=%s]", request.method, logged_path(request), rid)
         return envelope(500, "internal_error", "服务器内部错误", {"request_id": rid})
 
 

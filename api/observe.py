@@ -14,7 +14,7 @@ import time
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
-from .errors import REQUEST_ID
+from .errors import REQUEST_ID, logged_path
 
 ACCESS_LOG = logging.getLogger("sandan.access")
 
@@ -59,7 +59,7 @@ async def observe_middleware(request: web.Request, handler) -> web.StreamRespons
             metrics.latency.labels(request.method, route).observe(elapsed)
         ACCESS_LOG.info(json.dumps({
             "request_id": request.get(REQUEST_ID), "method": request.method, "route": route,
-            "path": request.path, "status": status, "latency_ms": round(elapsed * 1000, 2),
+            "path": logged_path(request), "status": status, "latency_ms": round(elapsed * 1000, 2),
         }, ensure_ascii=False))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 from catalog.enums import DispatchMode, ProjectStatus
 from tests.api.conftest import PASSWORD, login
@@ -143,3 +144,16 @@ async def test_hostile_ids_cursors_and_bodies_get_the_envelope_never_a_500(clien
 async def test_a_bearer_token_with_non_ascii_bytes_is_unauthenticated_not_a_crash(client, cast):
     status, body = await _raw(client, b"GET /api/v1/auth/me HTTP/1.1\r\nAuthorization: Bearer sdn_\xe5\xbc\xa0\xff")
     assert status == 401 and json.loads(body)["error"]["code"] == "token_invalid"
+
+
+async def test_the_residents_closing_link_is_not_written_to_the_access_log(client, cast, db, caplog):
+    """Whoever reads the logs must not be able to close and rate a project in the resident's name."""
+    built = await make_project(db, cast.world, ProjectStatus.AWAITING_CLOSE)
+    with caplog.at_level(logging.INFO, logger="sandan.access"):
+        r = await client.post(f"{API}/closing/{built.token}", json={"outcome": "solved", "score": 4})
+        assert r.status == 200
+        r = await client.post(f"{API}/closing/{built.token}", json={"outcome": "solved", "score": 1})
+        assert r.status == 409
+    lines = [json.loads(rec.getMessage()) for rec in caplog.records if rec.name == "sandan.access"]
+    assert len(lines) == 2 and all(line["route"] == "/api/v1/closing/{token}" for line in lines)
+    assert not any(built.token in rec.getMessage() for rec in caplog.records)
