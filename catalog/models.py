@@ -643,6 +643,23 @@ class CreditLedger(Record):
     next_cursor: str | None
 
 
+class AssignmentFilter(ListQuery):
+    status: AssignmentStatus | None = None
+
+
+class UnitAssignment(Assignment):
+    """One of a unit's claims or offers, with the project it is about."""
+
+    project_number: str
+    project_title: str
+    project_status: ProjectStatus
+
+
+class UnitAssignmentPage(Record):
+    items: list[UnitAssignment]
+    next_cursor: str | None
+
+
 class PublicProgress(Record):
     body: str
     photo_url: str | None

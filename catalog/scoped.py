@@ -16,6 +16,9 @@ from .enums import AssignmentKind, ProjectStatus, Role, SourceChannel, UnitStatu
 from .errors import Forbidden, NotFound
 from .models import (
     Account,
+    AssignmentFilter,
+    UnitAssignment,
+    UnitAssignmentPage,
     Actor,
     Area,
     AreaIn,
@@ -477,6 +480,18 @@ async def credit_ledger(db: Db, p: Principal, unit_id: int, f: ListQuery) -> Cre
         items=[CreditLedgerEntry.model_validate(dict(r)) for r in rows],
         next_cursor=_cursor(rows, f.page_size),
     )
+
+
+async def unit_assignments(db: Db, p: Principal, unit_id: int, f: AssignmentFilter) -> UnitAssignmentPage:
+    """A unit's own claims and offers (its inbox of proposals and its work), for it and admins."""
+    await directory.get_unit(db, unit_id)
+    if not access.can_read_ledger(p, unit_id):
+        raise _forbidden("只有本单位和联盟管理员可以查看认领和派单记录")
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("assignment_list_for_unit"), unit_id, f.status.value if f.status else None,
+                                f.after, f.ascending, f.page_size)
+    return UnitAssignmentPage(items=[UnitAssignment.model_validate(dict(r)) for r in rows],
+                              next_cursor=_cursor(rows, f.page_size))
 
 
 # --- the public board (公示) -----------------------------------------------------------------

@@ -6,6 +6,8 @@ from catalog import directory, scoped
 from catalog.enums import UnitStatus
 from catalog.models import (
     Area,
+    AssignmentFilter,
+    UnitAssignmentPage,
     AreaIn,
     Category,
     CategoryIn,
@@ -91,6 +93,12 @@ async def credit(c: Call) -> CreditScore:
           query=ListQuery, response=CreditLedger)
 async def ledger(c: Call) -> CreditLedger:
     return await scoped.credit_ledger(c.db, c.me, c.id("unit_id"), c.query)
+
+
+@endpoint("GET", "/units/{unit_id}/assignments", summary="本单位的认领与派单（待确认、承接中、历史）",
+          tag="units", query=AssignmentFilter, response=UnitAssignmentPage)
+async def unit_assignments(c: Call) -> UnitAssignmentPage:
+    return await scoped.unit_assignments(c.db, c.me, c.id("unit_id"), c.query)
 
 
 @endpoint("GET", "/resources", summary="资源清单", tag="resources", query=ResourceFilter, response=ResourcePage)

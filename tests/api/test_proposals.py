@@ -41,3 +41,15 @@ async def test_declined_proposal_reopens_the_project_and_keeps_the_reason(client
     assert reason == "schedule_conflict"
     kinds = {r["kind"] for r in await db.fetch("SELECT kind FROM credit_events WHERE unit_id = $1", cast.unit_x.id)}
     assert "declined_with_reason" in kinds
+
+
+async def test_a_unit_lists_its_pending_proposals_and_nobody_else_may(client, cast, db):
+    built = await make_project(db, cast.world, ProjectStatus.PUBLISHED, via=DispatchMode.OPTIMISE)
+    await _json(await client.post(f"{API}/projects/{built.project.id}/direct", headers=cast.headers["batch"],
+                                  json={"unit_id": cast.unit_x.id}), 201)
+    url = f"{API}/units/{cast.unit_x.id}/assignments?status=pending"
+    page = await _json(await client.get(url, headers=cast.headers["unit_x"]), 200)
+    assert [(a["project_number"], a["kind"]) for a in page["items"]] == [(built.project.number, "proposal")]
+    assert page["items"][0]["project_status"] == "dispatched"
+    assert (await client.get(url, headers=cast.headers["unit_y"])).status == 403
+    assert (await client.get(url, headers=cast.headers["alliance"])).status == 200
