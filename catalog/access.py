@@ -24,6 +24,9 @@ completion), the alliance administrators for unit contacts. Other staff see it m
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from enum import StrEnum
 
 from .enums import ProjectStatus, ResourceStatus, Role
@@ -51,6 +54,29 @@ def mask_name(name: str) -> str:
     """``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``: the surname stays, the rest is hidden."""
     name = name.strip()
     return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+# Runs of seven or more digits (mobile and landline numbers, with an area code or not); shorter
+# numbers in free text are counts, years or house numbers and stay.
+_PHONE_LIKE = re.compile(r"(?<![0-9])(?:[0-9]{3,4}-)?[0-9]{7,}(?![0-9])")
+
+
+def scrub(text: str, names: Iterable[str] = ()) -> str:
+    """Free text as a masked reader sees it: the residents' own names and phone-like numbers hidden.
+
+    Titles and notes are written by people, who put "张建国家水管漏水，电话139…" in them; the
+    structured fields are masked anyway, so the text must not give them away.
+    """
+    for name in sorted({n.strip() for n in names if len(n.strip()) >= 2}, key=len, reverse=True):
+        text = text.replace(name, mask_name(name))
+    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group().replace("-", "")), text)
+
+
+def blur_point(lat: float | None, lon: float | None) -> tuple[float | None, float | None]:
+    """About 100 m: enough to see where help is needed, not which door."""
+    if lat is None or lon is None:
+        return lat, lon
+    return round(lat, 3), round(lon, 3)
 
 
 def mask_phone(phone: str) -> str:

@@ -91,6 +91,9 @@ def _need_as(need: Need, level: Personal) -> NeedView:
     if level is Personal.MASKED:
         data["requester_name"] = access.mask_name(need.requester_name)
         data["requester_phone"] = access.mask_phone(need.requester_phone)
+        data["title"] = access.scrub(need.title, [need.requester_name])
+        data["description"] = access.scrub(need.description, [need.requester_name])
+        data["lat"], data["lon"] = access.blur_point(need.lat, need.lon)
     return NeedView(**data, personal_data=level.value)
 
 
@@ -215,9 +218,18 @@ async def get_project(db: Db, p: Principal, project_id: int) -> ProjectDetail:
         full = level is Personal.FULL or (
             p.role in access.STAFF and access.need_personal(p, need) is Personal.FULL)
         views.append(_need_as(need, Personal.FULL if full else Personal.MASKED))
+    progress = await projects.progress_of(db, project_id)
+    if level is Personal.MASKED:
+        names = [r["requester_name"] for r in rows]
+        project = project.model_copy(update={
+            "title": access.scrub(project.title, names),
+            "description": access.scrub(project.description, names),
+            "place": access.scrub(project.place, names),
+        })
+        progress = [e.model_copy(update={"body": access.scrub(e.body, names)}) for e in progress]
     return ProjectDetail(
         project=project, owner_unit_id=owner, personal_data=level.value, needs=views,
-        assignments=assignments, progress=await projects.progress_of(db, project_id),
+        assignments=assignments, progress=progress,
     )
 
 
@@ -497,10 +509,19 @@ async def unit_assignments(db: Db, p: Principal, unit_id: int, f: AssignmentFilt
 # --- the public board (公示) -----------------------------------------------------------------
 
 
-def _public(row: asyncpg.Record, progress: list[PublicProgress] | None = None) -> PublicProject:
+def _public(row: asyncpg.Record, names: list[str], progress: list[PublicProgress] | None = None) -> PublicProject:
     data = dict(row)
     data["status_label"] = ProjectStatus(row["status"]).label
-    return PublicProject(**data, progress=progress or [])
+    data["title"] = access.scrub(row["title"], names)
+    shown = [e.model_copy(update={"body": access.scrub(e.body, names)}) for e in progress or []]
+    return PublicProject(**data, progress=shown)
+
+
+async def _requester_names(conn: asyncpg.Connection, project_ids: list[int]) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = {}
+    for r in await conn.fetch(q("requester_names_of_projects"), project_ids):
+        names.setdefault(r["project_id"], []).append(r["requester_name"])
+    return names
 
 
 async def public_projects(db: Db, f: ProjectFilter) -> PublicProjectPage:
@@ -510,7 +531,9 @@ async def public_projects(db: Db, f: ProjectFilter) -> PublicProjectPage:
             q("public_project_page"), open_, f.community, f.street, f.category,
             f.status.value if f.status else None, f.after, f.ascending, f.page_size, None,
         )
-    return PublicProjectPage(items=[_public(r) for r in rows], next_cursor=_cursor(rows, f.page_size))
+        names = await _requester_names(conn, [r["id"] for r in rows])
+    return PublicProjectPage(items=[_public(r, names.get(r["id"], [])) for r in rows],
+                             next_cursor=_cursor(rows, f.page_size))
 
 
 async def public_project(db: Db, number: str) -> PublicProject:
@@ -521,7 +544,8 @@ async def public_project(db: Db, number: str) -> PublicProject:
         if row is None:
             raise NotFound("项目不存在或未公示", code="project_not_found", details={"number": number})
         progress = [PublicProgress.model_validate(dict(r)) for r in await conn.fetch(q("public_progress_of_project"), number)]
-    return _public(row, progress)
+        names = await _requester_names(conn, [row["id"]])
+    return _public(row, names.get(row["id"], []), progress)
 
 
 async def league_table(db: Db) -> LeagueTable:

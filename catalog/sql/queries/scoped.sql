@@ -109,3 +109,7 @@ ORDER BY u.id;
 INSERT INTO outbox (channel, recipient, project_id, body)
 SELECT DISTINCT 'sms', n.requester_phone, $1::bigint, $2::text
 FROM needs n WHERE n.project_id = $1;
+
+-- name: requester_names_of_projects
+-- Whose names to hide in the free text of these projects (titles, progress notes).
+SELECT project_id, requester_name FROM needs WHERE project_id = ANY($1::bigint[]);
