@@ -275,15 +275,20 @@ class Need(Record):
     updated_at: dt.datetime
 
 
-class RejectIn(Input):
-    reason: RejectReason
+class _ReasonWithNote(Input):
+    """A reason code from a closed list; ``other`` needs a note saying what it is."""
+
     note: ShortText | None = None
 
     @model_validator(mode="after")
-    def _note(self) -> RejectIn:
-        if self.reason is RejectReason.OTHER and not self.note:
+    def _note_for_other(self) -> _ReasonWithNote:
+        if getattr(self, "reason", None) == "other" and not self.note:
             raise ValueError("选择“其他原因”时须说明理由")
         return self
+
+
+class RejectIn(_ReasonWithNote):
+    reason: RejectReason
 
 
 # --- projects --------------------------------------------------------------------------------
@@ -358,17 +363,10 @@ class Project(Record):
     hours_spent: Decimal | None
 
 
-class ReasonIn(Input):
-    """A reason code from a closed list, and a note that is required for ``other``."""
+class ReasonIn(_ReasonWithNote):
+    """Why a unit declines an offer or gives a project back."""
 
     reason: DeclineReason
-    note: ShortText | None = None
-
-    @model_validator(mode="after")
-    def _note(self) -> ReasonIn:
-        if self.reason is DeclineReason.OTHER and not self.note:
-            raise ValueError("选择“其他原因”时须说明理由")
-        return self
 
 
 class Assignment(Record):
