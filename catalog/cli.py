@@ -1,4 +1,4 @@
-"""Commands that need the database or the engine but no HTTP: migrate, demo, solve.
+"""Commands that need the database or the engine but no HTTP: migrate, demo, solve, batch.
 
 ``api.cli`` builds the ``sandan`` command from these plus ``serve``.
 """
@@ -41,6 +41,24 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("args", nargs=argparse.REMAINDER, help="PROBLEM.json --seed N [-o PLAN.json] [--params P.json]")
     p.set_defaults(func=_solve)
+
+    p = sub.add_parser(
+        "batch", help="sweep, then propose units for open projects with the engine (批量优化派单)",
+        description="Expire claims and offers past their time to live, close unrated projects, then "
+        "solve the open projects (优化派单, and 认领 past the claim deadline) against the published "
+        "resources and write one proposal per matched project. Runs never overlap.",
+        epilog="exit codes: 0 done (or dry run done); 1 unexpected failure, nothing written by the "
+        "failed phase; 2 bad arguments or settings (unknown community or street); 3 another batch "
+        "run holds the lock, nothing done.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--community", help="only projects of this community (社区代码)")
+    where.add_argument("--street", help="only projects of this street (街道代码)")
+    p.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON, for scripts")
+    p.add_argument("--seed", type=int, default=0, help="engine seed (default 0); same seed, same plan")
+    p.set_defaults(func=_batch)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -123,3 +141,49 @@ def _solve(args: argparse.Namespace) -> int:
     from matching import run_solve_cli
 
     return run_solve_cli(args.args)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    import logging
+
+    from . import batch
+    from .errors import InvalidInput
+
+    async def run() -> int:
+        async with open_database(get_settings()) as pool:
+            try:
+                scope = batch.Scope(community=args.community, street=args.street)
+                summary = await batch.run_batch(pool, scope, dry_run=args.dry_run, seed=args.seed)
+            except InvalidInput as exc:
+                print(f"sandan batch: {exc.message} ({exc.code})", file=sys.stderr)
+                return batch.EXIT_USAGE
+            except batch.BatchBusy as exc:
+                print(f"sandan batch: {exc}", file=sys.stderr)
+                return batch.EXIT_BUSY
+        if args.json:
+            print(summary.model_dump_json(indent=2))
+        else:
+            _print_batch(summary)
+        return batch.EXIT_OK
+
+    try:
+        return asyncio.run(run())
+    except Exception:
+        logging.getLogger("catalog.batch").exception("batch run failed")
+        return batch.EXIT_FAILED
+
+
+def _print_batch(s) -> None:
+    head = "（试运行，未写入）" if s.dry_run else f"（运行记录 #{s.run_id}）"
+    print(f"批量派单 {s.scope} {head}")
+    verb = "将过期" if s.dry_run else "已过期"
+    print(f"  {verb}认领/派单 {s.expired} 个，未评价结单 {s.closed_unrated} 个")
+    print(f"  项目 {s.projects} 个，资源 {s.resources} 个；目标值 {s.objective:.3f}，上界 {s.bound:.3f}，差距 {s.gap:.4f}")
+    verb = "将派单" if s.dry_run else "已派单"
+    print(f"  {verb} {len(s.proposed)} 个")
+    for p in s.proposed:
+        print(f"    {p.project} → 成员单位 {p.unit_id}（资源 {p.resource_id}，得分 {p.score:.3f}）")
+    for k in s.skipped:
+        print(f"    跳过 {k.project}：{k.code}")
+    for code, n in sorted(s.unmatched.items()):
+        print(f"  未匹配（{code}）{n} 个")

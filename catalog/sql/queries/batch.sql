@@ -1,0 +1,75 @@
+-- name: batch_try_lock
+-- Session-level: held for the whole run, across its several transactions.
+SELECT pg_try_advisory_lock($1);
+
+-- name: batch_unlock
+SELECT pg_advisory_unlock($1);
+
+-- name: batch_area_level
+SELECT level FROM areas WHERE code = $1;
+
+-- name: batch_due_pending
+-- What the sweep would expire now (for --dry-run, which does not sweep).
+SELECT count(*) FROM assignments WHERE status = 'pending' AND expires_at <= $1;
+
+-- name: batch_open_projects
+-- Projects the optimiser may propose: published, in 优化派单 mode, or in 认领 mode with the claim
+-- deadline passed. $1 community or $2 street narrows the scope; both NULL is the whole county.
+-- The point falls back to the community centre.
+SELECT p.id, p.number, p.community_code, a.parent_code AS street_code,
+       coalesce(p.lat, a.lat) AS lat, coalesce(p.lon, a.lon) AS lon,
+       c.parent_code AS category, p.category_code AS subcategory, p.required_skills,
+       p.window_start, p.window_end, p.units_required, p.estimated_hours, p.priority, p.urgency,
+       coalesce(p.published_at, p.created_at) AS published_at, p.updated_at
+FROM projects p
+JOIN areas a ON a.code = p.community_code
+JOIN categories c ON c.code = p.category_code
+WHERE p.status = 'published'
+  AND (p.dispatch_mode = 'optimise'
+       OR (p.dispatch_mode = 'claim' AND p.claim_deadline IS NOT NULL AND p.claim_deadline <= $3))
+  AND ($1::text IS NULL OR p.community_code = $1)
+  AND ($2::text IS NULL OR a.parent_code = $2)
+ORDER BY p.id;
+
+-- name: batch_open_resources
+-- Published resources of active units, with the live work already on each resource and unit.
+SELECT r.id, r.unit_id, c.parent_code AS category, r.category_code AS subcategory, r.skills,
+       r.capacity_projects, r.capacity_hours, r.area_communities, r.centre_lat, r.centre_lon,
+       r.radius_km, r.valid_from, r.valid_to, u.active_cap,
+       (SELECT count(*) FROM assignments x WHERE x.resource_id = r.id AND x.status IN ('pending', 'active')) AS live,
+       (SELECT count(*) FROM assignments x WHERE x.unit_id = r.unit_id AND x.status IN ('pending', 'active')) AS unit_live
+FROM resources r
+JOIN units u ON u.id = r.unit_id
+JOIN categories c ON c.code = r.category_code
+WHERE r.status = 'published' AND u.status = 'active'
+  AND (r.valid_to IS NULL OR r.valid_to >= $1::date)
+ORDER BY r.id;
+
+-- name: batch_declined_pairs
+SELECT DISTINCT project_id, unit_id FROM assignments
+WHERE status = 'declined' AND project_id = ANY($1::bigint[]);
+
+-- name: batch_previous_proposals
+-- The latest earlier proposal per project, for the stability term (declined ones are excluded above).
+SELECT DISTINCT ON (project_id) project_id, resource_id FROM assignments
+WHERE kind = 'proposal' AND status <> 'declined' AND resource_id IS NOT NULL
+  AND project_id = ANY($1::bigint[]) AND resource_id = ANY($2::bigint[])
+ORDER BY project_id, id DESC;
+
+-- name: batch_lock_units
+-- Every unit a run will write for, in id order, before any project row: the lock order.
+SELECT id FROM units WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE;
+
+-- name: batch_project_unchanged
+-- The project as the snapshot saw it: still published and not touched since.
+SELECT id FROM projects WHERE id = $1 AND status = 'published' AND updated_at = $2 FOR UPDATE;
+
+-- name: batch_run_insert
+INSERT INTO batch_runs (started_at, scope, seed, params, counts, objective, bound, gap, status)
+VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9)
+RETURNING id, finished_at;
+
+-- name: batch_explanations_insert
+INSERT INTO proposal_explanations (assignment_id, run_id, score, breakdown)
+SELECT a, $2, s, b::jsonb
+FROM unnest($1::bigint[], $3::double precision[], $4::text[]) AS t(a, s, b);
