@@ -20,10 +20,6 @@ from catalog.sql import migrations
 
 REPO = Path(__file__).resolve().parent.parent
 
-DATA_TABLES = (
-    "history", "credit_events", "ratings", "closing_tokens", "progress_entries", "assignments",
-    "needs", "projects", "resources", "units", "areas", "categories",
-)
 
 
 def _admin_dsn() -> str:
@@ -70,11 +66,25 @@ async def pool(database_dsn):
 _SEED = [sql for _, name, sql in migrations() if name.startswith("seed_")]
 
 
+async def data_tables(conn) -> list[str]:
+    """Every table but the migration bookkeeping, so a new table never leaks between tests."""
+    rows = await conn.fetch(
+        "SELECT quote_ident(tablename) AS t FROM pg_tables"
+        " WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY tablename"
+    )
+    return [r["t"] for r in rows]
+
+
+async def empty_database(conn) -> None:
+    """Remove all data, then put back what the data migrations seed (the categories)."""
+    await conn.execute(f"TRUNCATE {', '.join(await data_tables(conn))} RESTART IDENTITY CASCADE")
+    for sql in _SEED:
+        await conn.execute(sql)
+
+
 @pytest.fixture
 async def db(pool):
     """An empty database (but for the seeded categories) for each test."""
     async with pool.acquire() as conn:
-        await conn.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
-        for sql in _SEED:
-            await conn.execute(sql)
+        await empty_database(conn)
     return pool

@@ -205,10 +205,10 @@ def after_link_runs_out(days: int = 8) -> dt.datetime:
 
 async def snapshot(db) -> dict[str, list[tuple]]:
     """Every row of every table: a failed command must leave this exactly as it was."""
-    from tests.conftest import DATA_TABLES
+    from tests.conftest import data_tables
 
     out = {}
     async with db.acquire() as conn:
-        for table in DATA_TABLES:
+        for table in await data_tables(conn):
             out[table] = [tuple(r) for r in await conn.fetch(f"SELECT * FROM {table} ORDER BY 1")]
     return out

@@ -27,9 +27,7 @@ async def password_hash() -> str:
 
 @pytest.fixture
 async def client(db, database_dsn):
-    """A test client on a fresh database; rate-limit events and idempotency keys are cleared too."""
-    async with db.acquire() as conn:
-        await conn.execute("TRUNCATE rate_events, idempotency_keys")
+    """A test client on a fresh database."""
     app = create_app(load_settings(database_url=database_dsn))
     async with TestClient(TestServer(app)) as c:
         yield c

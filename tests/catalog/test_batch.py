@@ -20,13 +20,6 @@ PS = ProjectStatus
 LATER = dt.timedelta(days=3)
 
 
-@pytest.fixture
-async def bdb(db):
-    """The empty database, and no run records left from earlier tests."""
-    await db.execute("TRUNCATE batch_runs, proposal_explanations RESTART IDENTITY CASCADE")
-    return db
-
-
 async def _project(db, world, mode: DispatchMode, *, community=None, deadline=None, category="public.elderly"):
     community = community or world.community
     need = await make_need(db, world, community_code=community, grid_code=world.grids[community][0],
@@ -65,8 +58,8 @@ async def _lead(db, project_id):
     )
 
 
-async def test_a_run_proposes_the_right_unit_and_leaves_open_claims_alone(bdb):
-    db = bdb
+async def test_a_run_proposes_the_right_unit_and_leaves_open_claims_alone(db):
+    db = db
     world, care, repair = await _county(db)
     optimise = await _project(db, world, DispatchMode.OPTIMISE)
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
@@ -95,8 +88,8 @@ async def test_a_run_proposes_the_right_unit_and_leaves_open_claims_alone(bdb):
     assert len(why) == 2 and all(w["breakdown"]["match"] > 0 for w in why)
 
 
-async def test_a_project_claimed_between_snapshot_and_write_is_skipped_not_overwritten(bdb):
-    db = bdb
+async def test_a_project_claimed_between_snapshot_and_write_is_skipped_not_overwritten(db):
+    db = db
     world, care, repair = await _county(db)
     due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     project = await _project(db, world, DispatchMode.CLAIM, deadline=due)
@@ -123,8 +116,8 @@ async def test_a_project_claimed_between_snapshot_and_write_is_skipped_not_overw
     assert counts["skipped"] == {"project_changed": 1} and counts["proposed"] == 1
 
 
-async def test_two_concurrent_runs_one_works_the_other_is_told_to_go_away(bdb):
-    db = bdb
+async def test_two_concurrent_runs_one_works_the_other_is_told_to_go_away(db):
+    db = db
     world, care, repair = await _county(db)
     await _project(db, world, DispatchMode.OPTIMISE)
 
@@ -140,8 +133,8 @@ async def test_two_concurrent_runs_one_works_the_other_is_told_to_go_away(bdb):
     assert again.proposed == []
 
 
-async def test_a_declined_pair_is_not_proposed_again(bdb):
-    db = bdb
+async def test_a_declined_pair_is_not_proposed_again(db):
+    db = db
     world, care, repair = await _county(db)
     project = await _project(db, world, DispatchMode.OPTIMISE)
 
@@ -163,8 +156,8 @@ async def test_a_declined_pair_is_not_proposed_again(bdb):
     assert [(p.project_id, p.unit_id) for p in third.proposed] == [(project.id, other.id)]
 
 
-async def test_dry_run_writes_nothing(bdb):
-    db = bdb
+async def test_dry_run_writes_nothing(db):
+    db = db
     world, care, repair = await _county(db)
     project = await _project(db, world, DispatchMode.OPTIMISE)
     # a pending offer already past its time to live: a real run would expire it
@@ -181,8 +174,8 @@ async def test_dry_run_writes_nothing(bdb):
     assert await db.fetchval("SELECT count(*) FROM batch_runs") == 0
 
 
-async def test_scope_narrows_to_a_community_and_unknown_areas_are_refused(bdb):
-    db = bdb
+async def test_scope_narrows_to_a_community_and_unknown_areas_are_refused(db):
+    db = db
     world, care, repair = await _county(db)
     await _project(db, world, DispatchMode.OPTIMISE, category="public.repair")
     far = await _project(db, world, DispatchMode.OPTIMISE, community=world.communities[1], category="public.repair")
@@ -204,10 +197,10 @@ def cli_env(database_dsn, monkeypatch):
     get_settings.cache_clear()
 
 
-async def test_the_command_exit_codes(bdb, cli_env, capsys):
+async def test_the_command_exit_codes(db, cli_env, capsys):
     from api.cli import main
 
-    db = bdb
+    db = db
     world, care, repair = await _county(db)
     await _project(db, world, DispatchMode.OPTIMISE)
 

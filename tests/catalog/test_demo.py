@@ -12,7 +12,7 @@ from catalog.demo import ADMIN
 from catalog.enums import ProjectStatus, UnitType
 from catalog.errors import Conflict
 from catalog.models import AreaIn, UnitIn
-from tests.conftest import _SEED, DATA_TABLES
+from tests.conftest import empty_database
 
 FINGERPRINT = (
     "SELECT string_agg(code || ':' || level || ':' || name, '|' ORDER BY code) FROM areas",
@@ -37,9 +37,7 @@ async def _fingerprint(db) -> str:
 
 async def _truncate(db) -> None:
     async with db.acquire() as conn:
-        await conn.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
-        for sql in _SEED:
-            await conn.execute(sql)
+        await empty_database(conn)
 
 
 @pytest.fixture(scope="module")
