@@ -173,17 +173,31 @@ def _batch(args: argparse.Namespace) -> int:
         return batch.EXIT_FAILED
 
 
+_SCOPE_WORDS = {"county": "全县", "street": "街道", "community": "社区"}
+_SKIP_WORDS = {"project_changed": "项目在求解期间已变化", "unit_cap_reached": "成员单位在办项目已达上限",
+               "team_not_written": "多单位项目只派主办单位"}
+
+
+def _scope_label(scope: str) -> str:
+    kind, _, code = scope.partition(":")
+    return f"{_SCOPE_WORDS.get(kind, kind)} {code}".strip()
+
+
 def _print_batch(s) -> None:
+    """The run summary for a person at a terminal (``--json`` is for scripts)."""
+    from matching import Unmatched
+
+    reasons = {u.code: u.label for u in Unmatched}
     head = "（试运行，未写入）" if s.dry_run else f"（运行记录 #{s.run_id}）"
-    print(f"批量派单 {s.scope} {head}")
+    print(f"批量派单：{_scope_label(s.scope)} {head}")
     verb = "将过期" if s.dry_run else "已过期"
     print(f"  {verb}认领/派单 {s.expired} 个，未评价结单 {s.closed_unrated} 个")
-    print(f"  项目 {s.projects} 个，资源 {s.resources} 个；目标值 {s.objective:.3f}，上界 {s.bound:.3f}，差距 {s.gap:.4f}")
+    print(f"  项目 {s.projects} 个，资源 {s.resources} 个；目标值 {s.objective:.3f}，上界 {s.bound:.3f}，差距 {s.gap:.4%}")
     verb = "将派单" if s.dry_run else "已派单"
     print(f"  {verb} {len(s.proposed)} 个")
     for p in s.proposed:
         print(f"    {p.project} → 成员单位 {p.unit_id}（资源 {p.resource_id}，得分 {p.score:.3f}）")
     for k in s.skipped:
-        print(f"    跳过 {k.project}：{k.code}")
+        print(f"    跳过 {k.project}：{_SKIP_WORDS.get(k.code, k.code)}（{k.code}）")
     for code, n in sorted(s.unmatched.items()):
-        print(f"  未匹配（{code}）{n} 个")
+        print(f"  未匹配 {n} 个：{reasons.get(code, code)}（{code}）")

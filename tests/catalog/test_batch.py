@@ -200,7 +200,6 @@ def cli_env(database_dsn, monkeypatch):
 async def test_the_command_exit_codes(db, cli_env, capsys):
     from api.cli import main
 
-    db = db
     world, care, repair = await _county(db)
     await _project(db, world, DispatchMode.OPTIMISE)
 
@@ -220,4 +219,5 @@ async def test_the_command_exit_codes(db, cli_env, capsys):
     assert await db.fetchval("SELECT count(*) FROM assignments WHERE kind = $1", AssignmentKind.PROPOSAL.value) == 0
 
     assert await asyncio.to_thread(main, ["batch", "--seed", "2"]) == 0
-    assert "已派单 1 个" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "批量派单：全县" in out and "已派单 1 个" in out
