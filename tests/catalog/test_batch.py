@@ -59,7 +59,6 @@ async def _lead(db, project_id):
 
 
 async def test_a_run_proposes_the_right_unit_and_leaves_open_claims_alone(db):
-    db = db
     world, care, repair = await _county(db)
     optimise = await _project(db, world, DispatchMode.OPTIMISE)
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
@@ -89,7 +88,6 @@ async def test_a_run_proposes_the_right_unit_and_leaves_open_claims_alone(db):
 
 
 async def test_a_project_claimed_between_snapshot_and_write_is_skipped_not_overwritten(db):
-    db = db
     world, care, repair = await _county(db)
     due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     project = await _project(db, world, DispatchMode.CLAIM, deadline=due)
@@ -117,7 +115,6 @@ async def test_a_project_claimed_between_snapshot_and_write_is_skipped_not_overw
 
 
 async def test_two_concurrent_runs_one_works_the_other_is_told_to_go_away(db):
-    db = db
     world, care, repair = await _county(db)
     await _project(db, world, DispatchMode.OPTIMISE)
 
@@ -134,7 +131,6 @@ async def test_two_concurrent_runs_one_works_the_other_is_told_to_go_away(db):
 
 
 async def test_a_declined_pair_is_not_proposed_again(db):
-    db = db
     world, care, repair = await _county(db)
     project = await _project(db, world, DispatchMode.OPTIMISE)
 
@@ -157,7 +153,6 @@ async def test_a_declined_pair_is_not_proposed_again(db):
 
 
 async def test_dry_run_writes_nothing(db):
-    db = db
     world, care, repair = await _county(db)
     project = await _project(db, world, DispatchMode.OPTIMISE)
     # a pending offer already past its time to live: a real run would expire it
@@ -175,7 +170,6 @@ async def test_dry_run_writes_nothing(db):
 
 
 async def test_scope_narrows_to_a_community_and_unknown_areas_are_refused(db):
-    db = db
     world, care, repair = await _county(db)
     await _project(db, world, DispatchMode.OPTIMISE, category="public.repair")
     far = await _project(db, world, DispatchMode.OPTIMISE, community=world.communities[1], category="public.repair")
