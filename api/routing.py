@@ -19,7 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from catalog import accounts, idempotency
-from catalog.cache import ReadCache
+from catalog.cache import ReadCache, json_ready
 from catalog.errors import InvalidInput
 from catalog.models import Principal
 
@@ -134,14 +134,6 @@ def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def to_json(result: Any) -> Any:
-    if isinstance(result, BaseModel):
-        return result.model_dump(mode="json")
-    if isinstance(result, list):
-        return [to_json(r) for r in result]
-    return result
-
-
 async def authenticate(request: web.Request, db: asyncpg.Pool) -> tuple[Principal, str]:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -236,7 +228,7 @@ async def _run(ep: Endpoint, call: Call) -> Any:
     result = await ep.handler(call)
     if ep.stale_after and call.cache is not None:
         await call.cache.invalidate(*ep.stale_after)
-    return None if result is None else to_json(result)
+    return None if result is None else json_ready(result)
 
 
 def _respond(ep: Endpoint, data: Any) -> web.Response:

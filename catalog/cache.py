@@ -25,11 +25,12 @@ log = logging.getLogger(__name__)
 DEFAULT_TTL = 60
 
 
-def _plain(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
+    """Models (or lists of them) as the plain JSON data that is cached and sent."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     return value
 
 
@@ -56,10 +57,10 @@ class ReadCache:
             hit = await self.backend.get(full)
         except Exception as exc:  # the cache is never a reason to fail a request
             log.warning("cache read failed (%s): %r", self.kind, exc)
-            return _plain(await load())
+            return json_ready(await load())
         if hit is not None:
             return hit
-        value = _plain(await load())
+        value = json_ready(await load())
         try:
             await self.backend.set(full, value, ttl=self.ttl)
         except Exception as exc:
