@@ -480,8 +480,9 @@ class AccountIn(Input):
         return self
 
 
-class Account(Record):
-    id: int
+class _AccountScope(Record):
+    """Who an account is and where it may act; shared by the stored account and the caller."""
+
     username: str
     display_name: str
     role: Role
@@ -489,11 +490,15 @@ class Account(Record):
     grid_code: str | None
     street_code: str | None
     unit_id: int | None
+
+
+class Account(_AccountScope):
+    id: int
     active: bool
     created_at: dt.datetime
 
 
-class Principal(Record):
+class Principal(_AccountScope):
     """Who is calling, resolved from a bearer token on every request.
 
     ``communities`` is the set of communities whose needs and projects the account may read:
@@ -502,13 +507,6 @@ class Principal(Record):
     """
 
     account_id: int
-    username: str
-    display_name: str
-    role: Role
-    community_code: str | None
-    grid_code: str | None
-    street_code: str | None
-    unit_id: int | None
     communities: tuple[str, ...] | None
 
     @property
