@@ -1,0 +1,136 @@
+"""The batch job's write phase, set-based: the same outcome as ``batch.write_plan`` in a handful
+of statements, for runs that propose tens of thousands of projects.
+
+``batch.write_plan`` offers each project through ``projects.direct_project`` inside a savepoint,
+several round trips per proposal: fine for a community, minutes for a county of 100k projects.
+This writer takes the same locks in the same order (every unit in id order, then every project
+still as the snapshot saw it, in id order), reads what the checks need in bulk once the rows are
+locked, decides each proposal in the order ``write_plan`` would (so a refused one never uses up a
+slot a later one could have had), then writes every accepted proposal with one statement: the
+project steps, the pending proposals with their time to live, and the history rows in the order
+the one-by-one path writes them.
+
+Skip codes are the ones ``direct_project`` raises (``project_changed``, ``unit_suspended``,
+``unit_cap_reached``, ``resource_not_published``, …) plus ``resource_full``: a resource whose
+project count or hours budget filled up between the snapshot and the write is not over-booked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+import matching
+
+from .batch import BATCH_ACTOR, PARAMS, BatchSummary, Proposal, Skipped, Snapshot
+from .enums import UnitStatus
+from .errors import Conflict
+from .settings import get_settings
+from .sql import q
+from .tx import Db, transaction
+
+log = logging.getLogger(__name__)
+
+
+def decide(
+    proposed: list[Proposal], fresh: dict[int, Decimal], units: dict[int, dict], resources: dict[int, dict],
+) -> tuple[list[Proposal], list[Skipped]]:
+    """Which proposals may be written, checked one by one in order as ``direct_project`` would.
+
+    ``fresh``: project id -> estimated hours, for the projects still as the snapshot saw them;
+    ``units`` / ``resources``: their state after locking (status, cap or capacity, live work).
+    Only accepted proposals count towards a unit's cap and a resource's capacity.
+    """
+    unit_live = {u: int(row["live"]) for u, row in units.items()}
+    res_live = {r: int(row["live"]) for r, row in resources.items()}
+    res_hours = {r: Decimal(row["live_hours"]) for r, row in resources.items()}
+    ok: list[Proposal] = []
+    skipped: list[Skipped] = []
+    for p in proposed:
+        code = None
+        unit, res = units.get(p.unit_id), resources.get(p.resource_id)
+        if p.project_id not in fresh:
+            code = "project_changed"
+        elif unit is None:
+            code = "unit_not_found"
+        elif unit["status"] != UnitStatus.ACTIVE:
+            code = "unit_suspended"
+        elif unit_live[p.unit_id] >= unit["active_cap"]:
+            code = "unit_cap_reached"
+        elif res is None:
+            code = "resource_not_found"
+        elif res["unit_id"] != p.unit_id:
+            code = "resource_not_of_unit"
+        elif res["status"] != "published":
+            code = "resource_not_published"
+        elif (res["capacity_projects"] is not None and res_live[p.resource_id] >= res["capacity_projects"]) or (
+            res["capacity_hours"] is not None
+            and res_hours[p.resource_id] + fresh[p.project_id] > res["capacity_hours"]
+        ):
+            code = "resource_full"
+        if code is not None:
+            skipped.append(Skipped(project=p.project, code=code))
+            continue
+        unit_live[p.unit_id] += 1
+        res_live[p.resource_id] += 1
+        res_hours[p.resource_id] += fresh[p.project_id]
+        ok.append(p)
+    return ok, skipped
+
+
+async def write_plan_bulk(
+    db: Db, snapshot: Snapshot, plan: matching.Plan, summary: BatchSummary, started_at: dt.datetime,
+    params: matching.Params = PARAMS,
+) -> BatchSummary:
+    """Write proposals, explanations and the run record in one transaction, set-based.
+
+    Same contract as :func:`catalog.batch.write_plan`: ``summary.proposed`` comes in as planned
+    and goes out as written (with assignment ids); every pair that could not be written lands in
+    ``summary.skipped`` with its reason code, in the order the proposals came.
+    """
+    breakdowns = {(a.project, snapshot.resource_ids[a.resource]): a for a in plan.assignments}
+    proposed = summary.proposed
+    actor = str(BATCH_ACTOR)
+    ttl_seconds = get_settings().offer_ttl_hours * 3600.0
+    async with transaction(db) as conn:
+        # Lock order: every unit first (in id order), then the projects (in id order).
+        unit_ids = sorted({p.unit_id for p in proposed})
+        await conn.fetch(q("batch_lock_units"), unit_ids)
+        pids = [p.project_id for p in proposed]
+        rows = await conn.fetch(q("batch_bulk_lock_fresh_projects"), pids,
+                                [snapshot.versions[i] for i in pids])
+        fresh = {r["id"]: r["estimated_hours"] for r in rows}
+        units = {r["id"]: dict(r) for r in await conn.fetch(q("batch_bulk_units"), unit_ids)}
+        resources = {r["id"]: dict(r) for r in await conn.fetch(
+            q("batch_bulk_resources"), sorted({p.resource_id for p in proposed}))}
+        ok, refused = decide(proposed, fresh, units, resources)
+        summary.skipped.extend(refused)
+        written: list[Proposal] = []
+        if ok:
+            made = await conn.fetch(
+                q("batch_bulk_offer"), [p.project_id for p in ok], [p.unit_id for p in ok],
+                [p.resource_id for p in ok], actor, ttl_seconds,
+            )
+            if len(made) != len(ok) or made[0]["moved"] != len(ok) or made[0]["logged"] != 2 * len(ok):
+                # cannot happen with the rows locked; if it does, nothing of this run is kept
+                raise Conflict("批量写入与检查结果不一致", code="batch_write_mismatch",
+                               details={"planned": len(ok), "written": len(made)})
+            ids = {r["project_id"]: r["assignment_id"] for r in made}
+            written = [p.model_copy(update={"assignment_id": ids[p.project_id]}) for p in ok]
+        summary.proposed = written
+        row = await conn.fetchrow(
+            q("batch_run_insert"), started_at, str(snapshot.scope), summary.seed,
+            params.model_dump(mode="json"), summary.counts(),
+            plan.objective, plan.bound, plan.gap, plan.status.value,
+        )
+        summary.run_id = row["id"]
+        if written:
+            explained = [breakdowns[(p.project, p.resource_id)] for p in written]
+            await conn.execute(
+                q("batch_explanations_insert"), [p.assignment_id for p in written], row["id"],
+                [e.score for e in explained], [e.breakdown.model_dump_json() for e in explained],
+            )
+    log.info("batch run %s: %d proposals written in bulk, %d refused at write time", summary.run_id,
+             len(written), len(refused))
+    return summary

@@ -1,0 +1,68 @@
+-- name: batch_bulk_lock_fresh_projects
+-- The projects still as the snapshot saw them (published, not touched since), locked in id order
+-- after the units: the same lock order as every other command. A project changed while we wait
+-- for its lock is re-checked by PostgreSQL against the new row and drops out.
+SELECT p.id, p.estimated_hours
+FROM projects p
+JOIN unnest($1::bigint[], $2::timestamptz[]) AS seen(id, updated_at)
+  ON seen.id = p.id AND seen.updated_at = p.updated_at
+WHERE p.status = 'published'
+ORDER BY p.id
+FOR UPDATE OF p;
+
+-- name: batch_bulk_units
+-- Each unit's status, cap and live work, counted after its row is locked (so nobody adds to it).
+SELECT u.id, u.status, u.active_cap,
+       (SELECT count(*) FROM assignments x WHERE x.unit_id = u.id AND x.status IN ('pending', 'active')) AS live
+FROM units u
+WHERE u.id = ANY($1::bigint[]);
+
+-- name: batch_bulk_resources
+-- Each resource's owner, status and what its live work already uses, for the capacity check.
+-- Work on a resource is always its unit's, so the unit locks keep these figures still.
+SELECT r.id, r.unit_id, r.status, r.capacity_projects, r.capacity_hours,
+       count(x.id) AS live, coalesce(sum(p.estimated_hours), 0) AS live_hours
+FROM resources r
+LEFT JOIN assignments x ON x.resource_id = r.id AND x.unit_id = r.unit_id AND x.status IN ('pending', 'active')
+LEFT JOIN projects p ON p.id = x.project_id
+WHERE r.id = ANY($1::bigint[])
+GROUP BY r.id;
+
+-- name: batch_bulk_offer
+-- Every accepted proposal at once: project 已发布 → 已派单, one pending proposal (offer) per project
+-- expiring after $5 seconds, and the history rows in the order the one-by-one path writes them
+-- (per proposal: the project's step, then the new assignment). Returns one row per assignment.
+WITH todo AS (
+    SELECT t.project_id, t.unit_id, t.resource_id, t.n
+    FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS t(project_id, unit_id, resource_id, n)
+), moved AS (
+    UPDATE projects p
+    SET status = 'dispatched', status_reason = NULL, updated_at = now()
+    FROM todo
+    WHERE p.id = todo.project_id AND p.status = 'published'
+    RETURNING p.id
+), made AS (
+    INSERT INTO assignments (project_id, unit_id, resource_id, kind, role, status, created_by, expires_at)
+    SELECT project_id, unit_id, resource_id, 'proposal', 'lead', 'pending', $4,
+           now() + make_interval(secs => $5::double precision)
+    FROM todo
+    ORDER BY n
+    RETURNING id, project_id
+), logged AS (
+    INSERT INTO history (entity, entity_id, from_status, to_status, actor, reason_code, note)
+    SELECT h.entity, h.entity_id, h.from_status, h.to_status, $4, NULL, h.note
+    FROM (
+        SELECT t.n, 0 AS step, 'project' AS entity, t.project_id::text AS entity_id,
+               'published' AS from_status, 'dispatched' AS to_status, NULL::text AS note
+        FROM todo t
+        UNION ALL
+        SELECT t.n, 1, 'assignment', m.id::text, NULL, 'pending', 'project:' || m.project_id
+        FROM made m JOIN todo t ON t.project_id = m.project_id
+    ) h
+    ORDER BY h.n, h.step
+    RETURNING 1
+)
+SELECT m.project_id, m.id AS assignment_id,
+       (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM logged) AS logged
+FROM made m
+ORDER BY m.id;
