@@ -14,7 +14,7 @@ from catalog.cache import ReadCache
 from catalog.runtime import open_database
 from catalog.settings import Settings
 
-from . import observe, openapi, pages, routing
+from . import observe, openapi, routing, web as pages
 from .errors import DB_UNAVAILABLE, MAX_BODY_BYTES, MIDDLEWARES
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ CACHE = web.AppKey("cache", ReadCache)
 
 
 def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
-    app = web.Application(middlewares=[observe.observe_middleware, *MIDDLEWARES], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[observe.observe_middleware, *MIDDLEWARES, pages.page_middleware], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[observe.METRICS] = observe.Metrics()
 
@@ -46,8 +46,8 @@ def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", observe.metrics_endpoint)
-    app.router.add_get("/", pages.overview)
     routing.install(app, POOL, CACHE)
+    pages.install(app, POOL, CACHE)
     openapi.install(app)
     return app
 
