@@ -6,6 +6,7 @@ Public API::
     solve_arrays(arrays, params=Params(), *, seed=0) -> PlanArrays   # the hot path, arrays only
     validate(problem, plan, params=Params()) -> Validation           # either form
     make_problem_arrays(**columns) / from_problem(problem) -> ProblemArrays
+    runner_ups(plan_arrays, k=3) -> RunnerUpArrays                   # why not the next units
     SuggestionIndex(arrays, params)                                  # build once per snapshot
     suggest_projects_for_resource(index, resource, k) / suggest_resources_for_project(index, project, k)
     run_solve_cli(["solve", "problem.json", "--seed", "1", "-o", "plan.json"]) -> exit code
@@ -29,6 +30,7 @@ from .models import (
     Problem,
     ProjectIn,
     ResourceIn,
+    RunnerUp,
     ServiceArea,
     SupplyGapRow,
     UnitLoad,
@@ -36,6 +38,7 @@ from .models import (
     Validation,
     Violation,
 )
+from .explain import LOST_ON, LOST_ON_LABELS, RunnerUpArrays, runner_ups
 from .params import Params
 from .reasons import TERM_LABELS, TERMS, Rule, Status, Unmatched
 from .solve import PlanArrays, solve, solve_arrays
@@ -48,11 +51,12 @@ from .suggest import (
 from .validate import evaluate, validate, validate_arrays
 
 __all__ = [
-    "Assignment", "Breakdown", "CategoryRef", "DeclineRef", "PairRef", "Plan", "PlanArrays",
-    "Params", "Point", "Problem", "ProblemArrays", "ProjectIn", "ResourceIn", "Rule",
+    "Assignment", "Breakdown", "CategoryRef", "DeclineRef", "LOST_ON", "LOST_ON_LABELS", "PairRef",
+    "Plan", "PlanArrays", "Params", "Point", "Problem", "ProblemArrays", "ProjectIn", "ResourceIn",
+    "Rule", "RunnerUp", "RunnerUpArrays",
     "ServiceArea", "Status", "Suggestion", "SuggestionIndex", "SupplyGapRow", "TERMS",
     "TERM_LABELS", "UnitLoad", "Unmatched", "UnmatchedProject", "Validation", "Violation",
     "evaluate", "from_problem", "make_problem_arrays", "run_solve_cli", "solve", "solve_arrays",
-    "suggest_projects_for_resource", "suggest_resources_for_project", "validate",
+    "runner_ups", "suggest_projects_for_resource", "suggest_resources_for_project", "validate",
     "validate_arrays",
 ]

@@ -52,6 +52,8 @@ class PlanArrays:
     unit_value: np.ndarray  # float points, NaN where not computed
     supply_gap: dict[str, np.ndarray]
     stats: dict[str, float] = field(default_factory=dict)
+    # the candidate pairs the plan was chosen from, kept for `explain.runner_ups`
+    candidates: Candidates | None = None
 
     @property
     def gap(self) -> float:
@@ -254,7 +256,7 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
         load=ev.load, objective=ev.objective, bound=bound_scaled, status=status, reason=reason,
         taken_by_r=taken_r, taken_by_p=taken_p, unit_assigned=unit_assigned,
         unit_nominal=nominal, unit_minutes=unit_minutes, unit_value=unit_value,
-        supply_gap=gap_table, stats=stats,
+        supply_gap=gap_table, stats=stats, candidates=cand,
     )
 
 
