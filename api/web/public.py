@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from catalog import scoped, stats
-from catalog.models import ProjectFilter, PublicProjectPage
+from catalog.enums import ProjectStatus
+from catalog.models import LeagueTable, ProjectFilter, PublicProject, PublicProjectPage
 
+from . import names
 from .core import View, page
 
 _LIST_NAMES = {"need": "需求清单", "resource": "资源清单", "project": "项目清单", "unit": "成员单位"}
@@ -23,3 +25,31 @@ async def overview(v: View) -> dict:
     recent = await board_page(v, ProjectFilter(limit=15))
     lists = [(_LIST_NAMES[key], [c for c in counts[key] if c.count]) for key in ("need", "resource", "project", "unit")]
     return {"lists": lists, "recent": recent.items}
+
+
+PUBLIC_STATUSES = [ProjectStatus.PUBLISHED, ProjectStatus.CLAIMING, ProjectStatus.DISPATCHED, ProjectStatus.ACCEPTED,
+                   ProjectStatus.IN_PROGRESS, ProjectStatus.AWAITING_CLOSE, ProjectStatus.CLOSED, ProjectStatus.RATED]
+
+
+@page("/public", public=True, template="public/board.html", nav="项目公示", order=10)
+async def board(v: View) -> dict:
+    f = v.query(ProjectFilter)
+    f = f.model_copy(update={"limit": min(f.limit, 20)})
+    return {
+        "page": await board_page(v, f), "filter": f,
+        "communities": await names.community_choices(v),
+        "statuses": [(s.value, s.label) for s in PUBLIC_STATUSES],
+    }
+
+
+@page("/public/projects/{number}", public=True, template="public/project.html")
+async def project(v: View) -> dict:
+    number = v.text("number")
+    data = await v.cached("board", f"project:{number}", lambda: scoped.public_project(v.db, number))
+    return {"p": PublicProject.model_validate(data)}
+
+
+@page("/public/units", public=True, template="public/units.html", nav="单位排行", order=20)
+async def league(v: View) -> dict:
+    data = await v.cached("board", "league", lambda: scoped.league_table(v.db))
+    return {"table": LeagueTable.model_validate(data)}

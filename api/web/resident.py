@@ -1,0 +1,102 @@
+"""居民: the need form (点单) and the closing page reached by the link in the text message (结单).
+
+Residents have no account. The form goes through the same rate-limited public submission as
+the API (``scoped.submit_public_need``: a few per address in ten minutes), behind the CSRF
+cookie (a script has to fetch the page first) and a hidden field that people leave empty.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from catalog import scoped
+from catalog.accounts import RateLimited
+from catalog.enums import Outcome, Urgency
+from catalog.errors import Conflict, DomainError, Forbidden
+from catalog.models import ClosingIn, PublicNeedIn
+
+from . import names
+from .core import Form, View, page
+
+log = logging.getLogger("sandan.web")
+
+HONEYPOT = "website"  # hidden from people by CSS; filled in by form-filling robots
+_NEED_MESSAGES = {
+    "requester_phone": "请填写正确的手机号码（5–20 位数字）",
+    "community_code": "请选择您所在的社区",
+    "category_code": "请选择需求类别",
+    "title": "请用一句话说明您需要什么帮助",
+}
+
+
+async def _need_context(v: View, form: Form) -> dict:
+    return {
+        "form": form, "honeypot": HONEYPOT,
+        "categories": await names.category_choices(v),
+        "communities": await names.community_choices(v),
+        "urgencies": [(u.value, u.label) for u in Urgency],
+    }
+
+
+@page("/need", public=True, template="resident/need.html", nav="我要点单", order=5)
+async def need_form(v: View) -> dict:
+    form = Form(values={"urgency": Urgency.NORMAL.value, "beneficiary_count": "1",
+                        "community_code": v.request.query.get("community", "")})
+    return await _need_context(v, form)
+
+
+@page("/need", method="POST", public=True, template="resident/need.html")
+async def submit_need(v: View):
+    data, form = v.validate(PublicNeedIn, messages=_NEED_MESSAGES)
+    if (v.form_data or {}).get(HONEYPOT):
+        log.info("need form: hidden field filled in from %s; not stored", v.address)
+        return v.redirect("/need/thanks")  # a robot learns nothing
+    if data is not None:
+        try:
+            receipt = await scoped.submit_public_need(v.db, data, v.address)
+        except RateLimited as exc:
+            form.fail(exc.message)
+        except DomainError as exc:  # e.g. a community that closed since the page was loaded
+            form.fail(exc.message)
+        else:
+            return v.redirect(f"/need/thanks?number={receipt.number}", "提交成功")
+    return await _need_context(v, form)
+
+
+@page("/need/thanks", public=True, template="resident/need_thanks.html")
+async def need_thanks(v: View) -> dict:
+    number = v.request.query.get("number", "")
+    return {"number": number if number.isascii() and number.replace("-", "").isalnum() else ""}
+
+
+# --- 结单 --------------------------------------------------------------------------------------
+
+_LINK_PROBLEMS = {
+    "token_used": ("这个结单链接已经用过了", "您已完成结单和评价，感谢您的反馈。评价提交后不能修改。"),
+    "token_expired": ("结单链接已过期", "结单链接在项目办结后 7 天内有效。如有问题，请联系所在社区。"),
+    "token_invalid": ("结单链接无效", "请核对短信中的链接是否完整；如有问题，请联系所在社区。"),
+}
+
+
+def _closing_context(form: Form) -> dict:
+    return {"form": form, "outcomes": [(o.value, o.label) for o in Outcome],
+            "scores": [(str(n), "★" * n) for n in range(5, 0, -1)]}
+
+
+@page("/closing/{token}", public=True, template="resident/closing.html")
+async def closing_form(v: View) -> dict:
+    return _closing_context(Form())
+
+
+@page("/closing/{token}", method="POST", public=True, template="resident/closing.html")
+async def close(v: View):
+    data, form = v.validate(ClosingIn, messages={"outcome": "请选择办理结果", "score": "请选择 1 到 5 星"})
+    if data is None:
+        return _closing_context(form)
+    try:
+        project = await scoped.close_by_resident(v.db, v.text("token"), data)
+    except (Conflict, Forbidden) as exc:
+        title, text = _LINK_PROBLEMS.get(exc.code, ("无法结单", exc.message))
+        status = 409 if isinstance(exc, Conflict) else 403
+        return v.render("resident/closing_problem.html", {"title": title, "text": text}, status=status)
+    return v.redirect(f"/public/projects/{project.number}", "结单成功，感谢您的评价！")

@@ -1,0 +1,90 @@
+"""成员单位: projects open to claim, the unit's own claims and work, progress and completion.
+
+Kept small on purpose: the resource list, proposals with their explanation and the credit
+ledger go here or in sibling modules, each with ``roles=UNIT``.
+"""
+
+from __future__ import annotations
+
+from catalog import scoped
+from catalog.enums import AssignmentStatus, ProjectStatus, Role
+from catalog.errors import DomainError
+from catalog.models import AssignmentFilter, ClaimIn, CompletionIn, ProgressIn, ProjectFilter
+
+from . import names
+from .core import Form, View, page
+
+UNIT = (Role.UNIT,)
+HOME = "/unit/projects"
+
+
+@page(HOME, roles=UNIT, template="unit/projects.html", nav="可认领项目", order=20, home=True)
+async def open_projects(v: View) -> dict:
+    f = v.query(ProjectFilter, status=ProjectStatus.PUBLISHED.value)
+    return {"page": await scoped.list_projects(v.db, v.me, f), "categories": await names.category_names(v),
+            "communities": await names.area_names(v)}
+
+
+@page("/unit/work", roles=UNIT, template="unit/work.html", nav="本单位项目", order=30)
+async def work(v: View) -> dict:
+    f = v.query(AssignmentFilter)
+    page_ = await scoped.unit_assignments(v.db, v.me, v.me.unit_id or 0, f)  # type: ignore[arg-type]
+    return {"page": page_, "statuses": [(s.value, s.label) for s in AssignmentStatus], "filter": f}
+
+
+async def _project_context(v: View, progress_form: Form | None = None, done_form: Form | None = None) -> dict:
+    detail = await scoped.get_project(v.db, v.me, v.id("project_id"))
+    mine = next((a for a in detail.assignments if a.unit_id == v.me.unit_id and a.role == "lead"
+                 and a.status.value in ("pending", "active")), None)
+    return {"d": detail, "p": detail.project, "mine": mine,
+            "owner": detail.owner_unit_id == v.me.unit_id,
+            "categories": await names.category_names(v), "communities": await names.area_names(v),
+            "progress_form": progress_form or Form(),
+            "done_form": done_form or Form(values={"beneficiaries_served": "1"})}
+
+
+@page(HOME + "/{project_id}", roles=UNIT, template="unit/project.html")
+async def project(v: View) -> dict:
+    return await _project_context(v)
+
+
+def _here(v: View) -> str:
+    return f"{HOME}/{v.id('project_id')}"
+
+
+@page(HOME + "/{project_id}/claim", method="POST", roles=UNIT)
+async def claim(v: View):
+    await scoped.claim_project(v.db, v.me, v.id("project_id"), ClaimIn())
+    return v.redirect(_here(v), "已提交认领，等待社区书记确认")
+
+
+@page(HOME + "/{project_id}/start", method="POST", roles=UNIT)
+async def start(v: View):
+    await scoped.start_project(v.db, v.me, v.id("project_id"))
+    return v.redirect(_here(v), "已开始服务，请及时填报进展")
+
+
+@page(HOME + "/{project_id}/progress", method="POST", roles=UNIT, template="unit/project.html")
+async def progress(v: View):
+    data, form = v.validate(ProgressIn, messages={"photo_url": "照片链接须以 http:// 或 https:// 开头"})
+    if data is not None:
+        try:
+            await scoped.add_progress(v.db, v.me, v.id("project_id"), data)
+        except DomainError as exc:
+            form.fail(exc.message)
+        else:
+            return v.redirect(_here(v), "进展已记录")
+    return await _project_context(v, progress_form=form)
+
+
+@page(HOME + "/{project_id}/complete", method="POST", roles=UNIT, template="unit/project.html")
+async def complete(v: View):
+    data, form = v.validate(CompletionIn)
+    if data is not None:
+        try:
+            await scoped.complete_project(v.db, v.me, v.id("project_id"), data)
+        except DomainError as exc:
+            form.fail(exc.message)
+        else:
+            return v.redirect(_here(v), "已报告办结，结单链接已通过短信发给居民")
+    return await _project_context(v, done_form=form)
