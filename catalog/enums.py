@@ -336,3 +336,25 @@ PROJECT_TRANSITIONS: dict[str, frozenset[ProjectStatus]] = {
     "cancel": frozenset({P.DRAFT, P.PUBLISHED, P.CLAIMING, P.DISPATCHED, P.ACCEPTED, P.IN_PROGRESS}),
 }
 del P
+
+
+# --- time limits and supervision (督办) -------------------------------------------------------
+
+
+@_labelled({"review": "需求审核", "ack": "签收", "done": "办结", "close": "结单回访"})
+class LimitStep(Labelled):
+    """The clocks a time limit runs on, in the order a need and its project pass them."""
+
+    REVIEW = "review"
+    ACK = "ack"
+    DONE = "done"
+    CLOSE = "close"
+
+
+@_labelled({"step_done": "环节已完成", "restarted": "已重新计时", "withdrawn": "已撤单或撤回",
+            "admin": "管理员已办结督办"})
+class SupervisionResolution(Labelled):
+    STEP_DONE = "step_done"
+    RESTARTED = "restarted"
+    WITHDRAWN = "withdrawn"
+    ADMIN = "admin"

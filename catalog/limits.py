@@ -1,11 +1,22 @@
-"""Default time limits by urgency (DOMAIN.md). Per-category overrides come with the batch sweep."""
+"""Time limits (时限): the defaults of DOMAIN.md, the colours, and the pure rules behind the sweep.
+
+This module is the one place the default limits live. Administrators override them per category
+(``category_time_limits``); the sweep (:mod:`catalog.sweep`) hands these defaults to SQL as
+parameters, so the database never holds a second copy.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
 
-from .enums import Urgency
+from .enums import LimitStep, Urgency
+
+# China Standard Time has had no daylight saving since 1991; a fixed offset needs no tz database.
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
+# 审核: a pending need is reviewed within one working day (Saturdays and Sundays do not count).
+REVIEW_LIMIT = {u: dt.timedelta(hours=24) for u in Urgency}
 
 # 签收: how long a unit has to answer an offer.
 ACK_LIMIT = {
@@ -28,6 +39,33 @@ def done_deadline(urgency: Urgency, accepted_at: dt.datetime, window_end: dt.dat
 
 # 结单: after the completion report the resident has this long before a grid worker follows up.
 CLOSE_FOLLOW_UP = dt.timedelta(days=3)
+CLOSE_LIMIT = {u: CLOSE_FOLLOW_UP for u in Urgency}
+
+DEFAULT_LIMITS: dict[LimitStep, dict[Urgency, dt.timedelta]] = {
+    LimitStep.REVIEW: REVIEW_LIMIT,
+    LimitStep.ACK: ACK_LIMIT,
+    LimitStep.DONE: DONE_LIMIT,
+    LimitStep.CLOSE: CLOSE_LIMIT,
+}
+
+# What an administrator may set: at least a quarter of an hour, at most a sensible ceiling per step.
+MIN_LIMIT = dt.timedelta(minutes=15)
+MAX_LIMIT: dict[LimitStep, dt.timedelta] = {
+    LimitStep.REVIEW: dt.timedelta(days=7),
+    LimitStep.ACK: dt.timedelta(days=7),
+    LimitStep.DONE: dt.timedelta(days=180),
+    LimitStep.CLOSE: dt.timedelta(days=30),
+}
+
+# Which clock runs in each project status (a pending need runs the review clock).
+PROJECT_STEP: dict[str, LimitStep] = {
+    "published": LimitStep.ACK,
+    "claiming": LimitStep.ACK,
+    "dispatched": LimitStep.ACK,
+    "accepted": LimitStep.DONE,
+    "in_progress": LimitStep.DONE,
+    "awaiting_close": LimitStep.CLOSE,
+}
 
 # Share of a limit used up at which each colour starts.
 BLUE_AT = 0.5
@@ -59,6 +97,38 @@ def running_clock(
     if status == "awaiting_close" and completed_at is not None:
         return completed_at, completed_at + CLOSE_FOLLOW_UP
     return None
+
+
+def add_working_time(start: dt.datetime, span: dt.timedelta) -> dt.datetime:
+    """``start`` plus ``span`` of weekday time (China Standard Time): weekends do not count.
+
+    The SQL function ``add_working_time`` (migration 0005) computes the same; public holidays and
+    the weekends worked in their place (调休) are not modelled.
+    """
+    t = start.astimezone(CST).replace(tzinfo=None)
+    left = span
+    while True:
+        midnight = dt.datetime.combine(t.date(), dt.time())
+        if t.isoweekday() >= 6:
+            t = midnight + dt.timedelta(days=1)
+            continue
+        day_end = midnight + dt.timedelta(days=1)
+        if t + left <= day_end:
+            return (t + left).replace(tzinfo=CST)
+        left -= day_end - t
+        t = day_end
+
+
+def level_since(level: Alert, start: dt.datetime, deadline: dt.datetime) -> dt.datetime:
+    """When a clock reached ``level``: the start plus that colour's share of the limit."""
+    total = deadline - start
+    if level is Alert.RED:
+        return max(deadline, start)
+    if level is Alert.YELLOW:
+        return start + total * YELLOW_AT
+    if level is Alert.BLUE:
+        return start + total * BLUE_AT
+    return start
 
 
 def warning_level(start: dt.datetime, deadline: dt.datetime, now: dt.datetime) -> Alert:

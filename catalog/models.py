@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field, field_validator, model_validator
 
 from .enums import (
     AreaLevel,
@@ -21,6 +21,7 @@ from .enums import (
     DispatchMode,
     FeeType,
     Grade,
+    LimitStep,
     NeedStatus,
     Outcome,
     ProjectStatus,
@@ -33,6 +34,7 @@ from .enums import (
     UnitType,
     Urgency,
 )
+from .limits import Alert
 
 Code = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{1,63}$")]
@@ -361,6 +363,15 @@ class Project(Record):
     completion_note: str | None
     beneficiaries_served: int | None
     hours_spent: Decimal | None
+    # 时限预警 as of the last sweep (catalog.sweep), filled where a project is read by id
+    alert_level: Alert | None = None
+    alert_step: LimitStep | None = None
+    alert_deadline: dt.datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def alert_label(self) -> str | None:
+        return self.alert_level.label if self.alert_level is not None else None
 
 
 class ReasonIn(_ReasonWithNote):

@@ -6,7 +6,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 RETURNING *;
 
 -- name: project_get
-SELECT * FROM projects WHERE id = $1;
+-- With the time-limit colour of the last sweep, while the project is still in the status it was
+-- computed for.
+SELECT p.*, t.level AS alert_level, t.step AS alert_step, t.deadline AS alert_deadline
+FROM projects p
+LEFT JOIN time_alerts t ON t.subject = 'project' AND t.subject_id = p.id AND t.subject_status = p.status
+WHERE p.id = $1;
 
 -- name: project_transition
 -- The guard is the WHERE clause: a row that is no longer in an allowed status is not touched,

@@ -1,0 +1,445 @@
+"""督办 and time limits as one principal sees them: the supervision list, warnings, limits per category.
+
+Who sees what:
+
+* the supervision list (督办清单) and the warnings (预警): a street admin their street, the
+  alliance administrator every street, a secretary their community, a unit the items that name
+  it; grid workers and the batch job have no list. Titles are shown as a masked reader sees them
+  and no resident's name or phone is part of any row;
+* 督办意见 (an administrator's note on an item, optionally closing it): the street admin of the
+  item's street or the alliance administrator;
+* a category's time limits: everyone signed in reads them; the alliance administrator sets them,
+  since a category's limits hold in every street.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import asyncpg
+from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from . import access
+from .enums import LimitStep, NeedStatus, ProjectStatus, Role, SupervisionResolution, Urgency
+from .errors import Conflict, Forbidden, NotFound
+from .limits import DEFAULT_LIMITS, MAX_LIMIT, MIN_LIMIT, Alert
+from .models import Code, Id, Input, ListQuery, Principal, Record
+from .sql import q
+from .tx import Db, connection, record_history, transaction
+
+# --- models ----------------------------------------------------------------------------------
+
+
+class SupervisionFilter(ListQuery):
+    state: Literal["open", "resolved"] | None = "open"
+    step: LimitStep | None = None
+    community: Code | None = None
+    street: Code | None = None
+    unit_id: Id | None = None
+
+
+class AlertFilter(ListQuery):
+    level: Literal["blue", "yellow", "red"] | None = None
+    step: LimitStep | None = None
+    community: Code | None = None
+    street: Code | None = None
+    unit_id: Id | None = None
+
+
+class SupervisionNote(Record):
+    id: int
+    author: str
+    body: str
+    created_at: dt.datetime
+
+
+class SupervisionItem(Record):
+    """One overdue step on the supervision list."""
+
+    id: int
+    step: LimitStep
+    step_label: str
+    level: Alert = Alert.RED
+    level_label: str = Alert.RED.label
+    subject: Literal["need", "project"]
+    subject_id: int
+    number: str
+    title: str
+    subject_status: str
+    subject_status_label: str
+    community_code: str
+    community_name: str
+    street_code: str
+    unit_id: int | None
+    unit_name: str | None
+    started_at: dt.datetime
+    deadline: dt.datetime
+    raised_at: dt.datetime
+    credited: bool
+    resolved_at: dt.datetime | None
+    resolution: SupervisionResolution | None
+    resolution_label: str | None
+    resolved_by: str | None
+    notes: list[SupervisionNote]
+
+
+class SupervisionPage(Record):
+    items: list[SupervisionItem]
+    next_cursor: str | None
+
+
+class AlertView(Record):
+    """A running clock at a colour (预警), as of the last sweep."""
+
+    id: int
+    subject: Literal["need", "project"]
+    subject_id: int
+    number: str
+    title: str
+    subject_status: str
+    subject_status_label: str
+    step: LimitStep
+    step_label: str
+    level: Alert
+    level_label: str
+    community_code: str
+    community_name: str
+    street_code: str
+    unit_id: int | None
+    unit_name: str | None
+    started_at: dt.datetime
+    deadline: dt.datetime
+    level_since: dt.datetime
+
+
+class AlertPage(Record):
+    items: list[AlertView]
+    next_cursor: str | None
+
+
+class ProjectAlert(Record):
+    """The colour a project's running clock has reached (as of the last sweep)."""
+
+    project_id: int
+    step: LimitStep
+    step_label: str
+    level: Alert
+    level_label: str
+    deadline: dt.datetime
+    level_since: dt.datetime
+    unit_id: int | None
+
+
+class SupervisionNoteIn(Input):
+    """督办意见; ``resolve`` also closes the item (办结督办)."""
+
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    resolve: bool = False
+
+
+def _hours_text(hours: Decimal) -> str:
+    return f"{hours.normalize():f}"
+
+
+class TimeLimitIn(Input):
+    """One limit: a step, an urgency and how many hours (whole minutes, e.g. 0.5 or 36)."""
+
+    step: LimitStep
+    urgency: Urgency
+    hours: Annotated[Decimal, Field(max_digits=8, decimal_places=2, allow_inf_nan=False)]
+
+    @model_validator(mode="after")
+    def _bounds(self) -> TimeLimitIn:
+        minutes = self.hours * 60
+        label = f"{self.step.label}时限（{self.urgency.label}）"
+        if self.hours <= 0:
+            raise PydanticCustomError("limit_not_positive", "{what}须大于0小时", {"what": label})
+        if minutes != minutes.to_integral_value():
+            raise PydanticCustomError("limit_not_whole_minutes", "{what}须为整分钟数", {"what": label})
+        if dt.timedelta(minutes=int(minutes)) < MIN_LIMIT:
+            raise PydanticCustomError("limit_too_short", "{what}不能少于{least}分钟",
+                                      {"what": label, "least": int(MIN_LIMIT.total_seconds() // 60)})
+        most = MAX_LIMIT[self.step]
+        if dt.timedelta(minutes=int(minutes)) > most:
+            raise PydanticCustomError("limit_too_long", "{what}不能超过{days}天",
+                                      {"what": label, "days": most.days})
+        return self
+
+    @property
+    def minutes(self) -> int:
+        return int(self.hours * 60)
+
+
+class TimeLimitsIn(Input):
+    """A category's own limits; what is left out follows the top-level category, then the default.
+
+    PUT replaces the category's overrides as a whole: an empty list returns it to the defaults.
+    """
+
+    limits: list[TimeLimitIn] = Field(max_length=len(LimitStep) * len(Urgency))
+
+    @field_validator("limits")
+    @classmethod
+    def _unique(cls, v: list[TimeLimitIn]) -> list[TimeLimitIn]:
+        seen: set[tuple[str, str]] = set()
+        for item in v:
+            key = (item.step.value, item.urgency.value)
+            if key in seen:
+                raise PydanticCustomError("duplicate_limit", "同一环节和紧急程度的时限重复：{step}（{urgency}）",
+                                          {"step": item.step.label, "urgency": item.urgency.label})
+            seen.add(key)
+        return v
+
+
+class TimeLimit(Record):
+    step: LimitStep
+    step_label: str
+    urgency: Urgency
+    urgency_label: str
+    hours: float
+    source: Literal["category", "parent", "default"]
+    source_label: str
+
+
+class CategoryTimeLimits(Record):
+    category_code: str
+    category_name: str
+    parent_code: str | None
+    limits: list[TimeLimit]
+
+
+_SOURCE_LABELS = {"category": "本分类设置", "parent": "沿用上级分类", "default": "系统默认"}
+
+
+# --- who sees what ---------------------------------------------------------------------------
+
+
+def _forbidden(message: str, code: str = "forbidden") -> Forbidden:
+    return Forbidden(message, code=code)
+
+
+def _list_scope(p: Principal, street: str | None, community: str | None,
+                unit: int | None) -> tuple[str | None, str | None, int | None] | None:
+    """(street, community, unit) the caller's list is limited to; None when it must come back empty."""
+    if p.role is Role.STREET_ADMIN:
+        if p.street_code is None:
+            return street, community, unit
+        if street is not None and street != p.street_code:
+            return None
+        return p.street_code, community, unit
+    if p.role is Role.SECRETARY:
+        if community is not None and community != p.community_code:
+            return None
+        return street, p.community_code, unit
+    if p.role is Role.UNIT and p.unit_id is not None:
+        if unit is not None and unit != p.unit_id:
+            return None
+        return street, community, p.unit_id
+    raise _forbidden("只有街道/联盟管理员、社区书记和成员单位可以查看督办清单")
+
+
+def _can_read_item(p: Principal, row: asyncpg.Record) -> bool:
+    if p.role is Role.STREET_ADMIN:
+        return p.street_code is None or p.street_code == row["street_code"]
+    if p.role is Role.SECRETARY:
+        return p.community_code == row["community_code"]
+    if p.role is Role.UNIT:
+        return p.unit_id is not None and p.unit_id == row["unit_id"]
+    return False
+
+
+def _can_supervise(p: Principal, row: asyncpg.Record) -> bool:
+    return p.role is Role.STREET_ADMIN and (p.street_code is None or p.street_code == row["street_code"])
+
+
+def _status_label(subject: str, status: str) -> str:
+    return (NeedStatus if subject == "need" else ProjectStatus)(status).label
+
+
+def _item(row: asyncpg.Record) -> SupervisionItem:
+    step = LimitStep(row["step"])
+    resolution = SupervisionResolution(row["resolution"]) if row["resolution"] else None
+    notes = row["notes"]
+    if isinstance(notes, str):
+        notes = json.loads(notes)
+    return SupervisionItem(
+        id=row["id"], step=step, step_label=step.label, subject=row["subject"], subject_id=row["subject_id"],
+        number=row["number"], title=access.scrub(row["title"], row["names"] or []),
+        subject_status=row["subject_status"], subject_status_label=_status_label(row["subject"], row["subject_status"]),
+        community_code=row["community_code"], community_name=row["community_name"], street_code=row["street_code"],
+        unit_id=row["unit_id"], unit_name=row["unit_name"], started_at=row["started_at"], deadline=row["deadline"],
+        raised_at=row["raised_at"], credited=row["credited"], resolved_at=row["resolved_at"], resolution=resolution,
+        resolution_label=resolution.label if resolution else None, resolved_by=row["resolved_by"],
+        notes=[SupervisionNote.model_validate(n) for n in notes],
+    )
+
+
+def _alert(row: asyncpg.Record) -> AlertView:
+    step, level = LimitStep(row["step"]), Alert(row["level"])
+    return AlertView(
+        id=row["id"], subject=row["subject"], subject_id=row["subject_id"], number=row["number"],
+        title=access.scrub(row["title"], row["names"] or []), subject_status=row["subject_status"],
+        subject_status_label=_status_label(row["subject"], row["subject_status"]), step=step,
+        step_label=step.label, level=level, level_label=level.label, community_code=row["community_code"],
+        community_name=row["community_name"], street_code=row["street_code"], unit_id=row["unit_id"],
+        unit_name=row["unit_name"], started_at=row["started_at"], deadline=row["deadline"],
+        level_since=row["level_since"],
+    )
+
+
+def _cursor(rows: list, limit: int) -> str | None:
+    return str(rows[-1]["id"]) if len(rows) == limit and rows else None
+
+
+# --- the supervision list and the warnings -----------------------------------------------------
+
+
+async def list_items(db: Db, p: Principal, f: SupervisionFilter) -> SupervisionPage:
+    """督办清单 in the caller's scope, newest first; open items by default."""
+    scope = _list_scope(p, f.street, f.community, f.unit_id)
+    if scope is None:
+        return SupervisionPage(items=[], next_cursor=None)
+    street, community, unit = scope
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("supervision_page"), street, community, unit, f.state,
+                                f.step.value if f.step else None, f.after, f.ascending, f.page_size, None)
+    return SupervisionPage(items=[_item(r) for r in rows], next_cursor=_cursor(rows, f.page_size))
+
+
+async def list_alerts(db: Db, p: Principal, f: AlertFilter) -> AlertPage:
+    """预警: running clocks at blue, yellow or red (all three unless ``level`` says one)."""
+    scope = _list_scope(p, f.street, f.community, f.unit_id)
+    if scope is None:
+        return AlertPage(items=[], next_cursor=None)
+    street, community, unit = scope
+    levels = [f.level] if f.level else [Alert.BLUE.value, Alert.YELLOW.value, Alert.RED.value]
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("alert_page"), street, community, unit, levels,
+                                f.step.value if f.step else None, f.after, f.ascending, f.page_size)
+    return AlertPage(items=[_alert(r) for r in rows], next_cursor=_cursor(rows, f.page_size))
+
+
+async def _readable_item(conn: asyncpg.Connection, p: Principal, item_id: int) -> asyncpg.Record:
+    row = await conn.fetchrow(q("supervision_item_scope"), item_id)
+    if row is None or not _can_read_item(p, row):
+        raise NotFound("督办事项不存在", code="supervision_item_not_found", details={"id": item_id})
+    return row
+
+
+async def get_item(db: Db, p: Principal, item_id: int) -> SupervisionItem:
+    async with connection(db) as conn:
+        await _readable_item(conn, p, item_id)
+        row = await conn.fetchrow(q("supervision_page"), None, None, None, None, None, None, False, 1, item_id)
+    return _item(row)
+
+
+async def add_note(db: Db, p: Principal, item_id: int, data: SupervisionNoteIn) -> SupervisionItem:
+    """督办意见 by the street admin of the item's street or the alliance administrator.
+
+    With ``resolve`` the item is closed too (管理员已办结督办); an item already resolved takes
+    notes but cannot be resolved again (409 ``already_resolved``). The note also goes into the
+    history of the need or project the item is about.
+    """
+    async with transaction(db) as conn:
+        row = await _readable_item(conn, p, item_id)
+        if not _can_supervise(p, row):
+            raise _forbidden("只有本街道管理员或联盟管理员可以填写督办意见")
+        await conn.execute(q("supervision_note_insert"), item_id, str(p.actor), data.note)
+        reason = "supervision_note"
+        if data.resolve:
+            if await conn.fetchrow(q("supervision_resolve_by_admin"), item_id, str(p.actor)) is None:
+                raise Conflict("该督办事项已解除，不能再次办结", code="already_resolved", details={"id": item_id})
+            reason = "supervision_resolved"
+        status = await conn.fetchval(q("subject_status"), row["subject"], row["subject_id"])
+        await record_history(conn, row["subject"], row["subject_id"], status, status, p.actor, reason,
+                             f"督办意见：{data.note}")
+    return await get_item(db, p, item_id)
+
+
+async def alerts_for(conn: asyncpg.Connection, project_ids: list[int]) -> dict[int, ProjectAlert]:
+    """The stored alert of each project that has one, for pages and lists.
+
+    Only alerts computed for the project's current status count: a project that moved on since
+    the last sweep has no alert until the next one.
+    """
+    out: dict[int, ProjectAlert] = {}
+    for r in await conn.fetch(q("alerts_of_projects"), project_ids):
+        step, level = LimitStep(r["step"]), Alert(r["level"])
+        out[r["project_id"]] = ProjectAlert(
+            project_id=r["project_id"], step=step, step_label=step.label, level=level, level_label=level.label,
+            deadline=r["deadline"], level_since=r["level_since"], unit_id=r["unit_id"],
+        )
+    return out
+
+
+# --- time limits per category ----------------------------------------------------------------
+
+
+def _effective(row: asyncpg.Record) -> CategoryTimeLimits:
+    overrides = row["overrides"]
+    if isinstance(overrides, str):
+        overrides = json.loads(overrides)
+    own = {(o["step"], o["urgency"]): o["minutes"] for o in overrides if o["category_code"] == row["code"]}
+    up = {(o["step"], o["urgency"]): o["minutes"] for o in overrides if o["category_code"] != row["code"]}
+    limits = []
+    for step, by_urgency in DEFAULT_LIMITS.items():
+        for urgency, span in by_urgency.items():
+            key = (step.value, urgency.value)
+            if key in own:
+                minutes, source = own[key], "category"
+            elif key in up:
+                minutes, source = up[key], "parent"
+            else:
+                minutes, source = int(span.total_seconds() // 60), "default"
+            limits.append(TimeLimit(step=step, step_label=step.label, urgency=urgency, urgency_label=urgency.label,
+                                    hours=round(minutes / 60, 4), source=source, source_label=_SOURCE_LABELS[source]))
+    return CategoryTimeLimits(category_code=row["code"], category_name=row["name"], parent_code=row["parent_code"],
+                              limits=limits)
+
+
+async def _category_limits(conn: asyncpg.Connection, code: str) -> CategoryTimeLimits:
+    row = await conn.fetchrow(q("limits_of_category"), code)
+    if row is None:
+        raise NotFound("分类不存在", code="category_not_found", details={"code": code})
+    return _effective(row)
+
+
+async def get_time_limits(db: Db, p: Principal, code: str) -> CategoryTimeLimits:
+    """A category's limits for every step and urgency, and where each comes from."""
+    async with connection(db) as conn:
+        return await _category_limits(conn, code)
+
+
+async def set_time_limits(db: Db, p: Principal, code: str, data: TimeLimitsIn) -> CategoryTimeLimits:
+    """Replace a category's own limits (联盟管理员); the next sweep applies them."""
+    if not access.can_manage_directory(p):
+        raise _forbidden("只有联盟管理员可以设置分类时限")
+    async with transaction(db) as conn:
+        category = await conn.fetchrow(q("limits_lock_category"), code)
+        if category is None:
+            raise NotFound("分类不存在", code="category_not_found", details={"code": code})
+        before = {(r["step"], r["urgency"]): r["limit_minutes"] for r in await conn.fetch(q("limits_clear_category"), code)}
+        after = {(i.step.value, i.urgency.value): i.minutes for i in data.limits}
+        await conn.execute(q("limits_set_category"), code, [k[0] for k in after], [k[1] for k in after],
+                           list(after.values()), str(p.actor))
+        if before != after:
+            status = "retired" if category["retired_at"] is not None else "active"
+            await record_history(conn, "category", code, status, status, p.actor, "time_limits_changed",
+                                 _change_note(before, after))
+        return await _category_limits(conn, code)
+
+
+def _change_note(before: dict[tuple[str, str], int], after: dict[tuple[str, str], int]) -> str:
+    def shown(minutes: int | None) -> str:
+        return "默认" if minutes is None else f"{_hours_text(Decimal(minutes) / 60)}小时"
+
+    parts = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            step, urgency = LimitStep(key[0]), Urgency(key[1])
+            parts.append(f"{step.label}（{urgency.label}）{shown(before.get(key))}→{shown(after.get(key))}")
+    return "时限调整：" + "；".join(parts)
