@@ -1,3 +1,3 @@
 """Every ``/api/v1`` endpoint, by area. Importing this package registers them."""
 
-from . import auth, directory, needs, projects, public  # noqa: F401
+from . import auth, directory, needs, projects, public, supervision  # noqa: F401

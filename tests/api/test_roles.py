@@ -8,11 +8,14 @@ with. Nothing may come back but the error envelope, and no command may change an
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from catalog import resources
 from catalog.enums import ProjectStatus, Role
 from catalog.models import ResourceIn
+from catalog.sweep import mark_time_limits
 from tests.api.conftest import make_account
 from tests.factories import CATEGORY, make_need, make_project, make_unit, make_world, snapshot, unit_actor
 
@@ -55,6 +58,9 @@ REQUESTS = {
                                                "capacity_projects": 2, "area_communities": ["{community}"],
                                                "mode": "home"}),
     "ledger": ("GET", "/units/{unit}/credit/ledger", None),
+    "supervision_note": ("POST", "/supervision/{item}/notes", {"note": "催办", "resolve": True}),
+    "set_time_limits": ("PUT", "/categories/public/time-limits", {"limits": [{"step": "ack", "urgency": "urgent",
+                                                                                "hours": 1}]}),
     "suspend_unit": ("POST", "/units/{unit}/suspend", {}),
     "reinstate_unit": ("POST", "/units/{unit}/reinstate", {}),
     "create_unit": ("POST", "/units", {"name": "新单位", "unit_type": "enterprise", "contact_name": "钱七",
@@ -75,6 +81,8 @@ ALLOWED = {
     "unit_x": {"get_project", "project_history", "claim"},
     "batch": {"sweep"},
 }
+# The alliance administrator supervises every street and sets every category's time limits.
+ALLOWED["alliance"] = ALLOWED["alliance"] | {"supervision_note", "set_time_limits"}
 # The second pass aims every project endpoint at a draft of another community: only the
 # alliance administrator may read it; no one outside the community may change it.
 ALLOWED_ON_DRAFT = {"alliance": {"get_project", "project_history"}}
@@ -125,6 +133,12 @@ async def foreign(cast, db):
         "unit_x": dict(in_b, projects=(proj_b.id, draft_b.id)),
         "batch": dict(in_b, projects=(proj_b.id, draft_b.id)),
     }
+    # overdue (督办) items on B's project and on the other street's
+    await mark_time_limits(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=30))
+    item_of = "SELECT id FROM supervision_items WHERE subject = 'project' AND subject_id = $1"
+    for fill in ids.values():
+        fill["item"] = await db.fetchval(item_of, proj_b.id)
+    ids["street"]["item"] = await db.fetchval(item_of, proj_c.id)
     secrets = ["13511110001", "13511110002", "13511110003", "13511110004", "13511110005"]
     return ids, secrets
 
