@@ -2,34 +2,42 @@
 
 One run, under a session-level advisory lock so that runs never overlap:
 
-1. **Sweep**: claims and offers past their time to live expire, unrated projects close.
+1. **Sweep**: claims and offers past their time to live expire, unrated projects close, running
+   clocks get their time-limit colour (时限预警, 督办).
 2. **Snapshot**: open projects and published resources with room left, read in bulk in one short
    REPEATABLE READ READ ONLY transaction, turned into the engine's :class:`matching.Problem`.
 3. **Solve** outside any transaction, then check the plan with :func:`matching.validate`.
-4. **Write** in one transaction: a proposal (优化派单) per matched project, its explanation and
-   the run record. A project that changed since the snapshot is skipped and counted, never
-   overwritten; a unit that reached its cap meanwhile is skipped the same way.
+4. **Write** in one transaction: a proposal (优化派单) per matched project, its explanation (score
+   by term, and the runner-up units with the term each lost on) and the run record (parameters,
+   seed, counts, objective, bound, gap, seconds per phase, what the sweep did, the unmatched
+   projects with their reasons, the supply-gap table). A project that changed since the
+   snapshot is skipped and counted, never overwritten; a unit that reached its cap meanwhile is
+   skipped the same way.
 
-The phases are separate functions so that tests (and operators) can run them one by one.
+All or nothing: a run killed at any moment leaves either the whole write or none of it; the
+sweep before it is its own transaction. The phases are separate functions so that tests (and
+operators) can run them one by one; a :class:`Progress` hears about each phase as it goes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import asyncpg
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 import matching
 
-from . import credit, projects
-from .enums import AreaLevel, AssignmentKind, Role, Urgency
-from .errors import DomainError, InvalidInput
-from .models import Actor
+from . import access, credit, projects
+from .enums import AreaLevel, AssignmentKind, AssignmentStatus, ProjectStatus, Role, Urgency
+from .errors import DomainError, Forbidden, InvalidInput, NotFound
+from .models import Actor, Code, ListQuery, Principal
 from .sql import q
 from .tx import Db, connection, transaction
 
@@ -95,6 +103,13 @@ class Snapshot:
     skipped_no_point: list[str] = field(default_factory=list)
 
 
+# How many runner-up units each proposal's explanation names.
+RUNNER_UPS = 3
+
+PHASES = ("sweep", "snapshot", "solve", "write")
+PHASE_LABELS = {"sweep": "清理过期", "snapshot": "读取快照", "solve": "求解", "write": "写入派单"}
+
+
 class Proposal(BaseModel):
     project: str
     project_id: int
@@ -102,11 +117,46 @@ class Proposal(BaseModel):
     resource_id: int
     score: float
     assignment_id: int | None = None
+    # the score by term, and the next units: [{"unit_id", "resource_id", "score", "behind",
+    # "lost_on", "label", "breakdown"}] (see matching.explain)
+    breakdown: dict[str, float] = Field(default_factory=dict)
+    runner_ups: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Skipped(BaseModel):
     project: str
     code: str
+
+
+class UnmatchedOut(BaseModel):
+    """A project the engine left without a unit, and why (the engine's reason code and label)."""
+
+    project: str
+    project_id: int
+    community: str
+    code: str
+    label: str
+    taken_by_project: str | None = None
+    taken_by_project_id: int | None = None
+    taken_by_resource_id: int | None = None
+
+
+class Expiring(BaseModel):
+    """A pending claim or offer the sweep would expire (``--dry-run``)."""
+
+    project: str
+    project_id: int
+    unit_id: int
+    kind: str
+    expires_at: dt.datetime
+
+
+class DeclinedPair(BaseModel):
+    """A project and a unit that declined it: the engine never pairs them again."""
+
+    project: str
+    project_id: int
+    unit_id: int
 
 
 class BatchSummary(BaseModel):
@@ -127,6 +177,17 @@ class BatchSummary(BaseModel):
     proposed: list[Proposal] = Field(default_factory=list)
     skipped: list[Skipped] = Field(default_factory=list)
     unmatched: dict[str, int] = Field(default_factory=dict)
+    # what the sweep did (or would do): expired, closed_unrated, and (real runs) time_limits
+    sweep: dict[str, Any] = Field(default_factory=dict)
+    # seconds per phase, in PHASES order
+    phases: dict[str, float] = Field(default_factory=dict)
+    unmatched_projects: list[UnmatchedOut] = Field(default_factory=list)
+    supply_gap: list[matching.SupplyGapRow] = Field(default_factory=list)
+    # the communities of the projects the run looked at: who may read its record
+    communities: list[str] = Field(default_factory=list)
+    # --dry-run only: what the sweep would expire; pairs left out because the unit declined
+    expiring: list[Expiring] = Field(default_factory=list)
+    declined: list[DeclinedPair] = Field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
         by_code: dict[str, int] = {}
@@ -139,6 +200,40 @@ class BatchSummary(BaseModel):
         }
 
 
+class Progress:
+    """What a run tells as it goes: each phase's start and end, and the write phase's count.
+
+    This one tells nothing; the command line shows a live display at a terminal and log lines
+    otherwise (``catalog.cli``)."""
+
+    def start(self, phase: str) -> None:
+        """``phase`` (one of PHASES) begins."""
+
+    def done(self, phase: str, seconds: float, note: str = "") -> None:
+        """``phase`` ended after ``seconds``; ``note`` says what it did, in a few words."""
+
+    def step(self, done: int, total: int) -> None:
+        """The write phase has handled ``done`` of ``total`` proposals."""
+
+
+class _Clock:
+    """Times the phases into ``summary.phases`` and tells the progress display."""
+
+    def __init__(self, summary: BatchSummary, progress: Progress) -> None:
+        self.summary, self.progress = summary, progress
+        self.phase, self.t0 = "", 0.0
+
+    def start(self, phase: str) -> None:
+        self.phase, self.t0 = phase, time.perf_counter()
+        log.debug("batch phase %s started", phase)
+        self.progress.start(phase)
+
+    def done(self, note: str = "") -> None:
+        seconds = round(time.perf_counter() - self.t0, 3)
+        self.summary.phases[self.phase] = seconds
+        self.progress.done(self.phase, seconds, note)
+
+
 # --- 1. sweep --------------------------------------------------------------------------------
 
 
@@ -147,6 +242,24 @@ async def sweep(db: Db, now: dt.datetime | None = None) -> tuple[int, int]:
     expired = await projects.expire_pending(db, now)
     closed = await projects.close_unrated(db, now)
     return expired, len(closed)
+
+
+async def sweep_time_limits(db: Db, now: dt.datetime | None = None) -> dict[str, int]:
+    """The time limits' part of the sweep (时限预警 and 督办, :func:`catalog.sweep.mark_time_limits`):
+    its counts, for the run record's ``sweep``."""
+    from .sweep import mark_time_limits
+
+    marked = await mark_time_limits(db, now)
+    return marked.model_dump(exclude={"now"})
+
+
+async def preview_sweep(db: Db, now: dt.datetime) -> tuple[list[Expiring], int]:
+    """What the sweep would do, without doing it (``--dry-run``): the claims and offers it
+    would expire, and how many unrated projects it would close."""
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("batch_due_pending_list"), now)
+        closing = await conn.fetchval(q("batch_due_unrated"), now)
+    return [Expiring.model_validate(dict(r)) for r in rows], closing
 
 
 # --- 2. snapshot -----------------------------------------------------------------------------
@@ -260,16 +373,29 @@ async def _snapshot(conn: asyncpg.Connection, scope: Scope, now: dt.datetime, to
 
 def solve(snapshot: Snapshot, seed: int = 0, params: matching.Params = PARAMS) -> matching.Plan:
     """Solve the snapshot's problem and run the plan through the validator; pure, no database."""
-    plan = matching.solve(snapshot.problem, params, seed=seed)
+    return solve_explained(snapshot, seed, params)[0]
+
+
+def solve_explained(
+    snapshot: Snapshot, seed: int = 0, params: matching.Params = PARAMS, runner_ups: int = RUNNER_UPS,
+) -> tuple[matching.Plan, dict[str, list[dict[str, Any]]]]:
+    """:func:`solve`, plus each assigned project's runner-up units (engine ids), from the
+    candidate pairs the solve already built."""
+    arrays = matching.from_problem(snapshot.problem)
+    solved = matching.solve_arrays(arrays, params, seed=seed)
+    plan = solved.to_model()
     check = matching.validate(snapshot.problem, plan, params)
     if not check.ok:
         shown = "; ".join(v.message for v in check.violations[:5])
         raise PlanRejected(f"plan failed validation: {shown}")
-    return plan
+    return plan, matching.runner_ups(solved, runner_ups).records()
 
 
-def proposals_of(snapshot: Snapshot, plan: matching.Plan) -> tuple[list[Proposal], list[Skipped]]:
-    """The lead proposal per project: its best-scoring resource in the plan.
+def proposals_of(
+    snapshot: Snapshot, plan: matching.Plan, runner_ups: dict[str, list[dict[str, Any]]] | None = None,
+) -> tuple[list[Proposal], list[Skipped]]:
+    """The lead proposal per project: its best-scoring resource in the plan, with its score by
+    term and (given ``runner_ups`` from :func:`solve_explained`) the next units.
 
     Only a lead is written: a project needing a team gets its lead now and the rest of the team
     is counted as ``team_not_written``.
@@ -283,13 +409,56 @@ def proposals_of(snapshot: Snapshot, plan: matching.Plan) -> tuple[list[Proposal
             extra.append(Skipped(project=a.project, code="team_not_written"))
             continue
         best[a.project] = a
+    runner_ups = runner_ups or {}
     out = [
         Proposal(project=a.project, project_id=snapshot.project_ids[a.project],
                  unit_id=snapshot.unit_ids[a.unit], resource_id=snapshot.resource_ids[a.resource],
-                 score=round(a.score, 4))
+                 score=round(a.score, 4), breakdown=a.breakdown.model_dump(),
+                 runner_ups=[_runner_up(snapshot, x) for x in runner_ups.get(a.project, ())])
         for a in best.values()
     ]
     return sorted(out, key=lambda p: p.project_id), extra
+
+
+def _runner_up(snapshot: Snapshot, x: dict[str, Any]) -> dict[str, Any]:
+    """A runner-up in the catalog's ids: unit and resource ids instead of the engine's names."""
+    return {"unit_id": snapshot.unit_ids[x["unit"]], "resource_id": snapshot.resource_ids[x["resource"]],
+            "score": round(x["score"], 4), "behind": round(x["behind"], 4), "lost_on": x["lost_on"],
+            "label": x["label"], "breakdown": {k: round(v, 4) for k, v in x["breakdown"].items()}}
+
+
+def unmatched_of(snapshot: Snapshot, plan: matching.Plan) -> list[UnmatchedOut]:
+    """The projects the engine left open, with its reason and (for lost_to_better_use) the
+    project and resource that took the place."""
+    community = {p.id: p.community for p in snapshot.problem.projects}
+    return [
+        UnmatchedOut(
+            project=u.project, project_id=snapshot.project_ids[u.project], community=community[u.project],
+            code=u.code, label=u.label, taken_by_project=u.taken_by_project,
+            taken_by_project_id=snapshot.project_ids.get(u.taken_by_project or ""),
+            taken_by_resource_id=snapshot.resource_ids.get(u.taken_by_resource or ""),
+        )
+        for u in plan.unmatched
+    ]
+
+
+async def _communities(db: Db, scope: Scope, snapshot: Snapshot) -> list[str]:
+    """The communities a run looked at: its open projects', and all of its scope's (so that a
+    run with nothing to do still shows to the secretaries it concerned)."""
+    found = {p.community for p in snapshot.problem.projects}
+    if scope.community:
+        found.add(scope.community)
+    elif scope.street:
+        async with connection(db) as conn:
+            found.update(await conn.fetchval(q("batch_street_communities"), scope.street))
+    return sorted(found)
+
+
+def declined_of(snapshot: Snapshot) -> list[DeclinedPair]:
+    return [
+        DeclinedPair(project=d.project, project_id=snapshot.project_ids[d.project], unit_id=snapshot.unit_ids[d.unit])
+        for d in snapshot.problem.declined
+    ]
 
 
 # --- 4. write --------------------------------------------------------------------------------
@@ -297,19 +466,25 @@ def proposals_of(snapshot: Snapshot, plan: matching.Plan) -> tuple[list[Proposal
 
 async def write_plan(
     db: Db, snapshot: Snapshot, plan: matching.Plan, summary: BatchSummary, started_at: dt.datetime,
-    params: matching.Params = PARAMS,
+    params: matching.Params = PARAMS, *, progress: Progress | None = None,
 ) -> BatchSummary:
     """Write proposals, explanations and the run record in one transaction.
 
     ``summary.proposed`` comes in as planned and goes out as written; every pair that could not
-    be written lands in ``summary.skipped`` with its reason code.
+    be written lands in ``summary.skipped`` with its reason code. The run record is written by
+    :func:`record_run` from the summary as it stands then.
     """
-    breakdowns = {(a.project, snapshot.resource_ids[a.resource]): a for a in plan.assignments}
+    progress = progress or Progress()
+    t0 = time.perf_counter()
     written: list[Proposal] = []
+    total = len(summary.proposed)
+    every = max(1, total // 100)
     async with transaction(db) as conn:
         # Lock order: every unit first (in id order), then each project as we reach it.
         await conn.fetch(q("batch_lock_units"), sorted({p.unit_id for p in summary.proposed}))
-        for p in summary.proposed:
+        for i, p in enumerate(summary.proposed, 1):
+            if i % every == 0 or i == total:
+                progress.step(i, total)
             try:
                 async with conn.transaction():  # a savepoint: a refused pair leaves nothing behind
                     fresh = await conn.fetchval(
@@ -326,19 +501,49 @@ async def write_plan(
                 continue
             written.append(p.model_copy(update={"assignment_id": a.id}))
         summary.proposed = written
-        row = await conn.fetchrow(
-            q("batch_run_insert"), started_at, str(snapshot.scope), summary.seed,
-            params.model_dump(mode="json"), summary.counts(),
-            plan.objective, plan.bound, plan.gap, plan.status.value,
-        )
-        summary.run_id = row["id"]
-        if written:
-            explained = [breakdowns[(p.project, p.resource_id)] for p in written]
-            await conn.execute(
-                q("batch_explanations_insert"), [p.assignment_id for p in written], row["id"],
-                [e.score for e in explained], [e.breakdown.model_dump_json() for e in explained],
-            )
+        await record_run(conn, snapshot, plan, summary, started_at, params,
+                         write_seconds=time.perf_counter() - t0)
     return summary
+
+
+async def record_run(
+    conn: asyncpg.Connection, snapshot: Snapshot, plan: matching.Plan, summary: BatchSummary,
+    started_at: dt.datetime, params: matching.Params = PARAMS, *, write_seconds: float | None = None,
+) -> int:
+    """The run record, the written proposals' explanations and the unmatched projects, inside
+    the write's transaction (``summary.proposed`` as written, with assignment ids); sets and
+    returns ``summary.run_id``. Any writer of the plan ends with this.
+
+    A run timed phase by phase (``summary.phases``, filled by :func:`run_batch`) records the
+    write phase too: ``write_seconds``, the write up to this record.
+    """
+    phases = dict(summary.phases)
+    if phases and write_seconds is not None:
+        phases["write"] = round(write_seconds, 3)
+    row = await conn.fetchrow(
+        q("batch_run_record"), started_at, str(snapshot.scope), summary.seed,
+        params.model_dump(mode="json"), summary.counts(), plan.objective, plan.bound, plan.gap,
+        plan.status.value, summary.sweep, phases,
+        [r.model_dump(mode="json") for r in summary.supply_gap], summary.communities,
+    )
+    summary.run_id = row["id"]
+    written = [p for p in summary.proposed if p.assignment_id is not None]
+    if written:
+        # the engine's own score and breakdown, unrounded
+        by_pair = {(a.project, snapshot.resource_ids[a.resource]): a for a in plan.assignments}
+        explained = [by_pair[(p.project, p.resource_id)] for p in written]
+        await conn.execute(
+            q("batch_explanations_record"), [p.assignment_id for p in written], row["id"],
+            [e.score for e in explained], [e.breakdown.model_dump_json() for e in explained],
+            [json.dumps(p.runner_ups, ensure_ascii=False) for p in written],
+        )
+    if summary.unmatched_projects:
+        u = summary.unmatched_projects
+        await conn.execute(
+            q("batch_unmatched_insert"), row["id"], [x.project_id for x in u], [x.code for x in u],
+            [x.taken_by_resource_id for x in u], [x.taken_by_project_id for x in u],
+        )
+    return row["id"]
 
 
 # --- the whole run ---------------------------------------------------------------------------
@@ -378,35 +583,214 @@ def batch_lock(pool: asyncpg.Pool) -> _Lock:
 
 async def run_batch(
     pool: asyncpg.Pool, scope: Scope = Scope(), *, dry_run: bool = False, seed: int = 0,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, params: matching.Params = PARAMS, progress: Progress | None = None,
 ) -> BatchSummary:
     """Sweep, snapshot, solve and write, under the batch lock.
 
-    With ``dry_run`` nothing is written: the sweep is only counted and the proposals are the
-    engine's, before the write phase's checks.
+    With ``dry_run`` nothing is written: the sweep is only previewed (what it would expire and
+    close; time limits are not marked), the proposals are the engine's before the write phase's checks, and the summary
+    lists the declined pairs the engine left out.
     """
     started_at = dt.datetime.now(dt.UTC)
+    progress = progress or Progress()
     await check_scope(pool, scope)
     async with batch_lock(pool):
         summary = BatchSummary(scope=str(scope), seed=seed, dry_run=dry_run)
+        clock = _Clock(summary, progress)
+
+        clock.start("sweep")
         if dry_run:
-            async with connection(pool) as conn:
-                summary.expired = await conn.fetchval(q("batch_due_pending"), now or dt.datetime.now(dt.UTC))
+            summary.expiring, summary.closed_unrated = await preview_sweep(pool, now or dt.datetime.now(dt.UTC))
+            summary.expired = len(summary.expiring)
+            summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated}
         else:
             summary.expired, summary.closed_unrated = await sweep(pool, now)
+            summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated,
+                             "time_limits": await sweep_time_limits(pool, now)}
+        clock.done(f"过期 {summary.expired} 个，未评价结单 {summary.closed_unrated} 个")
+
+        clock.start("snapshot")
         snap = await take_snapshot(pool, scope, now)
-        plan = await asyncio.to_thread(solve, snap, seed)
         summary.projects = len(snap.problem.projects)
         summary.resources = len(snap.problem.resources)
+        summary.communities = await _communities(pool, scope, snap)
+        clock.done(f"项目 {summary.projects} 个，资源 {summary.resources} 个")
+
+        clock.start("solve")
+        plan, runner_ups = await asyncio.to_thread(solve_explained, snap, seed, params)
         summary.objective, summary.bound, summary.gap = plan.objective, plan.bound, plan.gap
         summary.status = plan.status.value
         for u in plan.unmatched:
             summary.unmatched[u.code] = summary.unmatched.get(u.code, 0) + 1
-        summary.proposed, summary.skipped = proposals_of(snap, plan)
+        summary.proposed, summary.skipped = proposals_of(snap, plan, runner_ups)
         summary.skipped += [Skipped(project=n, code="no_location") for n in snap.skipped_no_point]
+        summary.unmatched_projects = unmatched_of(snap, plan)
+        summary.supply_gap = list(plan.supply_gap)
+        clock.done(f"匹配 {len(summary.proposed)} 个，未匹配 {len(plan.unmatched)} 个，差距 {plan.gap:.4%}")
         if dry_run:
+            summary.declined = declined_of(snap)
             return summary
-        summary = await write_plan(pool, snap, plan, summary, started_at)
-        log.info("batch run %s (%s): %d proposed, %d skipped", summary.run_id, scope, len(summary.proposed),
-                 len(summary.skipped))
+
+        clock.start("write")
+        summary = await write_plan(pool, snap, plan, summary, started_at, params, progress=progress)
+        clock.done(f"写入 {len(summary.proposed)} 个，跳过 {len(summary.skipped)} 个")
+        log.info("batch run %s (%s): %d proposed, %d skipped, %d unmatched; phases %s", summary.run_id, scope,
+                 len(summary.proposed), len(summary.skipped), len(summary.unmatched_projects), summary.phases)
         return summary
+
+
+# --- reading run records (运行记录) ----------------------------------------------------------------
+#
+# Who reads them: the administrators (the alliance's sees every run, a street's the runs that
+# looked at its communities) and a community's secretary (runs that looked at the community).
+# Each sees only the rows of their own communities. Nothing personal is in a run record: project
+# numbers, unit and resource ids, scores and reason codes.
+
+ScopeText = Annotated[str, StringConstraints(pattern=r"^(county|(community|street):[0-9A-Za-z_-]{1,32})$")]
+
+
+class RunFilter(ListQuery):
+    scope: ScopeText | None = None
+    community: Code | None = None
+
+
+class RunDetailQuery(ListQuery):
+    """Pages through the run's projects, in project order."""
+
+    sort: Annotated[str, StringConstraints(pattern=r"^oldest$")] = "oldest"
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class RunnerUpView(_View):
+    unit_id: int
+    resource_id: int
+    score: float
+    behind: float = Field(description="how many points behind the proposed unit; <= 0 when it lost on capacity or load")
+    lost_on: str = Field(description="a score term, capacity, load or tie")
+    label: str
+    breakdown: dict[str, float]
+
+
+class ProposalView(_View):
+    assignment_id: int
+    unit_id: int
+    resource_id: int | None
+    score: float
+    breakdown: dict[str, float]
+    term_labels: dict[str, str] = Field(default_factory=lambda: dict(matching.TERM_LABELS))
+    runner_ups: list[RunnerUpView]
+    assignment_status: AssignmentStatus
+    assignment_status_label: str
+
+
+class UnmatchedView(_View):
+    code: str
+    label: str
+    taken_by_project: str | None = None
+    taken_by_project_id: int | None = None
+    taken_by_resource_id: int | None = None
+
+
+class RunProject(_View):
+    project_id: int
+    project: str
+    community: str
+    project_status: ProjectStatus
+    project_status_label: str
+    outcome: Literal["proposed", "unmatched"]
+    proposal: ProposalView | None = None
+    unmatched: UnmatchedView | None = None
+
+
+class RunRecord(_View):
+    id: int
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    scope: str
+    seed: int
+    status: str
+    status_label: str
+    objective: float
+    bound: float
+    gap: float
+    counts: dict[str, Any]
+    sweep: dict[str, Any]
+    phases: dict[str, float]
+
+
+class RunPage(_View):
+    items: list[RunRecord]
+    next_cursor: str | None
+
+
+class RunDetail(_View):
+    run: RunRecord
+    params: dict[str, Any]
+    supply_gap: list[matching.SupplyGapRow]
+    projects: list[RunProject]
+    next_cursor: str | None
+
+
+_UNMATCHED_LABELS = {u.code: u.label for u in matching.Unmatched}
+
+
+def _runs_scope(p: Principal) -> list[str] | None:
+    """The communities whose runs ``p`` may read (None: all); others are refused."""
+    if not (access.is_admin(p) or p.role is Role.SECRETARY):
+        raise Forbidden("只有管理员和社区书记可以查看批量派单记录", code="forbidden")
+    return list(p.communities) if p.communities is not None else None
+
+
+def _record(r: asyncpg.Record) -> RunRecord:
+    return RunRecord(
+        id=r["id"], started_at=r["started_at"], finished_at=r["finished_at"], scope=r["scope"], seed=r["seed"],
+        status=r["status"], status_label=matching.Status(r["status"]).label, objective=r["objective"],
+        bound=r["bound"], gap=r["gap"], counts=r["counts"], sweep=r["sweep"], phases=r["phases"],
+    )
+
+
+async def list_runs(db: Db, p: Principal, f: RunFilter) -> RunPage:
+    """Run records the reader may see, newest first."""
+    scope = _runs_scope(p)
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("batch_run_page"), scope, f.after, f.page_size, f.ascending, f.scope, f.community)
+    cursor = str(rows[-1]["id"]) if len(rows) == f.page_size and rows else None
+    return RunPage(items=[_record(r) for r in rows], next_cursor=cursor)
+
+
+async def get_run(db: Db, p: Principal, run_id: int, f: RunDetailQuery) -> RunDetail:
+    """One run record with what it did to each project of the reader's communities: the
+    proposal with its explanation and where the offer stands now, or why there was none."""
+    scope = _runs_scope(p)
+    async with connection(db) as conn:
+        run = await conn.fetchrow(q("batch_run_get"), run_id, scope)
+        if run is None:
+            raise NotFound("批量派单记录不存在", code="batch_run_not_found", details={"id": run_id})
+        rows = await conn.fetch(q("batch_run_projects"), run_id, scope, f.after, f.page_size)
+    mine = set(scope) if scope is not None else None
+    gap = [matching.SupplyGapRow.model_validate(g) for g in run["supply_gap"]
+           if mine is None or g["community"] in mine]
+    items = []
+    for r in rows:
+        status = ProjectStatus(r["project_status"])
+        common = dict(project_id=r["project_id"], project=r["project"], community=r["community"],
+                      project_status=status, project_status_label=status.label)
+        if r["assignment_id"] is not None:
+            a_status = AssignmentStatus(r["assignment_status"])
+            items.append(RunProject(**common, outcome="proposed", proposal=ProposalView(
+                assignment_id=r["assignment_id"], unit_id=r["unit_id"], resource_id=r["resource_id"],
+                score=r["score"], breakdown=r["breakdown"],
+                runner_ups=[RunnerUpView.model_validate(x) for x in r["runner_ups"]],
+                assignment_status=a_status, assignment_status_label=a_status.label,
+            )))
+        else:
+            items.append(RunProject(**common, outcome="unmatched", unmatched=UnmatchedView(
+                code=r["reason"], label=_UNMATCHED_LABELS.get(r["reason"], r["reason"]),
+                taken_by_project=r["taken_by_project"], taken_by_project_id=r["taken_by_project_id"],
+                taken_by_resource_id=r["taken_by_resource_id"],
+            )))
+    cursor = str(rows[-1]["project_id"]) if len(rows) == f.page_size and rows else None
+    return RunDetail(run=_record(run), params=run["params"], supply_gap=gap, projects=items, next_cursor=cursor)

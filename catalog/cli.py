@@ -150,10 +150,14 @@ def _batch(args: argparse.Namespace) -> int:
     from .errors import InvalidInput
 
     async def run() -> int:
+        live = sys.stdout.isatty() and sys.stderr.isatty()
+        progress = _TerminalProgress(sys.stderr) if live else _LogProgress()
         async with open_database(get_settings()) as pool:
             try:
                 scope = batch.Scope(community=args.community, street=args.street)
-                summary = await batch.run_batch(pool, scope, dry_run=args.dry_run, seed=args.seed)
+                async with progress:
+                    summary = await batch.run_batch(pool, scope, dry_run=args.dry_run, seed=args.seed,
+                                                    progress=progress)
             except InvalidInput as exc:
                 print(f"sandan batch: {exc.message} ({exc.code})", file=sys.stderr)
                 return batch.EXIT_USAGE
@@ -173,9 +177,103 @@ def _batch(args: argparse.Namespace) -> int:
         return batch.EXIT_FAILED
 
 
+class _LogProgress:
+    """Plain log lines, one per phase start and end and every tenth of the write: for cron and
+    journald, where a redrawn line would be noise."""
+
+    def __init__(self) -> None:
+        import logging
+
+        self.log = logging.getLogger("catalog.batch")
+        self.shown = -1
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def start(self, phase: str) -> None:
+        from .batch import PHASE_LABELS
+
+        self.log.info("batch phase %s started (%s)", phase, PHASE_LABELS[phase])
+
+    def done(self, phase: str, seconds: float, note: str = "") -> None:
+        self.log.info("batch phase %s done in %.2f s: %s", phase, seconds, note)
+
+    def step(self, done: int, total: int) -> None:
+        tenth = done * 10 // max(1, total)
+        if tenth != self.shown:
+            self.shown = tenth
+            self.log.info("batch write %d/%d", done, total)
+
+
+class _TerminalProgress:
+    """One line per phase at a terminal, redrawn while the phase runs: its elapsed time, and for
+    the write phase the count written so far; the finished phase stays with its time."""
+
+    def __init__(self, out) -> None:
+        self.out = out
+        self.phase: str | None = None
+        self.t0 = 0.0
+        self.count = ""
+        self.ticker: asyncio.Task | None = None
+
+    async def __aenter__(self):
+        self.ticker = asyncio.create_task(self._tick())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.ticker is not None
+        self.ticker.cancel()
+        try:
+            await self.ticker
+        except asyncio.CancelledError:
+            pass
+        if self.phase is not None:  # interrupted mid-phase: end the line
+            self.out.write("\n")
+            self.out.flush()
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(0.2)
+            self._draw()
+
+    def _draw(self) -> None:
+        import time
+
+        from .batch import PHASE_LABELS
+
+        if self.phase is None:
+            return
+        elapsed = time.perf_counter() - self.t0
+        self.out.write(f"\r\x1b[K  … {PHASE_LABELS[self.phase]} {elapsed:6.1f} s {self.count}")
+        self.out.flush()
+
+    def start(self, phase: str) -> None:
+        import time
+
+        self.phase, self.t0, self.count = phase, time.perf_counter(), ""
+        self._draw()
+
+    def done(self, phase: str, seconds: float, note: str = "") -> None:
+        from .batch import PHASE_LABELS
+
+        self.phase = None
+        self.out.write(f"\r\x1b[K  ✓ {PHASE_LABELS[phase]} {seconds:6.2f} s  {note}\n")
+        self.out.flush()
+
+    def step(self, done: int, total: int) -> None:
+        self.count = f"{done}/{total}（{done / max(1, total):.0%}）"
+        self._draw()
+
+
 _SCOPE_WORDS = {"county": "全县", "street": "街道", "community": "社区"}
 _SKIP_WORDS = {"project_changed": "项目在求解期间已变化", "unit_cap_reached": "成员单位在办项目已达上限",
-               "team_not_written": "多单位项目只派主办单位"}
+               "team_not_written": "多单位项目只派主办单位", "no_location": "项目及所在社区均无坐标"}
+_KIND_WORDS = {"claim": "认领", "directed": "定向派单", "proposal": "优化派单"}
+# Lines per list at a terminal; --json has them all.
+_SHOWN = 30
 
 
 def _scope_label(scope: str) -> str:
@@ -183,21 +281,53 @@ def _scope_label(scope: str) -> str:
     return f"{_SCOPE_WORDS.get(kind, kind)} {code}".strip()
 
 
-def _print_batch(s) -> None:
-    """The run summary for a person at a terminal (``--json`` is for scripts)."""
-    from matching import Unmatched
+def _listed(items: list, line) -> None:
+    for x in items[:_SHOWN]:
+        print(line(x))
+    if len(items) > _SHOWN:
+        print(f"    ……另有 {len(items) - _SHOWN} 个（--json 可看全部）")
 
-    reasons = {u.code: u.label for u in Unmatched}
-    head = "（试运行，未写入）" if s.dry_run else f"（运行记录 #{s.run_id}）"
+
+def _proposal_line(p) -> str:
+    text = f"    {p.project} → 成员单位 {p.unit_id}（资源 {p.resource_id}，得分 {p.score:.3f}）"
+    if p.runner_ups:
+        r = p.runner_ups[0]
+        text += f"；次选成员单位 {r['unit_id']}（{r['score']:.3f} 分，输在{r['label']}）"
+    return text
+
+
+def _print_batch(s) -> None:
+    """The run summary for a person at a terminal (``--json`` is for scripts). A dry run says
+    what would change against the current proposals."""
+    dry = s.dry_run
+    head = "（试运行，未写入）" if dry else f"（运行记录 #{s.run_id}）"
     print(f"批量派单：{_scope_label(s.scope)} {head}")
-    verb = "将过期" if s.dry_run else "已过期"
+    verb = "将过期" if dry else "已过期"
     print(f"  {verb}认领/派单 {s.expired} 个，未评价结单 {s.closed_unrated} 个")
+    if dry:
+        _listed(s.expiring, lambda e: f"    {e.project} 成员单位 {e.unit_id} 的{_KIND_WORDS.get(e.kind, e.kind)}"
+                f"（{e.expires_at:%Y-%m-%d %H:%M} 到期），项目将重新开放")
     print(f"  项目 {s.projects} 个，资源 {s.resources} 个；目标值 {s.objective:.3f}，上界 {s.bound:.3f}，差距 {s.gap:.4%}")
-    verb = "将派单" if s.dry_run else "已派单"
+    verb = "将新派单" if dry else "已派单"
     print(f"  {verb} {len(s.proposed)} 个")
-    for p in s.proposed:
-        print(f"    {p.project} → 成员单位 {p.unit_id}（资源 {p.resource_id}，得分 {p.score:.3f}）")
-    for k in s.skipped:
-        print(f"    跳过 {k.project}：{_SKIP_WORDS.get(k.code, k.code)}（{k.code}）")
-    for code, n in sorted(s.unmatched.items()):
-        print(f"  未匹配 {n} 个：{reasons.get(code, code)}（{code}）")
+    _listed(s.proposed, _proposal_line)
+    _listed(s.skipped, lambda k: f"    跳过 {k.project}：{_SKIP_WORDS.get(k.code, k.code)}（{k.code}）")
+    if dry:
+        print(f"  因成员单位已拒绝而不再派给它 {len(s.declined)} 对")
+        _listed(s.declined, lambda d: f"    {d.project} ✗ 成员单位 {d.unit_id}")
+    verb = "仍未匹配" if dry else "未匹配"
+    by_code: dict[str, list] = {}
+    for u in s.unmatched_projects:
+        by_code.setdefault(u.code, []).append(u)
+    for code, items in sorted(by_code.items()):
+        print(f"  {verb} {len(items)} 个：{items[0].label}（{code}）")
+        _listed(items, lambda u: f"    {u.project}（社区 {u.community}）"
+                + (f"，名额给了 {u.taken_by_project}" if u.taken_by_project else ""))
+    if s.phases:
+        print("  用时：" + "，".join(f"{_phase_label(k)} {v:.2f} s" for k, v in s.phases.items()))
+
+
+def _phase_label(name: str) -> str:
+    from .batch import PHASE_LABELS
+
+    return PHASE_LABELS.get(name, name)

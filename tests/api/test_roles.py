@@ -21,7 +21,7 @@ from tests.factories import CATEGORY, make_need, make_project, make_unit, make_w
 
 API = "/api/v1"
 
-# name → (method, path, body); {need}, {project}, {resource}, {unit}, {community}, {grid}, {need_ids}
+# name → (method, path, body); {need}, {project}, {resource}, {unit}, {community}, {grid}, {need_ids}, {run}
 REQUESTS = {
     "get_need": ("GET", "/needs/{need}", None),
     "accept_need": ("POST", "/needs/{need}/accept", None),
@@ -67,6 +67,8 @@ REQUESTS = {
                                        "contact_phone": "13600000000", "home_area": "{community}"}),
     "revoke_account": ("POST", "/accounts/sec-b/revoke", None),
     "sweep": ("POST", "/batch/sweep", None),
+    "batch_runs": ("GET", "/batch-runs", None),
+    "get_batch_run": ("GET", "/batch-runs/{run}", None),
 }
 
 ADMIN_WORK = {"get_resource", "publish_resource", "delist_resource", "resource_history", "create_resource",
@@ -75,9 +77,12 @@ ADMIN_WORK = {"get_resource", "publish_resource", "delist_resource", "resource_h
 # What each role may legitimately do with the objects aimed at it (asserted elsewhere):
 # admins review resources and manage units anywhere; the alliance administrator reads every
 # community (masked) and revokes accounts; a unit reads projects that are out in the open.
+# Run records list only what is in scope (an empty page for a secretary or street of elsewhere).
 ALLOWED = {
-    "street": ADMIN_WORK,
-    "alliance": ADMIN_WORK | {"get_need", "need_history", "get_project", "project_history", "revoke_account"},
+    "sec_a": {"batch_runs"},
+    "street": ADMIN_WORK | {"batch_runs"},
+    "alliance": ADMIN_WORK | {"get_need", "need_history", "get_project", "project_history", "revoke_account",
+                              "batch_runs", "get_batch_run"},
     "unit_x": {"get_project", "project_history", "claim"},
     "batch": {"sweep"},
 }
@@ -122,13 +127,17 @@ async def foreign(cast, db):
         unit_id=cast.unit_y.id, title="家电维修", category_code=CATEGORY, capacity_projects=3,
         area_communities=[b], mode="home"), unit_actor(cast.unit_y.id))
     await make_account(db, "sec-b-owner", Role.SECRETARY, community_code=b)
+    run_b, run_c = [await db.fetchval(
+        "INSERT INTO batch_runs (started_at, scope, seed, params, counts, objective, bound, gap, status, communities)"
+        " VALUES (now(), $1, 0, '{}', '{}', 0, 0, 0, 'optimal', $2) RETURNING id", f"community:{x}", [x])
+        for x in (b, c)]
     in_b = dict(need=need_b.id, need_ids=[need_b_acc.id], community=b, grid=w.grids[b][0],
-                resource=res_y.id, unit=cast.unit_y.id)
+                resource=res_y.id, unit=cast.unit_y.id, run=run_b)
     ids = {
         "sec_a": dict(in_b, projects=(proj_b.id, draft_b.id)),
         "grid_a": dict(in_b, need=need_a2.id, grid=w.grids[a][1], community=a, projects=(proj_b.id, draft_b.id)),
         "street": dict(in_b, need=need_c.id, need_ids=[need_c_acc.id], community=c, grid=other.grids[c][0],
-                       projects=(proj_c.id, draft_c.id)),
+                       projects=(proj_c.id, draft_c.id), run=run_c),
         "alliance": dict(in_b, projects=(proj_b.id, draft_b.id)),
         "unit_x": dict(in_b, projects=(proj_b.id, draft_b.id)),
         "batch": dict(in_b, projects=(proj_b.id, draft_b.id)),

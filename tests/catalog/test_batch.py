@@ -14,6 +14,7 @@ from catalog.batch import BatchBusy, Scope
 from catalog.enums import AssignmentKind, DeclineReason, DispatchMode, ProjectStatus, ServiceMode
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
 from catalog.settings import get_settings
+from matching import Unmatched
 from tests.factories import ADMIN, SECRETARY, make_need, make_unit, make_world, snapshot, unit_actor
 
 PS = ProjectStatus
@@ -164,6 +165,7 @@ async def test_dry_run_writes_nothing(db):
     summary = await batch.run_batch(db, dry_run=True)
 
     assert summary.dry_run and summary.run_id is None and summary.expired == 1
+    assert "time_limits" not in summary.sweep  # a dry run marks no clocks
     assert [p.project_id for p in summary.proposed] == [project.id]
     assert await snapshot(db) == before
     assert await db.fetchval("SELECT count(*) FROM batch_runs") == 0
@@ -215,3 +217,184 @@ async def test_the_command_exit_codes(db, cli_env, capsys):
     assert await asyncio.to_thread(main, ["batch", "--seed", "2"]) == 0
     out = capsys.readouterr().out
     assert "批量派单：全县" in out and "已派单 1 个" in out
+
+
+# --- every reason, the run record, expiry and the dry run's diff ------------------------------
+
+
+async def _offer(db, world, *, community=None, category="public.elderly", units=1, hours="2.0", priority=3,
+                 window=None, skills=()):
+    community = community or world.community
+    need = await make_need(db, world, community_code=community, grid_code=world.grids[community][0],
+                           category_code=category)
+    start, end = window or (None, None)
+    p = await projects.create_project(
+        db,
+        ProjectIn(need_ids=[need.id], title="服务", category_code=category, community_code=community,
+                  estimated_hours=Decimal(hours), dispatch_mode=DispatchMode.OPTIMISE, units_required=units,
+                  priority=priority, window_start=start, window_end=end, required_skills=list(skills)),
+        SECRETARY,
+    )
+    return await projects.publish_project(db, p.id, SECRETARY)
+
+
+async def _serves(db, world, category, *, communities=None, capacity=1, hours=None, skills=(), valid_to=None):
+    unit = await make_unit(db, world)
+    r = await resources.create_resource(
+        db,
+        ResourceIn(unit_id=unit.id, title="服务", category_code=category, capacity_projects=capacity,
+                   capacity_hours=hours, area_communities=communities or [world.community], mode=ServiceMode.HOME,
+                   skills=list(skills), valid_to=valid_to),
+        unit_actor(unit.id),
+    )
+    await resources.publish_resource(db, r.id, ADMIN)
+    return unit
+
+
+async def _declined(db, project, unit):
+    await projects.direct_project(db, project.id, unit.id, SECRETARY)
+    await projects.decline_offer(db, project.id, unit.id, ReasonIn(reason=DeclineReason.SKILL_MISMATCH),
+                                 unit_actor(unit.id))
+
+
+async def test_a_small_county_with_every_reason_code(db):
+    """One project per reason the engine gives, swept, read, solved and written in one run; the
+    run record keeps each project's reason, the supply gap, the phases and the explanations."""
+    world = await make_world(db, communities=2, grids=1)
+    c1, c2 = world.communities
+    month = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    want = {}
+    want["no_category"] = await _offer(db, world, category="talent.finance")
+    await _serves(db, world, "public.elderly", communities=[c1])
+    want["no_service_area"] = await _offer(db, world, community=c2)
+    await _serves(db, world, "public.legal", skills=["调解"])
+    want["no_skills"] = await _offer(db, world, category="public.legal", skills=["律师"])
+    await _serves(db, world, "public.health", valid_to=dt.date.today() + dt.timedelta(days=2))
+    want["no_time_window"] = await _offer(db, world, category="public.health",
+                                          window=(month, month + dt.timedelta(days=1)))
+    await _serves(db, world, "public.environment", capacity=None, hours=2)
+    want["no_capacity"] = await _offer(db, world, category="public.environment", hours="10.0")
+    policy = await _serves(db, world, "public.policy")
+    want["declined_by_all"] = await _offer(db, world, category="public.policy")
+    await _declined(db, want["declined_by_all"], policy)
+    await _serves(db, world, "charity.hardship", capacity=3)
+    want["too_few_units"] = await _offer(db, world, category="charity.hardship", units=2)
+    # one place, two projects: the more urgent one takes it
+    await _serves(db, world, "charity.donation")
+    winner = await _offer(db, world, category="charity.donation", priority=5)
+    want["lost_to_better_use"] = await _offer(db, world, category="charity.donation", priority=1)
+    # room for three, but with a steep load term a second project is not worth it
+    await _serves(db, world, "charity.childcare", capacity=3)
+    first_care = await _offer(db, world, category="charity.childcare", priority=5)
+    want["not_worth_load"] = await _offer(db, world, category="charity.childcare", priority=1)
+    # a team of two from two units, each of which one urgent single project can only get
+    u1, u2 = await _serves(db, world, "culture.activities"), await _serves(db, world, "culture.activities")
+    want["incomplete_team"] = await _offer(db, world, category="culture.activities", units=2, priority=1)
+    only_u1 = await _offer(db, world, category="culture.activities", priority=5)
+    only_u2 = await _offer(db, world, category="culture.activities", priority=5)
+    await _declined(db, only_u1, u2)
+    await _declined(db, only_u2, u1)
+
+    params = batch.PARAMS.model_copy(update={"w_load": 100.0})
+    summary = await batch.run_batch(db, seed=4, params=params)
+
+    assert {u.code for u in summary.unmatched_projects} == {u.code for u in Unmatched if u.value > 0}
+    got = {u.code: u.project_id for u in summary.unmatched_projects}
+    assert got == {code: p.id for code, p in want.items()}
+    assert {p.project_id for p in summary.proposed} == {winner.id, first_care.id, only_u1.id, only_u2.id}
+
+    run = await db.fetchrow("SELECT * FROM batch_runs WHERE id = $1", summary.run_id)
+    assert set(run["phases"]) == set(batch.PHASES) and run["sweep"]["expired"] == 0
+    assert run["params"]["w_load"] == 100.0 and run["communities"] == [c1, c2]
+    assert run["counts"]["unmatched"] == {code: 1 for code in want}
+    gap = {(g["category"], g["community"]): g for g in run["supply_gap"]}
+    assert gap[("talent", c1)]["supply"] == 0 and gap[("talent", c1)]["unmatched"] == 1
+    stored = await db.fetch("SELECT * FROM batch_run_unmatched WHERE run_id = $1 ORDER BY project_id", summary.run_id)
+    assert {r["reason"]: r["project_id"] for r in stored} == got
+    lost = next(r for r in stored if r["reason"] == "lost_to_better_use")
+    assert lost["taken_by_project_id"] == winner.id and lost["taken_by_resource_id"] is not None
+    why = await db.fetch("SELECT * FROM proposal_explanations WHERE run_id = $1", summary.run_id)
+    assert len(why) == 4 and all(w["breakdown"]["match"] == 10.0 for w in why)
+
+
+async def test_runner_ups_say_which_unit_came_next_and_why(db):
+    world, care, repair = await _county(db)
+    near = await make_unit(db, world)
+    r = await resources.create_resource(
+        db, ResourceIn(unit_id=near.id, title="服务", category_code="public.elderly", capacity_projects=3,
+                       area_communities=[world.community], mode=ServiceMode.HOME, skills=["护理", "康复", "陪诊"]),
+        unit_actor(near.id))
+    await resources.publish_resource(db, r.id, ADMIN)
+    project = await _project(db, world, DispatchMode.OPTIMISE)
+
+    summary = await batch.run_batch(db)
+
+    (p,) = summary.proposed
+    assert p.unit_id == care.id  # the specialist with fewer skills fits better
+    (runner,) = p.runner_ups
+    assert runner["unit_id"] == near.id and runner["lost_on"] == "skill" and runner["behind"] > 0
+    stored = await db.fetchval("SELECT runner_ups FROM proposal_explanations WHERE assignment_id = $1", p.assignment_id)
+    assert stored == p.runner_ups and project.id == p.project_id
+
+
+async def test_an_expired_proposal_is_counted_and_offered_again(db):
+    world, care, repair = await _county(db)
+    project = await _project(db, world, DispatchMode.OPTIMISE)
+    first = await batch.run_batch(db)
+    assert [p.project_id for p in first.proposed] == [project.id]
+    await db.execute("UPDATE assignments SET expires_at = now() - interval '1 minute' WHERE project_id = $1", project.id)
+
+    second = await batch.run_batch(db)
+
+    assert second.expired == 1 and second.sweep["expired"] == 1
+    assert await db.fetchval("SELECT sweep FROM batch_runs WHERE id = $1", second.run_id) == second.sweep
+    assert [p.project_id for p in second.proposed] == [project.id]  # not declined: offered again
+    rows = await db.fetch("SELECT status FROM assignments WHERE project_id = $1 ORDER BY id", project.id)
+    assert [r["status"] for r in rows] == ["expired", "pending"]
+    assert (await projects.get_project(db, project.id)).status is PS.DISPATCHED
+
+
+async def test_dry_run_says_what_would_change(db, cli_env, capsys):
+    from api.cli import main
+
+    world, care, repair = await _county(db)
+    fresh = await _project(db, world, DispatchMode.OPTIMISE)
+    turned_down = await _project(db, world, DispatchMode.OPTIMISE, category="public.repair")
+    await _declined(db, turned_down, repair)
+    stale = await _project(db, world, DispatchMode.OPTIMISE)
+    await projects.direct_project(db, stale.id, care.id, SECRETARY)
+    await db.execute("UPDATE assignments SET expires_at = now() - interval '1 hour' WHERE status = 'pending'")
+    before = await snapshot(db)
+
+    summary = await batch.run_batch(db, dry_run=True)
+
+    assert await snapshot(db) == before
+    assert [(e.project_id, e.unit_id) for e in summary.expiring] == [(stale.id, care.id)]
+    assert [p.project_id for p in summary.proposed] == [fresh.id]
+    assert [(d.project_id, d.unit_id) for d in summary.declined] == [(turned_down.id, repair.id)]
+    assert [(u.project_id, u.code) for u in summary.unmatched_projects] == [(turned_down.id, "declined_by_all")]
+
+    assert await asyncio.to_thread(main, ["batch", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "试运行" in out and f"{stale.number} 成员单位 {care.id}" in out and "项目将重新开放" in out
+    assert "将新派单 1 个" in out and f"{turned_down.number} ✗ 成员单位 {repair.id}" in out
+    assert "仍未匹配 1 个：所有可承接单位均已拒绝（declined_by_all）" in out
+    assert await asyncio.to_thread(main, ["batch", "--dry-run", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["expiring"][0]["project_id"] == stale.id and data["declined"][0]["unit_id"] == repair.id
+    assert await snapshot(db) == before
+
+
+async def test_the_command_logs_each_phase_when_not_at_a_terminal(db, cli_env, capsys, caplog):
+    from api.cli import main
+
+    world, care, repair = await _county(db)
+    await _project(db, world, DispatchMode.OPTIMISE)
+    with caplog.at_level("INFO", logger="catalog.batch"):
+        assert await asyncio.to_thread(main, ["batch"]) == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "catalog.batch"]
+    for phase in batch.PHASES:
+        assert any(line.startswith(f"batch phase {phase} started") for line in lines), lines
+        assert any(line.startswith(f"batch phase {phase} done in") for line in lines), lines
+    assert "batch write 1/1" in lines
+    assert "用时：" in capsys.readouterr().out

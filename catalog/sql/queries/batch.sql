@@ -73,3 +73,77 @@ RETURNING id, finished_at;
 INSERT INTO proposal_explanations (assignment_id, run_id, score, breakdown)
 SELECT a, $2, s, b::jsonb
 FROM unnest($1::bigint[], $3::double precision[], $4::text[]) AS t(a, s, b);
+
+-- name: batch_due_pending_list
+-- The claims and offers the sweep would expire now, for --dry-run.
+SELECT p.number AS project, a.project_id, a.unit_id, a.kind, a.expires_at
+FROM assignments a JOIN projects p ON p.id = a.project_id
+WHERE a.status = 'pending' AND a.expires_at <= $1
+ORDER BY a.expires_at, a.id;
+
+-- name: batch_due_unrated
+-- The projects the sweep would close as 未评价 now, for --dry-run.
+SELECT count(*) FROM projects p JOIN closing_tokens t ON t.project_id = p.id
+WHERE p.status = 'awaiting_close' AND t.used_at IS NULL AND t.expires_at <= $1;
+
+-- name: batch_run_record
+-- The whole run record at once, inside the write's transaction.
+INSERT INTO batch_runs (started_at, scope, seed, params, counts, objective, bound, gap, status,
+                        sweep, phases, supply_gap, communities)
+VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13::text[])
+RETURNING id, finished_at;
+
+-- name: batch_explanations_record
+INSERT INTO proposal_explanations (assignment_id, run_id, score, breakdown, runner_ups)
+SELECT a, $2, s, b::jsonb, r::jsonb
+FROM unnest($1::bigint[], $3::double precision[], $4::text[], $5::text[]) AS t(a, s, b, r);
+
+-- name: batch_unmatched_insert
+INSERT INTO batch_run_unmatched (run_id, project_id, reason, taken_by_resource_id, taken_by_project_id)
+SELECT $1, p, r, tr, tp
+FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) AS t(p, r, tr, tp);
+
+-- name: batch_run_page
+-- Run records, newest first (or oldest with $4), that looked at any of the communities $1
+-- (NULL: all); $5 one scope, $6 one community.
+SELECT id, started_at, finished_at, scope, seed, counts, objective, bound, gap, status, sweep, phases
+FROM batch_runs
+WHERE ($1::text[] IS NULL OR communities && $1::text[])
+  AND ($5::text IS NULL OR scope = $5)
+  AND ($6::text IS NULL OR $6 = ANY(communities))
+  AND ($2::bigint IS NULL OR CASE WHEN $4::boolean THEN id > $2 ELSE id < $2 END)
+ORDER BY CASE WHEN $4::boolean THEN id END, id DESC
+LIMIT $3;
+
+-- name: batch_run_get
+-- One run record, if it looked at any of the communities $2 (NULL: all).
+SELECT * FROM batch_runs WHERE id = $1 AND ($2::text[] IS NULL OR communities && $2::text[]);
+
+-- name: batch_run_projects
+-- What one run did with each project it wrote or left unmatched, in project order, with the
+-- proposal's current status; only projects of the communities $2 (NULL: all).
+WITH outcome AS (
+    SELECT e.assignment_id, a.project_id, NULL::text AS reason,
+           NULL::bigint AS taken_by_resource_id, NULL::bigint AS taken_by_project_id
+    FROM proposal_explanations e JOIN assignments a ON a.id = e.assignment_id
+    WHERE e.run_id = $1
+    UNION ALL
+    SELECT NULL, u.project_id, u.reason, u.taken_by_resource_id, u.taken_by_project_id
+    FROM batch_run_unmatched u WHERE u.run_id = $1
+)
+SELECT o.project_id, p.number AS project, p.community_code AS community, p.status AS project_status,
+       o.reason, o.taken_by_resource_id, o.taken_by_project_id, t.number AS taken_by_project,
+       a.id AS assignment_id, a.unit_id, a.resource_id, a.status AS assignment_status,
+       e.score, e.breakdown, e.runner_ups
+FROM outcome o
+JOIN projects p ON p.id = o.project_id
+LEFT JOIN assignments a ON a.id = o.assignment_id
+LEFT JOIN proposal_explanations e ON e.assignment_id = o.assignment_id
+LEFT JOIN projects t ON t.id = o.taken_by_project_id
+WHERE ($2::text[] IS NULL OR p.community_code = ANY($2::text[]))
+  AND ($3::bigint IS NULL OR o.project_id > $3)
+ORDER BY o.project_id
+LIMIT $4;
+
+-- name: batch_street_communities
+SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM areas WHERE parent_code = $1 AND level = 'community';
