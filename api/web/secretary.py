@@ -17,7 +17,7 @@ SEC = (Role.SECRETARY,)
 BOARD = "/secretary/projects"
 
 
-@page(BOARD, roles=SEC, template="secretary/projects.html", nav="项目看板", order=20, home=True)
+@page(BOARD, roles=SEC, template="secretary/projects.html", nav="项目清单", order=20, home=True)
 async def projects(v: View) -> dict:
     f = v.query(ProjectFilter, community=v.me.community_code)
     return {"page": await scoped.list_projects(v.db, v.me, f), "filter": f,

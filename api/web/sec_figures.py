@@ -1,0 +1,108 @@
+"""社区书记 · 统计表: the community's figures as plain tables (the charts and the map are on
+``/secretary/figures``, :mod:`api.web.charts`).
+
+Counts by status, time to claim and to close, satisfaction, and needs and projects by category,
+all worked out from the same scoped lists the other pages read. The template keeps a block for
+charts (``{% block charts %}``), fed by the same figures as JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+from catalog.enums import NeedStatus, ProjectStatus
+
+from . import names
+from .core import LOCAL_TIME, View, page
+from .sec_closing import score_of
+from .sec_common import SEC, all_needs, all_projects, fmt_span, hours
+
+PERIODS = [("30", "近 30 天"), ("90", "近 90 天"), ("365", "近一年"), ("", "全部")]
+SATISFIED_FROM = 4  # 4 and 5 stars count as 满意
+
+
+@dataclass(frozen=True)
+class Span:
+    """A duration figure over several projects, in hours."""
+
+    name: str
+    count: int
+    mean: float | None
+    median: float | None
+    longest: float | None
+
+    @classmethod
+    def of(cls, name: str, values: list[float]) -> Span:
+        if not values:
+            return cls(name, 0, None, None, None)
+        return cls(name, len(values), statistics.fmean(values), statistics.median(values), max(values))
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@page("/secretary/stats", roles=SEC, template="secretary/stats.html", nav="统计表", order=65)
+async def figures(v: View) -> dict:
+    period = v.request.query.get("days", "90")
+    if period not in {p for p, _ in PERIODS}:
+        period = "90"
+    since = None
+    if period:
+        since = (dt.datetime.now(LOCAL_TIME) - dt.timedelta(days=int(period))).date()
+    needs = await all_needs(v, created_from=since)
+    projects = await all_projects(v, created_from=since)
+
+    need_counts = Counter(n.status for n in needs)
+    project_counts = Counter(p.status for p in projects)
+    claim = [hours(p.accepted_at - p.published_at) for p in projects if p.accepted_at and p.published_at]
+    work = [hours(p.completed_at - p.accepted_at) for p in projects if p.completed_at and p.accepted_at]
+    close = [hours(p.closed_at - p.completed_at) for p in projects
+             if p.closed_at and p.completed_at and p.status in (ProjectStatus.CLOSED, ProjectStatus.RATED)]
+    whole = [hours(p.completed_at - p.published_at) for p in projects if p.completed_at and p.published_at]
+    spans = [Span.of("发布到接单（认领确认或接受派单）", claim),  # type: ignore[arg-type]
+             Span.of("接单到办结", work),  # type: ignore[arg-type]
+             Span.of("办结到居民结单", close),  # type: ignore[arg-type]
+             Span.of("发布到办结", whole)]  # type: ignore[arg-type]
+
+    scores = [s for s in (score_of(p) for p in projects) if s is not None]
+    unrated = sum(1 for p in projects if p.status is ProjectStatus.CLOSED and p.status_reason == "not_rated")
+    satisfied = sum(1 for s in scores if s >= SATISFIED_FROM)
+    satisfaction = {
+        "rated": len(scores), "unrated": unrated,
+        "mean": statistics.fmean(scores) if scores else None,
+        "satisfied": satisfied, "satisfied_share": _share(satisfied, len(scores)),
+        "rated_share": _share(len(scores), len(scores) + unrated),
+        "by_score": [(s, scores.count(s)) for s in range(5, 0, -1)],
+    }
+
+    cats = await names.category_names(v)
+    by_cat: dict[str, list[int]] = {}
+    for n in needs:
+        by_cat.setdefault(n.category_code, [0, 0, 0])[0] += 1
+    for p in projects:
+        row = by_cat.setdefault(p.category_code, [0, 0, 0])
+        row[1] += 1
+        row[2] += p.status in (ProjectStatus.CLOSED, ProjectStatus.RATED)
+    categories = sorted(((cats.get(c, c), *row) for c, row in by_cat.items()), key=lambda r: (-r[1], r[0]))
+
+    data = {  # the same figures for a chart: plain JSON, hours as numbers
+        "period_days": int(period) if period else None,
+        "needs_by_status": {s.value: need_counts.get(s, 0) for s in NeedStatus},
+        "projects_by_status": {s.value: project_counts.get(s, 0) for s in ProjectStatus},
+        "durations_hours": [asdict(s) for s in spans],
+        "satisfaction": {k: v_ for k, v_ in satisfaction.items() if k != "by_score"}
+        | {"by_score": dict(satisfaction["by_score"])},
+        "by_category": [{"category": c, "needs": n, "projects": p, "finished": f} for c, n, p, f in categories],
+    }
+    return {
+        "period": period, "periods": PERIODS, "since": since,
+        "need_counts": [(s, need_counts.get(s, 0)) for s in NeedStatus], "need_total": len(needs),
+        "project_counts": [(s, project_counts.get(s, 0)) for s in ProjectStatus], "project_total": len(projects),
+        "spans": spans, "span": fmt_span, "satisfaction": satisfaction, "categories": categories,
+        "figures_json": json.dumps(data, ensure_ascii=False),
+    }
