@@ -588,8 +588,8 @@ async def run_batch(
     """Sweep, snapshot, solve and write, under the batch lock.
 
     With ``dry_run`` nothing is written: the sweep is only previewed (what it would expire and
-    close; time limits are not marked), the proposals are the engine's before the write phase's checks, and the summary
-    lists the declined pairs the engine left out.
+    close; time limits are not marked), the proposals are the engine's before the write phase's
+    checks, and the summary lists the declined pairs the engine left out.
     """
     started_at = dt.datetime.now(dt.UTC)
     progress = progress or Progress()
@@ -597,46 +597,62 @@ async def run_batch(
     async with batch_lock(pool):
         summary = BatchSummary(scope=str(scope), seed=seed, dry_run=dry_run)
         clock = _Clock(summary, progress)
+        try:
+            return await _phases(pool, scope, summary, clock, now=now, params=params, started_at=started_at,
+                                 progress=progress)
+        except Exception:
+            log.error("batch run (%s) failed in phase %s; its open transaction was rolled back, no run record",
+                      scope, clock.phase or "start")
+            raise
 
-        clock.start("sweep")
-        if dry_run:
-            summary.expiring, summary.closed_unrated = await preview_sweep(pool, now or dt.datetime.now(dt.UTC))
-            summary.expired = len(summary.expiring)
-            summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated}
-        else:
-            summary.expired, summary.closed_unrated = await sweep(pool, now)
-            summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated,
-                             "time_limits": await sweep_time_limits(pool, now)}
-        clock.done(f"过期 {summary.expired} 个，未评价结单 {summary.closed_unrated} 个")
 
-        clock.start("snapshot")
-        snap = await take_snapshot(pool, scope, now)
-        summary.projects = len(snap.problem.projects)
-        summary.resources = len(snap.problem.resources)
-        summary.communities = await _communities(pool, scope, snap)
-        clock.done(f"项目 {summary.projects} 个，资源 {summary.resources} 个")
+async def _phases(
+    pool: asyncpg.Pool, scope: Scope, summary: BatchSummary, clock: _Clock, *, now: dt.datetime | None,
+    params: matching.Params, started_at: dt.datetime, progress: Progress,
+) -> BatchSummary:
+    """The four phases of :func:`run_batch`, timed into ``summary.phases``."""
+    dry_run = summary.dry_run
+    seed = summary.seed
 
-        clock.start("solve")
-        plan, runner_ups = await asyncio.to_thread(solve_explained, snap, seed, params)
-        summary.objective, summary.bound, summary.gap = plan.objective, plan.bound, plan.gap
-        summary.status = plan.status.value
-        for u in plan.unmatched:
-            summary.unmatched[u.code] = summary.unmatched.get(u.code, 0) + 1
-        summary.proposed, summary.skipped = proposals_of(snap, plan, runner_ups)
-        summary.skipped += [Skipped(project=n, code="no_location") for n in snap.skipped_no_point]
-        summary.unmatched_projects = unmatched_of(snap, plan)
-        summary.supply_gap = list(plan.supply_gap)
-        clock.done(f"匹配 {len(summary.proposed)} 个，未匹配 {len(plan.unmatched)} 个，差距 {plan.gap:.4%}")
-        if dry_run:
-            summary.declined = declined_of(snap)
-            return summary
+    clock.start("sweep")
+    if dry_run:
+        summary.expiring, summary.closed_unrated = await preview_sweep(pool, now or dt.datetime.now(dt.UTC))
+        summary.expired = len(summary.expiring)
+        summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated}
+    else:
+        summary.expired, summary.closed_unrated = await sweep(pool, now)
+        summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated,
+                         "time_limits": await sweep_time_limits(pool, now)}
+    clock.done(f"过期 {summary.expired} 个，未评价结单 {summary.closed_unrated} 个")
 
-        clock.start("write")
-        summary = await write_plan(pool, snap, plan, summary, started_at, params, progress=progress)
-        clock.done(f"写入 {len(summary.proposed)} 个，跳过 {len(summary.skipped)} 个")
-        log.info("batch run %s (%s): %d proposed, %d skipped, %d unmatched; phases %s", summary.run_id, scope,
-                 len(summary.proposed), len(summary.skipped), len(summary.unmatched_projects), summary.phases)
+    clock.start("snapshot")
+    snap = await take_snapshot(pool, scope, now)
+    summary.projects = len(snap.problem.projects)
+    summary.resources = len(snap.problem.resources)
+    summary.communities = await _communities(pool, scope, snap)
+    clock.done(f"项目 {summary.projects} 个，资源 {summary.resources} 个")
+
+    clock.start("solve")
+    plan, runner_ups = await asyncio.to_thread(solve_explained, snap, seed, params)
+    summary.objective, summary.bound, summary.gap = plan.objective, plan.bound, plan.gap
+    summary.status = plan.status.value
+    for u in plan.unmatched:
+        summary.unmatched[u.code] = summary.unmatched.get(u.code, 0) + 1
+    summary.proposed, summary.skipped = proposals_of(snap, plan, runner_ups)
+    summary.skipped += [Skipped(project=n, code="no_location") for n in snap.skipped_no_point]
+    summary.unmatched_projects = unmatched_of(snap, plan)
+    summary.supply_gap = list(plan.supply_gap)
+    clock.done(f"匹配 {len(summary.proposed)} 个，未匹配 {len(plan.unmatched)} 个，差距 {plan.gap:.4%}")
+    if dry_run:
+        summary.declined = declined_of(snap)
         return summary
+
+    clock.start("write")
+    summary = await write_plan(pool, snap, plan, summary, started_at, params, progress=progress)
+    clock.done(f"写入 {len(summary.proposed)} 个，跳过 {len(summary.skipped)} 个")
+    log.info("batch run %s (%s): %d proposed, %d skipped, %d unmatched; phases %s", summary.run_id, scope,
+             len(summary.proposed), len(summary.skipped), len(summary.unmatched_projects), summary.phases)
+    return summary
 
 
 # --- reading run records (运行记录) ----------------------------------------------------------------
