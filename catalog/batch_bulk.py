@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from decimal import Decimal
 
 import matching
 
-from .batch import BATCH_ACTOR, PARAMS, BatchSummary, Proposal, Skipped, Snapshot
+from .batch import BATCH_ACTOR, PARAMS, BatchSummary, Progress, Proposal, Skipped, Snapshot, record_run
 from .enums import UnitStatus
 from .errors import Conflict
 from .settings import get_settings
@@ -81,19 +82,22 @@ def decide(
 
 async def write_plan_bulk(
     db: Db, snapshot: Snapshot, plan: matching.Plan, summary: BatchSummary, started_at: dt.datetime,
-    params: matching.Params = PARAMS,
+    params: matching.Params = PARAMS, *, progress: Progress | None = None,
 ) -> BatchSummary:
     """Write proposals, explanations and the run record in one transaction, set-based.
 
     Same contract as :func:`catalog.batch.write_plan`: ``summary.proposed`` comes in as planned
     and goes out as written (with assignment ids); every pair that could not be written lands in
-    ``summary.skipped`` with its reason code, in the order the proposals came.
+    ``summary.skipped`` with its reason code, in the order the proposals came; the run record is
+    :func:`catalog.batch.record_run`'s. ``progress``, if given, hears ``step(done, total)`` once:
+    the proposals are written all at once.
     """
-    breakdowns = {(a.project, snapshot.resource_ids[a.resource]): a for a in plan.assignments}
+    t0 = time.perf_counter()
     proposed = summary.proposed
     actor = str(BATCH_ACTOR)
     ttl_seconds = get_settings().offer_ttl_hours * 3600.0
     async with transaction(db) as conn:
+        await conn.execute(q("batch_bulk_jit_off"))
         # Lock order: every unit first (in id order), then the projects (in id order).
         unit_ids = sorted({p.unit_id for p in proposed})
         await conn.fetch(q("batch_lock_units"), unit_ids)
@@ -118,19 +122,10 @@ async def write_plan_bulk(
                                details={"planned": len(ok), "written": len(made)})
             ids = {r["project_id"]: r["assignment_id"] for r in made}
             written = [p.model_copy(update={"assignment_id": ids[p.project_id]}) for p in ok]
+        if progress is not None:
+            progress.step(len(proposed), len(proposed))
         summary.proposed = written
-        row = await conn.fetchrow(
-            q("batch_run_insert"), started_at, str(snapshot.scope), summary.seed,
-            params.model_dump(mode="json"), summary.counts(),
-            plan.objective, plan.bound, plan.gap, plan.status.value,
-        )
-        summary.run_id = row["id"]
-        if written:
-            explained = [breakdowns[(p.project, p.resource_id)] for p in written]
-            await conn.execute(
-                q("batch_explanations_insert"), [p.assignment_id for p in written], row["id"],
-                [e.score for e in explained], [e.breakdown.model_dump_json() for e in explained],
-            )
+        await record_run(conn, snapshot, plan, summary, started_at, params, write_seconds=time.perf_counter() - t0)
     log.info("batch run %s: %d proposals written in bulk, %d refused at write time", summary.run_id,
              len(written), len(refused))
     return summary

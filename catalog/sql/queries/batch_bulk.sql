@@ -28,6 +28,11 @@ LEFT JOIN projects p ON p.id = x.project_id
 WHERE r.id = ANY($1::bigint[])
 GROUP BY r.id;
 
+-- name: batch_bulk_jit_off
+-- The planner can only guess how many rows an unnest holds; at tens of thousands it guesses high
+-- enough to compile the write with JIT, which then costs seconds and saves nothing.
+SET LOCAL jit = off;
+
 -- name: batch_bulk_offer
 -- Every accepted proposal at once: project 已发布 → 已派单, one pending proposal (offer) per project
 -- expiring after $5 seconds, and the history rows in the order the one-by-one path writes them
@@ -51,15 +56,13 @@ WITH todo AS (
 ), logged AS (
     INSERT INTO history (entity, entity_id, from_status, to_status, actor, reason_code, note)
     SELECT h.entity, h.entity_id, h.from_status, h.to_status, $4, NULL, h.note
-    FROM (
-        SELECT t.n, 0 AS step, 'project' AS entity, t.project_id::text AS entity_id,
-               'published' AS from_status, 'dispatched' AS to_status, NULL::text AS note
-        FROM todo t
-        UNION ALL
-        SELECT t.n, 1, 'assignment', m.id::text, NULL, 'pending', 'project:' || m.project_id
-        FROM made m JOIN todo t ON t.project_id = m.project_id
-    ) h
-    ORDER BY h.n, h.step
+    FROM made m
+    CROSS JOIN LATERAL (VALUES
+        (0, 'project', m.project_id::text, 'published', 'dispatched', NULL::text),
+        (1, 'assignment', m.id::text, NULL, 'pending', 'project:' || m.project_id)
+    ) AS h(step, entity, entity_id, from_status, to_status, note)
+    -- assignment ids follow the proposals' order, so this is the one-by-one path's order
+    ORDER BY m.id, h.step
     RETURNING 1
 )
 SELECT m.project_id, m.id AS assignment_id,
