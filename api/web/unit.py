@@ -6,10 +6,10 @@ ledger go here or in sibling modules, each with ``roles=UNIT``.
 
 from __future__ import annotations
 
-from catalog import scoped
-from catalog.enums import AssignmentStatus, ProjectStatus, Role
+from catalog import scoped, suggestions
+from catalog.enums import AssignmentStatus, DeclineReason, ProjectStatus, Role
 from catalog.errors import DomainError
-from catalog.models import AssignmentFilter, ClaimIn, CompletionIn, ProgressIn, ProjectFilter
+from catalog.models import AssignmentFilter, ClaimIn, CompletionIn, ProgressIn, ProjectFilter, ReasonIn
 
 from . import names
 from .core import Form, View, page
@@ -21,8 +21,10 @@ HOME = "/unit/projects"
 @page(HOME, roles=UNIT, template="unit/projects.html", nav="可认领项目", order=20, home=True)
 async def open_projects(v: View) -> dict:
     f = v.query(ProjectFilter, status=ProjectStatus.PUBLISHED.value)
+    # the engine's ranking for this unit, on the first page only (the full list pages below it)
+    suggest = None if f.cursor else await suggestions.projects_for_unit(v.db, v.me)
     return {"page": await scoped.list_projects(v.db, v.me, f), "categories": await names.category_names(v),
-            "communities": await names.area_names(v)}
+            "communities": await names.area_names(v), "suggest": suggest}
 
 
 @page("/unit/work", roles=UNIT, template="unit/work.html", nav="本单位项目", order=30)
@@ -32,7 +34,8 @@ async def work(v: View) -> dict:
     return {"page": page_, "statuses": [(s.value, s.label) for s in AssignmentStatus], "filter": f}
 
 
-async def _project_context(v: View, progress_form: Form | None = None, done_form: Form | None = None) -> dict:
+async def _project_context(v: View, progress_form: Form | None = None, done_form: Form | None = None,
+                           back_form: Form | None = None) -> dict:
     detail = await scoped.get_project(v.db, v.me, v.id("project_id"))
     mine = next((a for a in detail.assignments if a.unit_id == v.me.unit_id and a.role == "lead"
                  and a.status.value in ("pending", "active")), None)
@@ -40,7 +43,8 @@ async def _project_context(v: View, progress_form: Form | None = None, done_form
             "owner": detail.owner_unit_id == v.me.unit_id,
             "categories": await names.category_names(v), "communities": await names.area_names(v),
             "progress_form": progress_form or Form(),
-            "done_form": done_form or Form(values={"beneficiaries_served": "1"})}
+            "done_form": done_form or Form(values={"beneficiaries_served": "1"}),
+            "back_form": back_form or Form(), "reasons": list(DeclineReason.labels().items())}
 
 
 @page(HOME + "/{project_id}", roles=UNIT, template="unit/project.html")
@@ -88,3 +92,18 @@ async def complete(v: View):
         else:
             return v.redirect(_here(v), "已报告办结，结单链接已通过短信发给居民")
     return await _project_context(v, done_form=form)
+
+
+@page(HOME + "/{project_id}/give-back", method="POST", roles=UNIT, template="unit/project.html")
+async def give_back(v: View):
+    data, form = v.validate(ReasonIn, messages={"reason": "请选择退单理由"})
+    if data is not None:
+        try:
+            await scoped.give_back(v.db, v.me, v.id("project_id"), data)
+        except DomainError as exc:
+            v.flash(exc.message, "error")  # the form may not be on the page (not ours, gone)
+        else:
+            return v.redirect("/unit/work", "已退单，项目已退回社区重新发布")
+    elif form.general and "note" not in form.errors:
+        form.errors["note"] = form.general.pop()  # 其他原因 without a note: say it at the note
+    return await _project_context(v, back_form=form)

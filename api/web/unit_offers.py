@@ -1,0 +1,65 @@
+"""成员单位 · 派单建议: offers from the community and proposals from the optimiser, to accept or
+decline with a reason; and the unit's own claims still waiting for the secretary.
+
+A proposal (优化派单) shows the batch job's explanation: its score and the terms that made it.
+"""
+
+from __future__ import annotations
+
+from catalog import scoped, suggestions
+from catalog.enums import AssignmentKind, AssignmentStatus, DeclineReason, Role
+from catalog.errors import DomainError
+from catalog.models import AssignmentFilter, ReasonIn
+
+from . import names
+from .core import Form, View, page
+
+UNIT = (Role.UNIT,)
+OFFERS = "/unit/offers"
+
+
+async def _context(v: View, forms: dict[int, Form] | None = None) -> dict:
+    f = v.query(AssignmentFilter, status=AssignmentStatus.PENDING.value, limit=100)
+    page_ = await scoped.unit_assignments(v.db, v.me, v.me.unit_id or 0, f)
+    offers = [a for a in page_.items if a.kind is not AssignmentKind.CLAIM]
+    claims = [a for a in page_.items if a.kind is AssignmentKind.CLAIM]
+    projects = {a.project_id: (await scoped.get_project(v.db, v.me, a.project_id)).project for a in offers}
+    return {
+        "offers": offers, "claims": claims, "projects": projects, "next_cursor": page_.next_cursor,
+        "explained": await suggestions.explanations(v.db, v.me, [a.id for a in offers]),
+        "forms": forms or {}, "reasons": list(DeclineReason.labels().items()),
+        "categories": await names.category_names(v), "communities": await names.area_names(v),
+    }
+
+
+@page(OFFERS, roles=UNIT, template="unit/offers.html", nav="派单建议", order=25)
+async def offers(v: View) -> dict:
+    return await _context(v)
+
+
+@page(OFFERS + "/{project_id}/accept", method="POST", roles=UNIT)
+async def accept(v: View):
+    p = await scoped.accept_offer(v.db, v.me, v.id("project_id"))
+    return v.redirect(f"/unit/projects/{p.id}", f"已接单：{p.title}。请按时开始服务")
+
+
+@page(OFFERS + "/{project_id}/decline", method="POST", roles=UNIT, template="unit/offers.html")
+async def decline(v: View):
+    pid = v.id("project_id")
+    data, form = v.validate(ReasonIn, messages={"reason": "请选择拒绝理由"})
+    if data is not None:
+        try:
+            p = await scoped.decline_offer(v.db, v.me, pid, data)
+        except DomainError as exc:
+            v.flash(exc.message, "error")  # the form may not be on the page (not ours, gone)
+        else:
+            return v.redirect(OFFERS, f"已拒绝“{p.title}”，理由已告知社区；该项目不会再推荐给本单位")
+    if data is None and form.general and "note" not in form.errors:
+        form.errors["note"] = form.general.pop()  # 其他原因 without a note: say it at the note
+    return await _context(v, {pid: form})
+
+
+@page(OFFERS + "/{project_id}/release", method="POST", roles=UNIT)
+async def release(v: View):
+    p = await scoped.release_claim(v.db, v.me, v.id("project_id"))
+    return v.redirect(OFFERS, f"已撤回对“{p.title}”的认领")

@@ -1,0 +1,158 @@
+"""Edits behind the desk pages: a unit rewrites or re-lists its resource, the administrator edits a unit.
+
+Scoped like :mod:`catalog.scoped` (same rules from :mod:`catalog.access`): what the caller may
+not see is 404, what it may see but not change is 403. Each edit is one transaction with its
+history row.
+
+* A unit rewrites its own listing; the listing goes back to 待审核 (the alliance reviews what
+  is published as it reads now). A unit puts its own taken-down listing back up (已下架 →
+  已发布) without a new review, since an edit would have sent it back to 待审核.
+* Street and alliance administrators correct a unit's details and its cap on live work. A cap
+  below the work the unit already holds keeps that work and only stops new work.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from . import access, resources
+from .directory import ensure_category_open, get_unit
+from .enums import ResourceStatus, Role, UnitStatus, UnitType
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .models import Code, Input, ListQuery, Name, Phone, Principal, Record, Resource, ResourceIn, Unit, UnitView
+from .scoped import get_resource, unit_view
+from .sql import q
+from .tx import Db, connection, guarded_step, record_history, transaction
+
+log = logging.getLogger(__name__)
+
+EDITED = "edited"  # history note code of an edit that did not change the status by itself
+
+
+class UnitEditIn(Input):
+    """A unit's details as the administrator corrects them; the cap is always stated."""
+
+    name: Name
+    unit_type: UnitType
+    contact_name: Name
+    contact_phone: Phone
+    home_area: Code
+    active_cap: Annotated[int, Field(ge=1, le=1000)]
+
+
+class UnitListFilter(ListQuery):
+    unit_type: UnitType | None = None
+    status: UnitStatus | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+
+
+class UnitRow(UnitView):
+    """A unit in the administrator's list, with its live work against the cap."""
+
+    live: int
+    resources_pending: int
+
+
+class UnitRowPage(Record):
+    items: list[UnitRow]
+    next_cursor: str | None
+
+
+# --- resources -------------------------------------------------------------------------------
+
+
+async def update_resource(db: Db, p: Principal, resource_id: int, data: ResourceIn) -> Resource:
+    """The unit rewrites its listing (every field of :class:`ResourceIn`); back to 待审核."""
+    current = await get_resource(db, p, resource_id)
+    if not (p.role is Role.UNIT and p.unit_id == current.unit_id):
+        raise Forbidden("只能修改本单位的资源", code="out_of_scope")
+    if data.unit_id != current.unit_id:
+        raise Forbidden("资源不能转给其他单位", code="out_of_scope")
+    async with transaction(db) as conn:
+        if data.area_communities:
+            unknown = [r["c"] for r in await conn.fetch(q("resources_unknown_communities"), data.area_communities)]
+            if unknown:
+                raise InvalidInput("服务社区不存在", code="unknown_community", details={"codes": unknown})
+        if data.category_code != current.category_code:  # a retired category may stay, not be chosen anew
+            await ensure_category_open(conn, data.category_code)
+        row = await conn.fetchrow(
+            q("desk_resource_update"), resource_id, current.unit_id, data.title, data.content,
+            data.category_code, data.skills, data.capacity_projects, data.capacity_hours,
+            data.area_communities, data.centre_lat, data.centre_lon, data.radius_km,
+            [s.model_dump() for s in data.availability], data.valid_from, data.valid_to,
+            data.mode.value, data.fee_type.value, data.fee_amount, data.target_groups,
+        )
+        if row is None:  # gone between the read and the write
+            raise NotFound("资源不存在", code="resource_not_found", details={"id": resource_id})
+        await record_history(conn, "resource", resource_id, row["from_status"], row["status"], p.actor,
+                             EDITED, "修改资源内容，待重新审核")
+    log.info("resource %s edited by %s (was %s, now pending review)", resource_id, p.actor, row["from_status"])
+    return Resource.model_validate(dict(row))
+
+
+async def relist_resource(db: Db, p: Principal, resource_id: int) -> Resource:
+    """已下架 → 已发布 for the unit's own listing, unchanged since it was reviewed."""
+    current = await get_resource(db, p, resource_id)
+    if access.is_admin(p):
+        return await resources.publish_resource(db, resource_id, p.actor)
+    if not (p.role is Role.UNIT and p.unit_id == current.unit_id):
+        raise Forbidden("只能重新上架本单位的资源", code="out_of_scope")
+    allowed = [ResourceStatus.DELISTED.value]
+    async with transaction(db) as conn:
+        unit = await conn.fetchrow(q("unit_get"), current.unit_id)
+        if unit["status"] != UnitStatus.ACTIVE:
+            raise Conflict("成员单位已暂停，不能上架资源", code="unit_suspended", details={"id": current.unit_id})
+        row = await guarded_step(
+            conn, entity="resource", query="resource_transition", entity_id=resource_id,
+            args=(allowed, ResourceStatus.PUBLISHED.value), get_query="resource_get", action="relist",
+            allowed=allowed,
+        )
+        await record_history(conn, "resource", resource_id, row["from_status"], ResourceStatus.PUBLISHED.value,
+                             p.actor, None, "重新上架")
+    return Resource.model_validate(dict(row))
+
+
+# --- units -----------------------------------------------------------------------------------
+
+
+def _unit_admin(p: Principal) -> None:
+    if not access.can_manage_units(p):
+        raise Forbidden("只有联盟管理员可以管理成员单位", code="forbidden")
+
+
+async def list_units(db: Db, p: Principal, f: UnitListFilter) -> UnitRowPage:
+    """Units with filters, for the administrators (contacts in full for them)."""
+    _unit_admin(p)
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("desk_unit_page"), f.unit_type.value if f.unit_type else None,
+                                f.status.value if f.status else None, f.name, f.after, f.ascending, f.page_size)
+    items = [UnitRow(**unit_view(p, Unit.model_validate(dict(r))).model_dump(), live=r["live"],
+                     resources_pending=r["resources_pending"]) for r in rows]
+    cursor = str(rows[-1]["id"]) if len(rows) == f.page_size and rows else None
+    return UnitRowPage(items=items, next_cursor=cursor)
+
+
+async def unit_live_work(db: Db, p: Principal, unit_id: int) -> int:
+    """How many claims and projects the unit holds now (what its cap counts)."""
+    await get_unit(db, unit_id)
+    if not access.can_read_ledger(p, unit_id):
+        raise Forbidden("只有本单位和联盟管理员可以查看", code="forbidden")
+    async with connection(db) as conn:
+        return int(await conn.fetchval(q("desk_unit_live"), unit_id))
+
+
+async def update_unit(db: Db, p: Principal, unit_id: int, data: UnitEditIn) -> UnitView:
+    await get_unit(db, unit_id)
+    _unit_admin(p)
+    async with transaction(db) as conn:
+        row = await conn.fetchrow(q("desk_unit_update"), unit_id, data.name, data.unit_type.value,
+                                  data.contact_name, data.contact_phone, data.home_area, data.active_cap)
+        if row is None:
+            raise NotFound("成员单位不存在", code="unit_not_found", details={"id": unit_id})
+        await record_history(conn, "unit", unit_id, row["status"], row["status"], p.actor, EDITED,
+                             f"修改单位信息，承接上限 {data.active_cap}")
+    log.info("unit %s edited by %s (cap %s)", unit_id, p.actor, data.active_cap)
+    return unit_view(p, Unit.model_validate(dict(row)))

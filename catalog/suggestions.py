@@ -1,0 +1,211 @@
+"""What the engine suggests to one member unit, and why it proposed what it did.
+
+* :func:`projects_for_unit`: the open projects a unit may claim (认领), ranked by the engine's
+  pair score against the unit's published resources with room left. Every hard rule of the
+  engine applies (category, area, dates, capacity, a project the unit declined), so a project
+  that is not listed is one the batch job would not give this unit either. This is a handful of
+  candidates scored on a click (:class:`matching.SuggestionIndex`), never a solve.
+* :func:`explanations`: the score and its terms the batch job stored with each proposal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+import matching
+from matching.rules import PAIR_TERMS, RuleTables
+
+from . import credit
+from .batch import HORIZON_DAYS, OPEN_END, PARAMS, URGENCY_BONUS
+from .enums import Role, Urgency
+from .errors import Forbidden
+from .models import Principal, Record
+from .sql import q
+from .tx import Db, connection
+
+# More open projects than this are not ranked on a click (the oldest come first).
+MAX_PROJECTS = 5000
+# Terms a person reads as a reason; 基础分 is the same for every pair and says nothing.
+REASON_TERMS = ("urgency", "waiting", "distance", "skill", "credit", "stability")
+
+
+class Term(Record):
+    code: str
+    label: str
+    points: float
+
+
+class ProjectSuggestion(Record):
+    """An open project for the unit, with the best of its resources for it and why."""
+
+    project_id: int
+    number: str
+    title: str
+    community_code: str
+    category_code: str
+    urgency: Urgency
+    estimated_hours: Decimal
+    published_at: dt.datetime
+    claim_deadline: dt.datetime | None
+    score: float
+    resource_id: int
+    resource_title: str
+    distance_km: float | None
+    terms: list[Term]
+
+    @property
+    def why(self) -> str:
+        """The two or three terms that lift this pair most, in words."""
+        top = sorted((t for t in self.terms if t.code in REASON_TERMS and t.points > 0),
+                     key=lambda t: -t.points)[:3]
+        parts = [f"{t.label} +{t.points:.1f}" for t in top]
+        if self.distance_km is not None:
+            parts.append(f"距离约 {self.distance_km:.1f} 公里")
+        return "，".join(parts)
+
+
+class UnitSuggestions(Record):
+    items: list[ProjectSuggestion]
+    open_projects: int  # claimable projects in the county now
+    resources: int  # the unit's published resources with room left
+    note: str | None  # why nothing can be suggested, when that is so
+
+
+class Explanation(Record):
+    assignment_id: int
+    run_id: int
+    score: float
+    terms: list[Term]
+
+    @property
+    def why(self) -> str:
+        top = sorted((t for t in self.terms if t.code in REASON_TERMS and t.points > 0),
+                     key=lambda t: -t.points)[:3]
+        return "，".join(f"{t.label} +{t.points:.1f}" for t in top)
+
+
+def _terms(values: dict[str, float]) -> list[Term]:
+    return [Term(code=c, label=matching.TERM_LABELS.get(c, c), points=round(float(values.get(c, 0.0)), 2))
+            for c in matching.TERMS if c in values]
+
+
+def _day(value: dt.datetime | dt.date | None, today: dt.date, default: int) -> int:
+    if value is None:
+        return default
+    d = value.date() if isinstance(value, dt.datetime) else value
+    return (d - today).days
+
+
+def _unit_only(p: Principal) -> int:
+    if p.role is not Role.UNIT or p.unit_id is None:
+        raise Forbidden("只有成员单位账号可以查看推荐项目", code="unit_only")
+    return p.unit_id
+
+
+async def projects_for_unit(db: Db, p: Principal, *, limit: int = 30,
+                            now: dt.datetime | None = None) -> UnitSuggestions:
+    """The best open projects for the caller's unit, best first, at most ``limit``."""
+    unit_id = _unit_only(p)
+    now = now or dt.datetime.now(dt.UTC)
+    today = now.date()
+    async with connection(db) as conn:
+        prows = await conn.fetch(q("desk_claimable_projects"), now, MAX_PROJECTS)
+        rrows = await conn.fetch(q("desk_unit_open_resources"), unit_id, today)
+        declined = {r["project_id"] for r in await conn.fetch(q("desk_unit_declined_projects"), unit_id)}
+        score = (await credit.scores(conn, [unit_id]))[unit_id].score
+
+    resources: list[matching.ResourceIn] = []
+    by_rid: dict[str, Any] = {}
+    for r in rrows:
+        room_unit = max(0, r["active_cap"] - r["unit_live"])
+        capacity = None
+        if r["capacity_projects"] is not None:
+            capacity = max(0, min(r["capacity_projects"] - r["live"], room_unit))
+        elif room_unit == 0:
+            capacity = 0
+        if capacity == 0 or r["unit_status"] != "active":
+            continue
+        rid = f"ZY{r['id']}"
+        centre = None if r["centre_lat"] is None else matching.Point(lat=r["centre_lat"], lon=r["centre_lon"])
+        resources.append(matching.ResourceIn(
+            id=rid, unit=f"U{unit_id}",
+            categories=[matching.CategoryRef(category=r["category"], subcategory=r["subcategory"])],
+            skills=list(r["skills"]),
+            area=matching.ServiceArea(communities=list(r["area_communities"]), center=centre,
+                                      radius_km=r["radius_km"]),
+            point=centre, start=_day(r["valid_from"], today, -OPEN_END), end=_day(r["valid_to"], today, OPEN_END),
+            capacity=capacity,
+            hours_budget=float(r["capacity_hours"]) if r["capacity_hours"] is not None else None,
+            credit=score,
+        ))
+        by_rid[rid] = r
+
+    out = UnitSuggestions(items=[], open_projects=len(prows), resources=len(resources), note=None)
+    if not rrows:
+        return out.model_copy(update={"note": "本单位还没有已发布的资源：发布资源并通过审核后，系统才能推荐项目。"})
+    if not resources:
+        return out.model_copy(update={"note": "本单位的资源已无余量（或已达承接上限），暂不推荐新项目。"})
+
+    projects: list[matching.ProjectIn] = []
+    by_number: dict[str, Any] = {}
+    for r in prows:
+        if r["lat"] is None or r["id"] in declined:
+            continue
+        start = max(0, _day(r["window_start"], today, 0))
+        end = max(start, _day(r["window_end"], today, start + HORIZON_DAYS))
+        projects.append(matching.ProjectIn(
+            id=r["number"], community=r["community_code"], street=r["street_code"],
+            point=matching.Point(lat=r["lat"], lon=r["lon"]), category=r["category"],
+            subcategory=r["subcategory"], skills=list(r["required_skills"]), start=start, end=end,
+            priority=(r["priority"] - 1) + URGENCY_BONUS[Urgency(r["urgency"])],
+            days_waiting=max(0, (now - r["published_at"]).days), units_required=r["units_required"],
+            hours=float(r["estimated_hours"]),
+        ))
+        by_number[r["number"]] = r
+    if not projects:
+        return out.model_copy(update={"note": "目前没有开放认领的项目。"})
+
+    arrays = matching.from_problem(matching.Problem(projects=projects, resources=resources))
+    index = matching.SuggestionIndex(arrays, PARAMS)
+    best: dict[int, tuple[float, int]] = {}  # project index -> (score, resource index)
+    for r_idx in range(len(resources)):
+        for s in index.projects_for_resource(r_idx, k=len(projects)):
+            if s.index not in best or s.score > best[s.index][0]:
+                best[s.index] = (s.score, r_idx)
+    if not best:
+        return out.model_copy(update={"note": "本单位资源的类别、技能、服务范围或时间与目前开放认领的项目都不相符。"})
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
+    p_idx = np.array([i for i, _ in ranked], dtype=np.int64)
+    r_idx = np.array([r for _, (_, r) in ranked], dtype=np.int64)
+    terms = matching.evaluate(arrays, PARAMS, p_idx, r_idx).terms / PARAMS.scale
+    dist = RuleTables(arrays).distance(p_idx, r_idx)
+    for row, (pi, (total, ri)) in enumerate(ranked):
+        prow = by_number[str(arrays.project_ids[pi])]
+        rrow = by_rid[str(arrays.resource_ids[ri])]
+        d = float(dist[row])
+        out.items.append(ProjectSuggestion(
+            project_id=prow["id"], number=prow["number"], title=prow["title"],
+            community_code=prow["community_code"], category_code=prow["subcategory"],
+            urgency=Urgency(prow["urgency"]), estimated_hours=prow["estimated_hours"],
+            published_at=prow["published_at"], claim_deadline=prow["claim_deadline"],
+            score=round(total, 2), resource_id=rrow["id"], resource_title=rrow["title"],
+            distance_km=None if np.isnan(d) else round(d, 2),
+            terms=_terms(dict(zip(PAIR_TERMS, terms[row].tolist()))),
+        ))
+    return out
+
+
+async def explanations(db: Db, p: Principal, assignment_ids: list[int]) -> dict[int, Explanation]:
+    """The batch job's explanation of each of the caller's proposals that has one."""
+    unit_id = _unit_only(p)
+    if not assignment_ids:
+        return {}
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("desk_proposal_explanations"), assignment_ids, unit_id)
+    return {r["assignment_id"]: Explanation(assignment_id=r["assignment_id"], run_id=r["run_id"],
+                                            score=round(r["score"], 2), terms=_terms(r["breakdown"] or {}))
+            for r in rows}
