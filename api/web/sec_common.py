@@ -145,9 +145,11 @@ def hours(span: dt.timedelta | None) -> float | None:
 
 
 def fmt_span(h: float | None) -> str:
-    """A duration in hours as people say it: 小时 under two days, else 天."""
+    """A duration in hours as people say it: 分钟 under an hour, 小时 under two days, else 天."""
     if h is None:
         return "—"
+    if h < 1:
+        return f"{h * 60:.0f} 分钟"
     if h < 48:
         return f"{h:.1f} 小时"
     return f"{h / 24:.1f} 天"

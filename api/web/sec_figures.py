@@ -64,10 +64,10 @@ async def figures(v: View) -> dict:
     close = [hours(p.closed_at - p.completed_at) for p in projects
              if p.closed_at and p.completed_at and p.status in (ProjectStatus.CLOSED, ProjectStatus.RATED)]
     whole = [hours(p.completed_at - p.published_at) for p in projects if p.completed_at and p.published_at]
-    spans = [Span.of("发布到接单（认领确认或接受派单）", claim),  # type: ignore[arg-type]
-             Span.of("接单到办结", work),  # type: ignore[arg-type]
-             Span.of("办结到居民结单", close),  # type: ignore[arg-type]
-             Span.of("发布到办结", whole)]  # type: ignore[arg-type]
+    spans = [Span.of("发布→接单", claim),  # type: ignore[arg-type]
+             Span.of("接单→办结", work),  # type: ignore[arg-type]
+             Span.of("办结→结单", close),  # type: ignore[arg-type]
+             Span.of("发布→办结", whole)]  # type: ignore[arg-type]
 
     scores = [s for s in (score_of(p) for p in projects) if s is not None]
     unrated = sum(1 for p in projects if p.status is ProjectStatus.CLOSED and p.status_reason == "not_rated")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from decimal import Decimal
 
-from catalog import projects
-from catalog.enums import DispatchMode, Outcome, ProjectStatus, Urgency
-from catalog.models import ClosingIn
+from catalog import batch, projects, resources
+from catalog.enums import DispatchMode, Outcome, ProjectStatus, ServiceMode, Urgency
+from catalog.models import ClosingIn, ProjectIn, ResourceIn
 from catalog.sweep import mark_time_limits
-from tests.factories import make_need, make_project, snapshot
+from tests.factories import ADMIN, SECRETARY, make_need, make_project, snapshot, unit_actor
 
 from .conftest import csrf_of, post_form, sign_in
 
@@ -365,7 +366,7 @@ async def test_the_figures_count_by_status_and_rate_satisfaction(client, cast, d
     assert "已评价</a></td><td class=\"num\">2</td>" in text
     assert "50%" in text and "3.5 星" in text
     assert 'id="sec-figures-charts"' in text and "data-figures=" in text
-    assert "发布到接单" in text
+    assert "发布→接单" in text
     r = await client.get("/secretary/stats?days=abc")
     assert r.status == 200
 
@@ -375,3 +376,64 @@ async def test_the_project_page_links_the_new_steps(client, cast, db):
     await sign_in(client, "sec-a")
     text = await _text(client, f"/secretary/projects/{built.id}")
     assert f"/secretary/projects/{built.id}/direct" in text and f"/secretary/projects/{built.id}/cancel" in text
+
+
+# --- 派单建议 ----------------------------------------------------------------------------------
+
+
+async def _optimised_project(db, world, community, category="public.elderly"):
+    need = await make_need(db, world, community_code=community, grid_code=world.grids[community][0],
+                           category_code=category)
+    p = await projects.create_project(
+        db, ProjectIn(need_ids=[need.id], title="优化派单助老", category_code=category, community_code=community,
+                      estimated_hours=Decimal("2.0"), dispatch_mode=DispatchMode.OPTIMISE), SECRETARY)
+    return await projects.publish_project(db, p.id, SECRETARY)
+
+
+async def _published_resource(db, unit, communities, title):
+    r = await resources.create_resource(db, ResourceIn(
+        unit_id=unit.id, title=title, category_code="public.elderly", capacity_projects=3,
+        area_communities=communities, mode=ServiceMode.HOME), unit_actor(unit.id))
+    return await resources.publish_resource(db, r.id, ADMIN)
+
+
+async def test_proposals_show_why_and_can_go_to_the_runner_up_or_be_withdrawn(client, cast, db):
+    await _published_resource(db, cast.unit_x, [cast.a, cast.b], "上门助老X")
+    await _published_resource(db, cast.unit_y, [cast.a], "上门助老Y")
+    mine = await _optimised_project(db, cast.world, cast.a)
+    lonely = await _optimised_project(db, cast.world, cast.a, category="talent.finance")
+    theirs = await _optimised_project(db, cast.world, cast.b)
+    summary = await batch.run_batch(db, seed=3)
+    proposal = next(p for p in summary.proposed if p.project_id == mine.id)
+    proposed, other = ((cast.unit_x, cast.unit_y) if proposal.unit_id == cast.unit_x.id
+                       else (cast.unit_y, cast.unit_x))
+
+    await sign_in(client, "sec-a")
+    text = html.unescape(await _text(client, "/secretary/proposals"))
+    card = text.split(f'href="/secretary/projects/{mine.id}"', 1)[1].split("</section>")[0]
+    assert proposed.name in card and "为什么建议这家单位" in card and "距离" in card
+    assert other.name in card and "改派给该单位" in card  # the runner-up
+    assert theirs.number not in text
+    assert lonely.number in text and "无成员单位提供该类别服务" in text  # left unmatched, and why
+
+    await sign_in(client, "sec-b")
+    text = await _text(client, "/secretary/proposals")
+    assert mine.number not in text and theirs.number in text
+    await sign_in(client, "unit-x")
+    assert (await client.get("/secretary/proposals")).status == 403
+
+    # 改派 to the runner-up: the proposal is withdrawn, the runner-up gets a 定向派单
+    await sign_in(client, "sec-a")
+    r, _ = await _post(client, "/secretary/proposals", f"/secretary/projects/{mine.id}/direct",
+                       unit_id=str(other.id), note="改派给候选单位")
+    assert r.status == 303
+    rows = await db.fetch("SELECT unit_id, kind, status FROM assignments WHERE project_id = $1 ORDER BY id", mine.id)
+    assert [tuple(a) for a in rows] == [(proposed.id, "proposal", "withdrawn"), (other.id, "directed", "pending")]
+    text = await _text(client, "/secretary/proposals")
+    assert "已撤回" in text.split("最近一次批量派单")[1]  # the run's proposal, where it stands now
+
+    # another community's proposal cannot be withdrawn from here
+    before = await snapshot(db)
+    r = await post_form(client, "/secretary/proposals", f"/secretary/projects/{theirs.id}/withdraw-offer")
+    assert r.status == 404
+    assert await snapshot(db) == before
