@@ -78,8 +78,12 @@ def _labels(enum) -> dict[str, str]:
     return enum.labels()  # jsonb parameter: the pool encodes it
 
 
-async def mark_time_limits(db: Db, now: dt.datetime | None = None) -> TimeLimitSweep:
-    """Colour every running clock at ``now``, resolve finished 督办 items, raise new red ones."""
+async def mark_time_limits(db: Db, now: dt.datetime | None = None, *, recheck: bool = False) -> TimeLimitSweep:
+    """Colour every running clock at ``now``, resolve finished 督办 items, raise new red ones.
+
+    Only clocks written by this sweep are checked for a missing item; ``recheck`` checks every red
+    clock (slower on a large backlog, never different unless someone edited the tables by hand).
+    """
     now = now or dt.datetime.now(dt.UTC)
     if now.tzinfo is None:
         raise InvalidInput("时间须带时区", code="naive_datetime")
@@ -94,7 +98,7 @@ async def mark_time_limits(db: Db, now: dt.datetime | None = None) -> TimeLimitS
         )
         resolved = await conn.fetchrow(q("limits_resolve"), now, order, _labels(LimitStep),
                                        _labels(SupervisionResolution))
-        raised = await conn.fetchrow(q("limits_raise"), now, _labels(LimitStep))
+        raised = await conn.fetchrow(q("limits_raise"), now, _labels(LimitStep), recheck)
     result = TimeLimitSweep(
         now=now, none=marked["none"], blue=marked["blue"], yellow=marked["yellow"], red=marked["red"],
         changed=marked["changed"], cleared=marked["cleared"], raised=raised["raised"],

@@ -36,3 +36,36 @@ def test_no_clock_runs_on_drafts_or_finished_projects():
 
 def test_warning_labels_are_chinese():
     assert Alert.RED.label == "红色督办" and Alert.BLUE.label == "蓝色预警"
+
+
+def test_a_colour_starts_at_its_share_of_the_limit():
+    from catalog.limits import level_since
+
+    deadline = T0 + dt.timedelta(hours=10)
+    assert level_since(Alert.BLUE, T0, deadline) == T0 + dt.timedelta(hours=5)
+    assert level_since(Alert.YELLOW, T0, deadline) == T0 + dt.timedelta(hours=8)
+    assert level_since(Alert.RED, T0, deadline) == deadline
+    for level in Alert:
+        since = level_since(level, T0, deadline)
+        assert warning_level(T0, deadline, since) is level
+
+
+def test_one_working_day_skips_the_weekend():
+    from catalog.limits import CST, add_working_time
+
+    day = dt.timedelta(hours=24)
+    friday = dt.datetime(2026, 11, 6, 17, 0, tzinfo=CST)
+    assert add_working_time(friday, day) == dt.datetime(2026, 11, 9, 17, 0, tzinfo=CST)
+    saturday = dt.datetime(2026, 11, 7, 10, 0, tzinfo=CST)
+    assert add_working_time(saturday, day) == dt.datetime(2026, 11, 10, 0, 0, tzinfo=CST)
+    wednesday = dt.datetime(2026, 11, 4, 9, 0, tzinfo=CST)
+    assert add_working_time(wednesday, day) == wednesday + day
+
+
+def test_the_sweep_runs_the_same_clock_as_running_clock():
+    from catalog.limits import DEFAULT_LIMITS, PROJECT_STEP
+
+    for status, step in PROJECT_STEP.items():
+        start, deadline = running_clock(status, Urgency.URGENT, published_at=T0, accepted_at=T0, completed_at=T0,
+                                        window_end=None)
+        assert deadline - start == DEFAULT_LIMITS[step][Urgency.URGENT], status

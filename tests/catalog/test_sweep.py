@@ -327,3 +327,16 @@ async def test_many_open_projects_are_marked_in_one_pass(db):
     assert result.credited == 2  # the offered unit and the working unit; nobody else is to blame
     assert {r["subject_id"] for r in await db.fetch("SELECT subject_id FROM time_alerts WHERE subject = 'project'")} \
         == {b.id for b in built[:4]}
+
+
+async def test_rechecking_every_red_clock_finds_nothing_the_sweep_missed(db):
+    world = await make_world(db)
+    for status in (PS.PUBLISHED, PS.DISPATCHED, PS.IN_PROGRESS):
+        await make_project(db, world, status)
+    far = dt.datetime.now(dt.UTC) + dt.timedelta(days=60)
+    first = await mark_time_limits(db, now=far - dt.timedelta(days=30))
+    await mark_time_limits(db, now=far)  # every clock still red, unchanged: nothing to look at
+    before = await snapshot(db)
+    again = await mark_time_limits(db, now=far, recheck=True)
+    assert first.raised == 3 and (again.raised, again.credited, again.resolved) == (0, 0, 0)
+    assert await snapshot(db) == before

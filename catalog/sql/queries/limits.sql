@@ -24,6 +24,10 @@ WITH limits AS (
     SELECT project_id, max(ended_at) AS at FROM assignments
     WHERE role = 'lead' AND status IN ('expired', 'declined', 'released', 'withdrawn', 'returned')
     GROUP BY project_id
+), live AS MATERIALIZED (
+    -- the live lead of each project, read once (a hash join, not a lookup per project)
+    SELECT project_id, unit_id, status, kind, created_at FROM assignments
+    WHERE role = 'lead' AND status IN ('pending', 'active')
 ), project_clocks AS (
     -- 签收: a pending offer is the offered unit's to answer, from the moment it was made; otherwise
     -- the clock runs from the moment the project was (last) open for taking, with no unit to blame.
@@ -38,7 +42,7 @@ WITH limits AS (
            END AS started_at
     FROM projects p
     JOIN unnest($5::text[], $6::text[]) AS m(status, step) ON m.status = p.status
-    LEFT JOIN assignments a ON a.project_id = p.id AND a.role = 'lead' AND a.status IN ('pending', 'active')
+    LEFT JOIN live a ON a.project_id = p.id
     LEFT JOIN reopened r ON r.project_id = p.id
 ), clocks AS (
     SELECT 'project'::text AS subject, pc.id AS subject_id, pc.step, pc.status AS subject_status,
@@ -63,37 +67,45 @@ WITH limits AS (
                 ELSE 'none' END AS level
     FROM clocks c
     JOIN areas com ON com.code = c.community_code
-), marked AS (
+), marked AS MATERIALIZED (
     SELECT l.*,
            CASE l.level WHEN 'red' THEN greatest(l.deadline, l.started_at)
                         WHEN 'yellow' THEN l.started_at + (l.deadline - l.started_at) * $8::float8
                         WHEN 'blue' THEN l.started_at + (l.deadline - l.started_at) * $7::float8
                         ELSE l.started_at END AS level_since
     FROM levelled l
-), updated AS (
-    UPDATE time_alerts t
-    SET step = m.step, subject_status = m.subject_status, community_code = m.community_code,
-        street_code = m.street_code, unit_id = m.unit_id, level = m.level, started_at = m.started_at,
-        deadline = m.deadline, level_since = m.level_since, updated_at = $1
+), diff AS MATERIALIZED (
+    -- one pass over the stored alerts: what is new, what differs, what has stopped
+    SELECT m.*, t.subject AS old_subject, t.subject_id AS old_subject_id,
+           CASE WHEN t.subject IS NULL THEN 'insert' WHEN m.subject IS NULL THEN 'delete' ELSE 'update' END AS change
     FROM marked m
-    WHERE t.subject = m.subject AND t.subject_id = m.subject_id
-      AND (t.step, t.subject_status, t.community_code, t.street_code, t.unit_id, t.level, t.started_at,
+    FULL JOIN time_alerts t ON t.subject = m.subject AND t.subject_id = m.subject_id
+    WHERE t.subject IS NULL OR m.subject IS NULL
+       OR (t.step, t.subject_status, t.community_code, t.street_code, t.unit_id, t.level, t.started_at,
            t.deadline, t.level_since)
           IS DISTINCT FROM (m.step, m.subject_status, m.community_code, m.street_code, m.unit_id, m.level,
                             m.started_at, m.deadline, m.level_since)
+), updated AS (
+    UPDATE time_alerts t
+    SET step = d.step, subject_status = d.subject_status, community_code = d.community_code,
+        street_code = d.street_code, unit_id = d.unit_id, level = d.level, started_at = d.started_at,
+        deadline = d.deadline, level_since = d.level_since, updated_at = $1
+    FROM diff d
+    WHERE d.change = 'update' AND t.subject = d.subject AND t.subject_id = d.subject_id
     RETURNING 1
 ), inserted AS (
     INSERT INTO time_alerts (subject, subject_id, step, subject_status, community_code, street_code, unit_id,
                              level, started_at, deadline, level_since, updated_at)
-    SELECT m.subject, m.subject_id, m.step, m.subject_status, m.community_code, m.street_code, m.unit_id,
-           m.level, m.started_at, m.deadline, m.level_since, $1
-    FROM marked m
-    WHERE NOT EXISTS (SELECT 1 FROM time_alerts t WHERE t.subject = m.subject AND t.subject_id = m.subject_id)
-    ORDER BY m.subject, m.subject_id
+    SELECT d.subject, d.subject_id, d.step, d.subject_status, d.community_code, d.street_code, d.unit_id,
+           d.level, d.started_at, d.deadline, d.level_since, $1
+    FROM diff d
+    WHERE d.change = 'insert'
+    ORDER BY d.subject, d.subject_id
     RETURNING 1
 ), cleared AS (
     DELETE FROM time_alerts t
-    WHERE NOT EXISTS (SELECT 1 FROM marked m WHERE m.subject = t.subject AND m.subject_id = t.subject_id)
+    USING diff d
+    WHERE d.change = 'delete' AND t.subject = d.old_subject AND t.subject_id = d.old_subject_id
     RETURNING 1
 )
 SELECT count(*) FILTER (WHERE level = 'none') AS none,
@@ -107,30 +119,34 @@ FROM marked;
 -- name: limits_resolve
 -- Open items whose clock no longer runs (time_alerts has moved on) are resolved, with why, and a
 -- line in the subject's history. $1 now, $2 the steps in order, $3 step labels, $4 resolution labels.
-WITH ended AS (
-    SELECT s.id, coalesce(p.status, n.status) AS subject_status,
-           CASE WHEN p.status = 'cancelled' OR n.status IN ('rejected', 'withdrawn') THEN 'withdrawn'
-                WHEN a.step IS NULL
-                     OR array_position($2::text[], a.step) > array_position($2::text[], s.step) THEN 'step_done'
-                ELSE 'restarted' END AS resolution
+WITH ended AS MATERIALIZED (
+    SELECT s.id, s.subject, s.subject_id, s.step, a.step AS running_step
     FROM supervision_items s
-    LEFT JOIN projects p ON s.subject = 'project' AND p.id = s.subject_id
-    LEFT JOIN needs n ON s.subject = 'need' AND n.id = s.subject_id
     LEFT JOIN time_alerts a ON a.subject = s.subject AND a.subject_id = s.subject_id
     WHERE s.resolved_at IS NULL
       AND (a.step IS DISTINCT FROM s.step OR a.started_at IS DISTINCT FROM s.started_at)
+), classified AS MATERIALIZED (
+    SELECT e.id, coalesce(p.status, n.status) AS subject_status,
+           CASE WHEN p.status = 'cancelled' OR n.status IN ('rejected', 'withdrawn') THEN 'withdrawn'
+                WHEN e.running_step IS NULL
+                     OR array_position($2::text[], e.running_step) > array_position($2::text[], e.step)
+                     THEN 'step_done'
+                ELSE 'restarted' END AS resolution
+    FROM ended e
+    LEFT JOIN projects p ON e.subject = 'project' AND p.id = e.subject_id
+    LEFT JOIN needs n ON e.subject = 'need' AND n.id = e.subject_id
 ), resolved AS (
     UPDATE supervision_items s
     SET resolved_at = $1, resolution = e.resolution, resolved_by = 'system:sweep'
-    FROM ended e
+    FROM classified e
     WHERE s.id = e.id AND s.resolved_at IS NULL
-    RETURNING s.id, s.subject, s.subject_id, s.step, s.resolution
+    RETURNING s.id, s.subject, s.subject_id, s.step, s.resolution, e.subject_status
 ), noted AS (
     INSERT INTO history (entity, entity_id, from_status, to_status, actor, reason_code, note)
-    SELECT r.subject, r.subject_id::text, e.subject_status, e.subject_status, 'system:sweep',
+    SELECT r.subject, r.subject_id::text, r.subject_status, r.subject_status, 'system:sweep',
            'supervision_resolved',
            '督办解除（' || ($3::jsonb ->> r.step) || '）：' || ($4::jsonb ->> r.resolution)
-    FROM resolved r JOIN ended e ON e.id = r.id
+    FROM resolved r
     ORDER BY r.id
     RETURNING 1
 )
@@ -138,22 +154,30 @@ SELECT (SELECT count(*) FROM resolved) AS resolved, (SELECT count(*) FROM noted)
 
 -- name: limits_raise
 -- Red clocks without an item yet go on the supervision list; the unit answerable for the step is
--- charged one 'overdue' credit event per (project, step, unit) ever. $1 now, $2 step labels.
-WITH raised AS (
-    INSERT INTO supervision_items (subject, subject_id, step, community_code, street_code, unit_id,
-                                   started_at, deadline, raised_at, credited)
-    SELECT a.subject, a.subject_id, a.step, a.community_code, a.street_code, a.unit_id,
-           a.started_at, a.deadline, $1,
+-- charged one 'overdue' credit event per (project, step, unit) ever. $1 now, $2 step labels,
+-- $3 look at every red clock rather than only those limits_mark just wrote (a red clock that
+-- did not change since an earlier sweep got its item then).
+-- `red` is read in full (the INSERT sorts it) before the first item is written, so its checks
+-- never rescan a table this statement is filling.
+WITH red AS MATERIALIZED (
+    SELECT a.subject, a.subject_id, a.step, a.community_code, a.street_code, a.unit_id, a.started_at,
+           a.deadline,
            a.unit_id IS NOT NULL AND NOT EXISTS (
                SELECT 1 FROM supervision_items c
                WHERE c.credited AND c.subject = a.subject AND c.subject_id = a.subject_id
-                 AND c.step = a.step AND c.unit_id = a.unit_id)
+                 AND c.step = a.step AND c.unit_id = a.unit_id) AS charge
     FROM time_alerts a
-    WHERE a.level = 'red'
+    WHERE a.level = 'red' AND ($3::boolean OR a.updated_at >= $1)
       AND NOT EXISTS (SELECT 1 FROM supervision_items s
                       WHERE s.subject = a.subject AND s.subject_id = a.subject_id
                         AND s.step = a.step AND s.started_at = a.started_at)
-    ORDER BY a.subject, a.subject_id
+), raised AS (
+    INSERT INTO supervision_items (subject, subject_id, step, community_code, street_code, unit_id,
+                                   started_at, deadline, raised_at, credited)
+    SELECT r.subject, r.subject_id, r.step, r.community_code, r.street_code, r.unit_id, r.started_at,
+           r.deadline, $1, r.charge
+    FROM red r
+    ORDER BY r.subject, r.subject_id
     ON CONFLICT DO NOTHING
     RETURNING id, subject, subject_id, step, unit_id, deadline, credited
 ), charged AS (
