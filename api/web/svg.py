@@ -84,16 +84,19 @@ class Picture:
     clip: tuple[float, float, float, float] | None = None  # x, y, w, h of the clip rectangle
 
 
-def nice_max(value: float, ticks: int = 5) -> tuple[float, float]:
-    """An axis end at or above ``value`` and its step, both round numbers (1, 2, 2.5 or 5 × 10ⁿ)."""
+def nice_max(value: float, ticks: int = 5, *, whole: bool = True) -> tuple[float, float]:
+    """An axis end at or above ``value`` and its step, both round numbers (1, 2, 2.5 or 5 × 10ⁿ).
+
+    ``whole``: the values are counts, so no step is below 1.
+    """
     if value <= 0:
-        return float(ticks), 1.0
+        return (float(ticks), 1.0) if whole else (1.0, 0.2)
     raw = value / ticks
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    if step < 1:
-        step = 1.0  # counts: no fractional ticks
-    return step * math.ceil(value / step), step
+    if whole and step < 1:
+        step = 1.0
+    return round(step * math.ceil(value / step - 1e-9), 10), step
 
 
 def text_width(s: str, size: float = 12) -> float:
@@ -123,7 +126,8 @@ def _empty(pid: str, title: str, desc: str, legend, table: Table, width: int = 7
 
 
 def bars(pid: str, title: str, desc: str, labels: list[str], series: list[Series], *, stacked: bool = False,
-         unit: str = "", totals: list[str] | None = None, table: Table | None = None, width: int = 720) -> Picture:
+         unit: str = "", totals: list[str] | None = None, table: Table | None = None, width: int = 720,
+         whole: bool = True) -> Picture:
     """Horizontal bars, one row per label: side by side per series, or stacked into one bar.
 
     ``totals``: the text at the end of each row (stacked) instead of the sum.
@@ -134,7 +138,7 @@ def bars(pid: str, title: str, desc: str, labels: list[str], series: list[Series
     legend = [("box", s.colour, s.name) for s in series]
     if not labels or all(v == 0 for s in series for v in s.values):
         return _empty(pid, title, desc, legend, table, width)
-    label_w = min(220.0, 16 + max(text_width(lab) for lab in labels))
+    label_w = min(260.0, 16 + max(text_width(lab) for lab in labels))
     right = max(40.0, 12 + max(text_width(t, 11) for t in totals)) if totals else 40.0
     left, top, axis_h = label_w, 8, 26
     bar_h = 18 if stacked else 13
@@ -143,7 +147,7 @@ def bars(pid: str, title: str, desc: str, labels: list[str], series: list[Series
     height = top + row_h * len(labels) + axis_h
     peak = max((sum(s.values[i] for s in series) if stacked else max(s.values[i] for s in series))
                for i in range(len(labels)))
-    end, step = nice_max(peak)
+    end, step = nice_max(peak, whole=whole)
     scale = plot_w / end
     shapes: list[Shape] = []
     t = 0.0
