@@ -34,8 +34,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 import matching
 
-from . import access, credit, projects
-from .enums import AreaLevel, AssignmentKind, AssignmentStatus, ProjectStatus, Role, Urgency
+from . import access, credit, engine_input, projects
+from .enums import AreaLevel, AssignmentKind, AssignmentStatus, ProjectStatus, Role
 from .errors import DomainError, Forbidden, InvalidInput, NotFound
 from .models import Actor, Code, ListQuery, Principal
 from .sql import q
@@ -54,14 +54,8 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BUSY = 3
 
-# A project without a window is open for this many days; a resource without dates is open always.
-HORIZON_DAYS = 365
-OPEN_END = 100_000
-
-# Engine priority from the project's 优先级 (1..5 → 0..4) plus its urgency; `max_priority` is
-# set to the top of that scale so the engine's urgency term grows over all of it.
-URGENCY_BONUS = {Urgency.URGENT: 4, Urgency.NORMAL: 2, Urgency.LONG_TERM: 0}
-PARAMS = matching.Params(max_priority=8)
+# The engine's parameters and the rows-to-engine conversion are shared with the suggestions.
+PARAMS = engine_input.PARAMS
 
 
 class BatchBusy(Exception):
@@ -265,13 +259,6 @@ async def preview_sweep(db: Db, now: dt.datetime) -> tuple[list[Expiring], int]:
 # --- 2. snapshot -----------------------------------------------------------------------------
 
 
-def _day(value: dt.datetime | dt.date | None, today: dt.date, default: int) -> int:
-    if value is None:
-        return default
-    d = value.date() if isinstance(value, dt.datetime) else value
-    return (d - today).days
-
-
 async def check_scope(db: Db, scope: Scope) -> None:
     """An unknown community or street is a usage error, not an empty run."""
     for code, level in ((scope.community, AreaLevel.COMMUNITY), (scope.street, AreaLevel.STREET)):
@@ -306,51 +293,22 @@ async def _snapshot(conn: asyncpg.Connection, scope: Scope, now: dt.datetime, to
                     project_ids={}, resource_ids={}, unit_ids={}, versions={})
     plist = []
     for r in prows:
-        if r["lat"] is None:
+        project = engine_input.project_in(r, now=now, today=today)
+        if project is None:
             snap.skipped_no_point.append(r["number"])
             continue
-        start = max(0, _day(r["window_start"], today, 0))
-        end = max(start, _day(r["window_end"], today, start + HORIZON_DAYS))
-        plist.append(matching.ProjectIn(
-            id=r["number"], community=r["community_code"], street=r["street_code"],
-            point=matching.Point(lat=r["lat"], lon=r["lon"]), category=r["category"],
-            subcategory=r["subcategory"], skills=list(r["required_skills"]), start=start, end=end,
-            priority=(r["priority"] - 1) + URGENCY_BONUS[Urgency(r["urgency"])],
-            days_waiting=max(0, (now - r["published_at"]).days), units_required=r["units_required"],
-            hours=float(r["estimated_hours"]),
-        ))
+        plist.append(project)
         snap.project_ids[r["number"]] = r["id"]
         snap.versions[r["id"]] = r["updated_at"]
 
     rlist = []
     for r in rrows:
-        # Room left on the resource, and never more than the unit's own cap allows.
-        room_unit = max(0, r["active_cap"] - r["unit_live"])
-        capacity = None
-        if r["capacity_projects"] is not None:
-            capacity = max(0, min(r["capacity_projects"] - r["live"], room_unit))
-        elif room_unit == 0:
-            capacity = 0
-        if capacity == 0:
+        resource = engine_input.resource_in(r, today=today, credit=scores[r["unit_id"]].score)
+        if resource is None:  # no room left on it, or its unit is at its cap
             continue
-        rid, uid = f"ZY{r['id']}", f"U{r['unit_id']}"
-        centre = None
-        if r["centre_lat"] is not None:
-            centre = matching.Point(lat=r["centre_lat"], lon=r["centre_lon"])
-        rlist.append(matching.ResourceIn(
-            id=rid, unit=uid,
-            categories=[matching.CategoryRef(category=r["category"], subcategory=r["subcategory"])],
-            skills=list(r["skills"]),
-            area=matching.ServiceArea(communities=list(r["area_communities"]), center=centre,
-                                      radius_km=r["radius_km"]),
-            point=centre,
-            start=_day(r["valid_from"], today, -OPEN_END), end=_day(r["valid_to"], today, OPEN_END),
-            capacity=capacity,
-            hours_budget=float(r["capacity_hours"]) if r["capacity_hours"] is not None else None,
-            credit=scores[r["unit_id"]].score,
-        ))
-        snap.resource_ids[rid] = r["id"]
-        snap.unit_ids[uid] = r["unit_id"]
+        rlist.append(resource)
+        snap.resource_ids[resource.id] = r["id"]
+        snap.unit_ids[resource.unit] = r["unit_id"]
 
     by_pid = {v: k for k, v in snap.project_ids.items()}
     by_rid = {v: k for k, v in snap.resource_ids.items()}

@@ -5,25 +5,28 @@
   engine applies (category, area, dates, capacity, a project the unit declined), so a project
   that is not listed is one the batch job would not give this unit either. This is a handful of
   candidates scored on a click (:class:`matching.SuggestionIndex`), never a solve.
-* :func:`explanations`: the score and its terms the batch job stored with each proposal.
+* :func:`explanations` and :func:`explanation`: the score and its terms the batch job stored with
+  each proposal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import Field, computed_field
 
 import matching
 from matching.rules import PAIR_TERMS, RuleTables
 
-from . import credit
-from .batch import HORIZON_DAYS, OPEN_END, PARAMS, URGENCY_BONUS
+from . import access, credit, engine_input
+from .directory import get_unit
+from .engine_input import PARAMS
 from .enums import Role, Urgency
-from .errors import Forbidden
-from .models import Principal, Record
+from .errors import Forbidden, NotFound
+from .models import Input, Principal, Record
 from .sql import q
 from .tx import Db, connection
 
@@ -31,6 +34,12 @@ from .tx import Db, connection
 MAX_PROJECTS = 5000
 # Terms a person reads as a reason; 基础分 is the same for every pair and says nothing.
 REASON_TERMS = ("urgency", "waiting", "distance", "skill", "credit", "stability")
+
+
+class SuggestionQuery(Input):
+    """How many of the best projects to rank (the pages show 30)."""
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 30
 
 
 class Term(Record):
@@ -57,6 +66,7 @@ class ProjectSuggestion(Record):
     distance_km: float | None
     terms: list[Term]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def why(self) -> str:
         """The two or three terms that lift this pair most, in words."""
@@ -69,6 +79,7 @@ class ProjectSuggestion(Record):
 
 
 class UnitSuggestions(Record):
+    unit_id: int
     items: list[ProjectSuggestion]
     open_projects: int  # claimable projects in the county now
     resources: int  # the unit's published resources with room left
@@ -81,8 +92,10 @@ class Explanation(Record):
     score: float
     terms: list[Term]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def why(self) -> str:
+        """The two or three terms that lifted the proposal most, in words."""
         top = sorted((t for t in self.terms if t.code in REASON_TERMS and t.points > 0),
                      key=lambda t: -t.points)[:3]
         return "，".join(f"{t.label} +{t.points:.1f}" for t in top)
@@ -93,23 +106,26 @@ def _terms(values: dict[str, float]) -> list[Term]:
             for c in matching.TERMS if c in values]
 
 
-def _day(value: dt.datetime | dt.date | None, today: dt.date, default: int) -> int:
-    if value is None:
-        return default
-    d = value.date() if isinstance(value, dt.datetime) else value
-    return (d - today).days
-
-
 def _unit_only(p: Principal) -> int:
     if p.role is not Role.UNIT or p.unit_id is None:
         raise Forbidden("只有成员单位账号可以查看推荐项目", code="unit_only")
     return p.unit_id
 
 
-async def projects_for_unit(db: Db, p: Principal, *, limit: int = 30,
+async def projects_for_unit(db: Db, p: Principal, unit_id: int | None = None, *, limit: int = 30,
                             now: dt.datetime | None = None) -> UnitSuggestions:
-    """The best open projects for the caller's unit, best first, at most ``limit``."""
-    unit_id = _unit_only(p)
+    """The best open projects for a unit, best first, at most ``limit``.
+
+    Without ``unit_id``, the caller's own unit (a unit account only). With it, the unit itself
+    or an administrator (the same readers as the unit's ledger); 404 for a unit that does not
+    exist, 403 for anyone else.
+    """
+    if unit_id is None:
+        unit_id = _unit_only(p)
+    else:
+        await get_unit(db, unit_id)
+        if not access.can_read_ledger(p, unit_id):
+            raise Forbidden("只有本单位和联盟管理员可以查看推荐项目", code="forbidden")
     now = now or dt.datetime.now(dt.UTC)
     today = now.date()
     async with connection(db) as conn:
@@ -121,30 +137,15 @@ async def projects_for_unit(db: Db, p: Principal, *, limit: int = 30,
     resources: list[matching.ResourceIn] = []
     by_rid: dict[str, Any] = {}
     for r in rrows:
-        room_unit = max(0, r["active_cap"] - r["unit_live"])
-        capacity = None
-        if r["capacity_projects"] is not None:
-            capacity = max(0, min(r["capacity_projects"] - r["live"], room_unit))
-        elif room_unit == 0:
-            capacity = 0
-        if capacity == 0 or r["unit_status"] != "active":
+        if r["unit_status"] != "active":  # a suspended unit takes no new work
             continue
-        rid = f"ZY{r['id']}"
-        centre = None if r["centre_lat"] is None else matching.Point(lat=r["centre_lat"], lon=r["centre_lon"])
-        resources.append(matching.ResourceIn(
-            id=rid, unit=f"U{unit_id}",
-            categories=[matching.CategoryRef(category=r["category"], subcategory=r["subcategory"])],
-            skills=list(r["skills"]),
-            area=matching.ServiceArea(communities=list(r["area_communities"]), center=centre,
-                                      radius_km=r["radius_km"]),
-            point=centre, start=_day(r["valid_from"], today, -OPEN_END), end=_day(r["valid_to"], today, OPEN_END),
-            capacity=capacity,
-            hours_budget=float(r["capacity_hours"]) if r["capacity_hours"] is not None else None,
-            credit=score,
-        ))
-        by_rid[rid] = r
+        resource = engine_input.resource_in(r, today=today, credit=score)
+        if resource is None:  # no room left
+            continue
+        resources.append(resource)
+        by_rid[resource.id] = r
 
-    out = UnitSuggestions(items=[], open_projects=len(prows), resources=len(resources), note=None)
+    out = UnitSuggestions(unit_id=unit_id, items=[], open_projects=len(prows), resources=len(resources), note=None)
     if not rrows:
         return out.model_copy(update={"note": "本单位还没有已发布的资源：发布资源并通过审核后，系统才能推荐项目。"})
     if not resources:
@@ -153,18 +154,12 @@ async def projects_for_unit(db: Db, p: Principal, *, limit: int = 30,
     projects: list[matching.ProjectIn] = []
     by_number: dict[str, Any] = {}
     for r in prows:
-        if r["lat"] is None or r["id"] in declined:
+        if r["id"] in declined:
             continue
-        start = max(0, _day(r["window_start"], today, 0))
-        end = max(start, _day(r["window_end"], today, start + HORIZON_DAYS))
-        projects.append(matching.ProjectIn(
-            id=r["number"], community=r["community_code"], street=r["street_code"],
-            point=matching.Point(lat=r["lat"], lon=r["lon"]), category=r["category"],
-            subcategory=r["subcategory"], skills=list(r["required_skills"]), start=start, end=end,
-            priority=(r["priority"] - 1) + URGENCY_BONUS[Urgency(r["urgency"])],
-            days_waiting=max(0, (now - r["published_at"]).days), units_required=r["units_required"],
-            hours=float(r["estimated_hours"]),
-        ))
+        project = engine_input.project_in(r, now=now, today=today)
+        if project is None:  # no point to place it
+            continue
+        projects.append(project)
         by_number[r["number"]] = r
     if not projects:
         return out.model_copy(update={"note": "目前没有开放认领的项目。"})
@@ -209,3 +204,24 @@ async def explanations(db: Db, p: Principal, assignment_ids: list[int]) -> dict[
     return {r["assignment_id"]: Explanation(assignment_id=r["assignment_id"], run_id=r["run_id"],
                                             score=round(r["score"], 2), terms=_terms(r["breakdown"] or {}))
             for r in rows}
+
+
+async def explanation(db: Db, p: Principal, assignment_id: int) -> Explanation:
+    """The batch job's explanation of one proposal made to the caller's unit.
+
+    Another unit's assignment is answered as if it did not exist; the unit's own claim or a
+    secretary's 定向派单 has no explanation (the optimiser did not make it). The runner-up
+    units stay in the run record (``/batch-runs``), which administrators and secretaries read.
+    """
+    unit_id = _unit_only(p)
+    async with connection(db) as conn:
+        held = await conn.fetchrow(q("assignment_get_scoped"), assignment_id)
+        if held is None or held["unit_id"] != unit_id:
+            raise NotFound("认领/派单不存在", code="assignment_not_found", details={"id": assignment_id})
+        rows = await conn.fetch(q("desk_proposal_explanations"), [assignment_id], unit_id)
+    if not rows:
+        raise NotFound("这条派单不是批量优化派单，没有推荐理由", code="explanation_not_found",
+                       details={"id": assignment_id})
+    r = rows[0]
+    return Explanation(assignment_id=r["assignment_id"], run_id=r["run_id"], score=round(r["score"], 2),
+                       terms=_terms(r["breakdown"] or {}))
