@@ -69,10 +69,21 @@ REQUESTS = {
     "sweep": ("POST", "/batch/sweep", None),
     "batch_runs": ("GET", "/batch-runs", None),
     "get_batch_run": ("GET", "/batch-runs/{run}", None),
+    "edit_resource": ("PUT", "/resources/{resource}", {"unit_id": "{unit}", "title": "家电维修", "category_code": CATEGORY,
+                                                       "capacity_projects": 2, "area_communities": ["{community}"],
+                                                       "mode": "home"}),
+    "relist_resource": ("POST", "/resources/{resource}/relist", None),
+    "edit_unit": ("PUT", "/units/{unit}", {"name": "改名", "unit_type": "enterprise", "contact_name": "钱七",
+                                           "contact_phone": "13600000000", "home_area": "{community}", "active_cap": 1}),
+    "admin_units": ("GET", "/admin/units", None),
+    "unit_suggestions": ("GET", "/units/{unit}/suggestions", None),
+    "explanation": ("GET", "/assignments/{assignment}/explanation", None),
 }
 
+# An administrator's relist of a listing waiting for review is the review itself (publish).
 ADMIN_WORK = {"get_resource", "publish_resource", "delist_resource", "resource_history", "create_resource",
-              "ledger", "suspend_unit", "reinstate_unit", "create_unit"}
+              "ledger", "suspend_unit", "reinstate_unit", "create_unit", "relist_resource", "edit_unit",
+              "admin_units", "unit_suggestions"}
 
 # What each role may legitimately do with the objects aimed at it (asserted elsewhere):
 # admins review resources and manage units anywhere; the alliance administrator reads every
@@ -148,6 +159,9 @@ async def foreign(cast, db):
     for fill in ids.values():
         fill["item"] = await db.fetchval(item_of, proj_b.id)
     ids["street"]["item"] = await db.fetchval(item_of, proj_c.id)
+    held_by_y = await db.fetchval("SELECT id FROM assignments WHERE project_id = $1", proj_b.id)
+    for fill in ids.values():
+        fill["assignment"] = held_by_y
     secrets = ["13511110001", "13511110002", "13511110003", "13511110004", "13511110005"]
     return ids, secrets
 
