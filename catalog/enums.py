@@ -241,6 +241,39 @@ class RejectReason(Labelled):
     OTHER = "other"
 
 
+@_labelled(
+    {
+        "no_longer_needed": "居民已不再需要",
+        "need_resolved": "居民已自行解决",
+        "resident_moved": "居民已搬离本社区",
+        "duplicate": "与其他项目重复",
+        "merged_elsewhere": "已与其他活动合并办理",
+        "out_of_scope": "不属于服务范围",
+        "handled_elsewhere": "已由其他渠道办理",
+        "no_unit": "无成员单位能够承接",
+        "plan_changed": "社区计划调整",
+        "other": "其他原因",
+    }
+)
+class CancelReason(Labelled):
+    """Why a secretary cancels a project (撤单); stored as the project's ``status_reason``.
+
+    The list holds every code the service has sent so far (the secretary's page and the demo
+    county), so projects cancelled before the list existed still read in words.
+    """
+
+    NO_LONGER_NEEDED = "no_longer_needed"
+    NEED_RESOLVED = "need_resolved"
+    RESIDENT_MOVED = "resident_moved"
+    DUPLICATE = "duplicate"
+    MERGED_ELSEWHERE = "merged_elsewhere"
+    OUT_OF_SCOPE = "out_of_scope"
+    HANDLED_ELSEWHERE = "handled_elsewhere"
+    NO_UNIT = "no_unit"
+    PLAN_CHANGED = "plan_changed"
+    OTHER = "other"
+
+
 @_labelled({"solved": "解决", "partly_solved": "部分解决", "unsolved": "未解决", "no_longer_needed": "不再需要"})
 class Outcome(Labelled):
     SOLVED = "solved"

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_f
 
 from .enums import (
     AreaLevel,
+    CancelReason,
     AssignmentKind,
     AssignmentStatus,
     DeclineReason,
@@ -296,6 +297,29 @@ class RejectIn(_ReasonWithNote):
 # --- projects --------------------------------------------------------------------------------
 
 
+Place = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+UnitsRequired = Annotated[int, Field(ge=1, le=20)]
+EstimatedHours = Annotated[Decimal, Field(gt=0, le=10000, max_digits=8, decimal_places=1)]
+Priority = Annotated[int, Field(ge=1, le=5)]
+_PROJECT_TIMES = ("window_start", "window_end", "claim_deadline")
+
+
+def project_rule_broken(v: Any) -> str | None:
+    """The rules across a project's fields, for a new project and for one as an edit leaves it.
+
+    ``v`` has the fields as attributes; returns what is wrong, in words, or None.
+    """
+    if (v.lat is None) != (v.lon is None):
+        return "经纬度须同时填写"
+    if v.window_start and v.window_end and v.window_start >= v.window_end:
+        return "项目开始时间须早于结束时间"
+    for name in _PROJECT_TIMES:
+        value = getattr(v, name)
+        if value is not None and value.tzinfo is None:
+            return f"{name} 须带时区"
+    return None
+
+
 class ProjectIn(Input):
     """A project made by a community secretary from one or more accepted needs."""
 
@@ -305,14 +329,14 @@ class ProjectIn(Input):
     category_code: CategoryCode
     community_code: Code
     required_skills: list[Tag] = Field(default_factory=list, max_length=20)
-    place: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    place: Place = ""
     lat: Lat | None = None
     lon: Lon | None = None
     window_start: dt.datetime | None = None
     window_end: dt.datetime | None = None
-    units_required: Annotated[int, Field(ge=1, le=20)] = 1
-    estimated_hours: Annotated[Decimal, Field(gt=0, le=10000, max_digits=8, decimal_places=1)]
-    priority: Annotated[int, Field(ge=1, le=5)] = 3
+    units_required: UnitsRequired = 1
+    estimated_hours: EstimatedHours
+    priority: Priority = 3
     urgency: Urgency = Urgency.NORMAL
     dispatch_mode: DispatchMode = DispatchMode.CLAIM
     claim_deadline: dt.datetime | None = None
@@ -321,14 +345,9 @@ class ProjectIn(Input):
     def _rules(self) -> ProjectIn:
         if len(set(self.need_ids)) != len(self.need_ids):
             raise ValueError("需求编号重复")
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("经纬度须同时填写")
-        if self.window_start and self.window_end and self.window_start >= self.window_end:
-            raise ValueError("项目开始时间须早于结束时间")
-        for name in ("window_start", "window_end", "claim_deadline"):
-            v = getattr(self, name)
-            if v is not None and v.tzinfo is None:
-                raise ValueError(f"{name} 须带时区")
+        broken = project_rule_broken(self)
+        if broken:
+            raise ValueError(broken)
         return self
 
 
@@ -395,6 +414,9 @@ class Assignment(Record):
     expires_at: dt.datetime | None
     answered_at: dt.datetime | None
     ended_at: dt.datetime | None
+    # the secretary's confirmation of a batch proposal (migration 0007); None for claims and offers
+    confirmed_at: dt.datetime | None = None
+    confirmed_by: str | None = None
 
 
 class ProgressIn(Input):
@@ -711,9 +733,10 @@ class LeagueTable(Record):
     items: list[LeagueRow]
 
 
-class ProjectCancelIn(Input):
-    reason: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
-    note: ShortText | None = None
+class ProjectCancelIn(_ReasonWithNote):
+    """撤单: a reason from :class:`CancelReason`; ``other`` needs a note saying what it is."""
+
+    reason: CancelReason
 
 
 class NoteIn(Input):
@@ -757,3 +780,46 @@ class NeedReceipt(Record):
     number: str
     status: NeedStatus
     status_label: str
+
+
+# --- editing a project -----------------------------------------------------------------------
+
+
+class ProjectPatchIn(Input):
+    """A partial edit of a project: only the fields sent change, each under :class:`ProjectIn`'s rules.
+
+    A field left out keeps its value; ``null`` clears a field that may be empty (place
+    coordinates, time window, claim deadline) and is refused for the others. The needs and the
+    community are not edited here: a project's residents stay the ones it was made for.
+    """
+
+    title: Name = None  # type: ignore[assignment]
+    description: LongText = None  # type: ignore[assignment]
+    category_code: CategoryCode = None  # type: ignore[assignment]
+    required_skills: list[Tag] = Field(default=None, max_length=20)  # type: ignore[assignment]
+    place: Place = None  # type: ignore[assignment]
+    lat: Lat | None = None
+    lon: Lon | None = None
+    window_start: dt.datetime | None = None
+    window_end: dt.datetime | None = None
+    units_required: UnitsRequired = None  # type: ignore[assignment]
+    estimated_hours: EstimatedHours = None  # type: ignore[assignment]
+    priority: Priority = None  # type: ignore[assignment]
+    urgency: Urgency = None  # type: ignore[assignment]
+    dispatch_mode: DispatchMode = None  # type: ignore[assignment]
+    claim_deadline: dt.datetime | None = None
+
+    # A default of None is never validated, so a field left out reads None; a field sent as null
+    # is validated against its type, which refuses it unless the type allows None.
+
+    @model_validator(mode="after")
+    def _times_have_a_zone(self) -> ProjectPatchIn:
+        for name in _PROJECT_TIMES:
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"{name} 须带时区")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, with their new values."""
+        return {name: getattr(self, name) for name in self.model_fields_set}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 
 import asyncpg
@@ -41,7 +42,9 @@ from .models import (
     ProgressIn,
     Project,
     ProjectIn,
+    ProjectPatchIn,
     ReasonIn,
+    project_rule_broken,
 )
 from .settings import get_settings
 from .directory import ensure_category_open
@@ -50,6 +53,7 @@ from .tx import Db, connection, guarded_step, illegal, record_history, transacti
 
 PS = ProjectStatus
 AS = AssignmentStatus
+log = logging.getLogger(__name__)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -486,3 +490,146 @@ async def close_unrated(db: Db, now: dt.datetime | None = None) -> list[int]:
                 PS.CLOSED.value, "system:sweep", "not_rated", None,
             )
     return ids
+
+
+# --- editing a project -----------------------------------------------------------------------
+#
+# A draft (草拟) is the secretary's own: every field may change. Once published, units read the
+# project to decide whether to claim it and the batch job may be about to propose it, so only
+# the words and the community's own order may change (title, description, priority); anything
+# that decides who can do the work, where, when and how much (category, skills, place, window,
+# hours, units, urgency, dispatch mode, claim deadline) is fixed, and changing it means 撤单 and
+# a new project. With a claim or an offer live, or later on, nothing changes: a unit is answering
+# for the project as it reads. (Projects carry no beneficiaries or photos of their own: those
+# are on the needs and the progress reports.)
+
+EDITED = "edited"  # history reason code of an edit; the status stays as it was
+EDITABLE_WHILE_PUBLISHED = frozenset({"title", "description", "priority"})
+EDITABLE_STATUSES = (PS.DRAFT, PS.PUBLISHED)
+
+FIELD_LABELS = {
+    "title": "项目名称", "description": "项目内容", "category_code": "类别", "required_skills": "所需技能",
+    "place": "服务地点", "lat": "纬度", "lon": "经度", "window_start": "开始时间", "window_end": "结束时间",
+    "units_required": "需要单位数", "estimated_hours": "预计工时", "priority": "优先级", "urgency": "紧急程度",
+    "dispatch_mode": "派单方式", "claim_deadline": "认领截止时间",
+}
+# short values worth showing as old → new in the history note
+_SHOWN = ("category_code", "units_required", "estimated_hours", "priority", "urgency", "dispatch_mode")
+
+
+def editable_fields(project: Project, *, has_live: bool = False) -> frozenset[str]:
+    """The fields a secretary may change on the project now (empty: none)."""
+    if project.status is PS.DRAFT:
+        return frozenset(FIELD_LABELS)
+    if project.status is PS.PUBLISHED and not has_live:
+        return EDITABLE_WHILE_PUBLISHED
+    return frozenset()
+
+
+def _shown(value: object) -> str:
+    return getattr(value, "label", None) or str(value)
+
+
+def _what_changed(before: Project, changes: dict[str, object]) -> str:
+    parts = []
+    for name in FIELD_LABELS:  # in the form's order
+        if name not in changes:
+            continue
+        if name in _SHOWN:
+            parts.append(f"{FIELD_LABELS[name]} {_shown(getattr(before, name))}→{_shown(changes[name])}")
+        else:
+            parts.append(FIELD_LABELS[name])
+    return "修改" + "、".join(parts)
+
+
+async def update_project(
+    db: Db, project_id: int, data: ProjectPatchIn, actor: Actor, *, expected_updated_at: dt.datetime | None = None,
+) -> Project:
+    """Change the fields ``data`` sends, where the project's status allows it (see above).
+
+    Refused as a whole (nothing written) with ``project_locked`` when a field that may not change
+    now would; a value sent equal to the stored one is no change. ``expected_updated_at``: the
+    version the editor started from; another edit or step since is ``project_changed``. An edit
+    that changes nothing writes nothing.
+    """
+    async with transaction(db) as conn:
+        row = await conn.fetchrow(q("project_lock_for_edit"), project_id)
+        if row is None:
+            raise NotFound("项目不存在", code="project_not_found", details={"id": project_id})
+        current = Project.model_validate(dict(row))
+        if expected_updated_at is not None and current.updated_at != expected_updated_at:
+            raise Conflict("项目已被他人修改或已进入下一环节，请刷新后重新编辑", code="project_changed",
+                           details={"id": project_id, "updated_at": current.updated_at.isoformat()})
+        allowed = editable_fields(current, has_live=row["has_live"])
+        if not allowed:
+            raise Conflict(f"项目当前状态为“{current.status.label}”，不能修改", code="project_locked",
+                           details={"id": project_id, "status": current.status.value,
+                                    "editable_in": [s.value for s in EDITABLE_STATUSES]})
+        changes = {k: v for k, v in data.changes().items() if v != getattr(current, k)}
+        locked = sorted(set(changes) - allowed, key=list(FIELD_LABELS).index)
+        if locked:
+            raise Conflict(
+                "项目已发布，只能修改项目名称、内容和优先级；"
+                f"{'、'.join(FIELD_LABELS[n] for n in locked)}不能修改，如需改动请撤单后重新立项",
+                code="project_locked",
+                details={"id": project_id, "status": current.status.value, "fields": locked},
+            )
+        if not changes:
+            return current
+        after = current.model_copy(update=changes)
+        broken = project_rule_broken(after)
+        if broken:
+            raise InvalidInput(broken, code="invalid_value", details={"id": project_id})
+        if "category_code" in changes:  # a retired category may stay, not be chosen anew
+            await ensure_category_open(conn, after.category_code)
+        new = await conn.fetchrow(
+            q("project_edit"), project_id, [s.value for s in EDITABLE_STATUSES], after.title, after.description,
+            after.category_code, after.required_skills, after.place, after.lat, after.lon, after.window_start,
+            after.window_end, after.units_required, after.estimated_hours, after.priority, after.urgency.value,
+            after.dispatch_mode.value, after.claim_deadline,
+        )
+        if new is None:  # the row lock makes this unreachable; refuse rather than report a write not made
+            raise Conflict("项目状态已变化，不能修改", code="project_locked", details={"id": project_id})
+        note = _what_changed(current, changes)
+        await record_history(conn, "project", project_id, current.status.value, current.status.value, actor,
+                             EDITED, note)
+    log.info("project %s edited by %s while %s: %s", project_id, actor, current.status.value, ", ".join(sorted(changes)))
+    return Project.model_validate(dict(new))
+
+
+# --- the secretary's confirmation of a batch proposal ----------------------------------------
+#
+# The optimiser's output is a proposal a person confirms. The batch job writes a proposal as an
+# offer the unit can answer at once (catalog.batch), and the unit's acceptance is what makes the
+# project 已接单. The secretary's part is recorded beside it: confirm (社区已确认, shown to the
+# unit and on the secretary's pages), replace (改派: withdraw and offer to another unit) or
+# withdraw. A confirmation changes neither status nor time to live and never stands in for the
+# unit's answer; an unconfirmed proposal the unit accepts is still accepted.
+
+PROPOSAL_CONFIRMED = "proposal_confirmed"
+
+
+async def confirm_proposal(db: Db, assignment_id: int, actor: Actor, note: str | None = None) -> Assignment:
+    """Record the secretary's confirmation of a pending batch proposal (once)."""
+    async with transaction(db) as conn:
+        row = await conn.fetchrow(q("proposal_confirm"), assignment_id, str(actor))
+        if row is None:
+            await _explain_no_confirm(conn, assignment_id)
+        await record_history(conn, "assignment", assignment_id, AS.PENDING.value, AS.PENDING.value, actor,
+                             PROPOSAL_CONFIRMED, note)
+    log.info("proposal %s (project %s, unit %s) confirmed by %s", assignment_id, row["project_id"],
+             row["unit_id"], actor)
+    return Assignment.model_validate(dict(row))
+
+
+async def _explain_no_confirm(conn: asyncpg.Connection, assignment_id: int) -> None:
+    a = await conn.fetchrow(q("assignment_get_by_id"), assignment_id)
+    if a is None:
+        raise NotFound("认领/派单不存在", code="assignment_not_found", details={"id": assignment_id})
+    if a["kind"] != AssignmentKind.PROPOSAL:
+        raise Conflict(f"这是“{AssignmentKind(a['kind']).label}”，不是批量派单建议，无需确认", code="not_a_proposal",
+                       details={"id": assignment_id, "kind": a["kind"]})
+    if a["status"] != AS.PENDING:
+        raise illegal("assignment", assignment_id, "confirm_proposal", a["status"], [AS.PENDING.value])
+    raise Conflict("该派单建议已确认", code="already_confirmed",
+                   details={"id": assignment_id, "confirmed_at": a["confirmed_at"].isoformat()})

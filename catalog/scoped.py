@@ -8,6 +8,8 @@ that caller. The HTTP handlers call exactly one of these.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import asyncpg
 
 from . import access, accounts, credit, directory, needs, projects, resources
@@ -52,6 +54,7 @@ from .models import (
     ProjectFilter,
     ProjectIn,
     ProjectPage,
+    ProjectPatchIn,
     PublicProgress,
     PublicProject,
     PublicProjectPage,
@@ -260,7 +263,7 @@ async def publish_project(db: Db, p: Principal, project_id: int) -> Project:
 
 async def cancel_project(db: Db, p: Principal, project_id: int, data: ProjectCancelIn) -> Project:
     await _managed(db, p, project_id)
-    return await projects.cancel_project(db, project_id, p.actor, data.reason, data.note)
+    return await projects.cancel_project(db, project_id, p.actor, data.reason.value, data.note)
 
 
 async def confirm_claim(db: Db, p: Principal, project_id: int) -> Project:
@@ -581,3 +584,26 @@ async def revoke_account(db: Db, p: Principal, username: str) -> Account:
     if not access.can_manage_accounts(p):
         raise _forbidden("只有联盟管理员可以吊销账号")
     return await accounts.set_active(db, username, False)
+
+
+# --- editing a project and confirming a proposal ---------------------------------------------
+
+
+async def update_project(db: Db, p: Principal, project_id: int, data: ProjectPatchIn, *,
+                         expected_updated_at: dt.datetime | None = None) -> Project:
+    """The secretary of the project's community edits it (草拟: everything; 已发布: the words)."""
+    await _managed(db, p, project_id)
+    return await projects.update_project(db, project_id, data, p.actor, expected_updated_at=expected_updated_at)
+
+
+async def confirm_proposal(db: Db, p: Principal, assignment_id: int, data: NoteIn) -> Assignment:
+    """The secretary of the project's community confirms a batch proposal; the unit still answers."""
+    async with connection(db) as conn:
+        row = await conn.fetchrow(q("assignment_get_scoped"), assignment_id)
+    if row is None:
+        raise NotFound("认领/派单不存在", code="assignment_not_found", details={"id": assignment_id})
+    try:
+        await _managed(db, p, row["project_id"])
+    except NotFound:  # the assignment of a project the caller may not see is not there for them either
+        raise NotFound("认领/派单不存在", code="assignment_not_found", details={"id": assignment_id}) from None
+    return await projects.confirm_proposal(db, assignment_id, p.actor, data.note)

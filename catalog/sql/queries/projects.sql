@@ -81,3 +81,29 @@ SELECT e.id AS assignment_id, e.project_id, e.unit_id, e.kind,
        EXISTS (SELECT 1 FROM reopened r WHERE r.id = e.project_id) AS reopened
 FROM ended e
 ORDER BY e.id;
+
+-- name: project_lock_for_edit
+-- The project an edit starts from, locked until the edit commits, and whether a claim or offer
+-- is live on it (a unit is answering for the project as it reads now).
+SELECT p.*, EXISTS (SELECT 1 FROM assignments a
+                    WHERE a.project_id = p.id AND a.status IN ('pending', 'active')) AS has_live
+FROM projects p WHERE p.id = $1
+FOR UPDATE OF p;
+
+-- name: project_edit
+-- Every editable field as the edit leaves it; guarded like a transition, though the caller holds
+-- the row lock: a project that left the editable statuses, or got a live claim or offer, is not touched.
+UPDATE projects p
+SET title = $3, description = $4, category_code = $5, required_skills = $6, place = $7, lat = $8, lon = $9,
+    window_start = $10, window_end = $11, units_required = $12, estimated_hours = $13, priority = $14,
+    urgency = $15, dispatch_mode = $16, claim_deadline = $17, updated_at = now()
+WHERE p.id = $1 AND p.status = ANY($2::text[])
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.project_id = p.id AND a.status IN ('pending', 'active'))
+RETURNING p.*;
+
+-- name: proposal_confirm
+-- The secretary's yes to a batch proposal still waiting for its unit; recorded once.
+UPDATE assignments
+SET confirmed_at = now(), confirmed_by = $2
+WHERE id = $1 AND kind = 'proposal' AND status = 'pending' AND confirmed_at IS NULL
+RETURNING *;
