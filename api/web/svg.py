@@ -93,7 +93,8 @@ def nice_max(value: float, ticks: int = 5, *, whole: bool = True) -> tuple[float
         return (float(ticks), 1.0) if whole else (1.0, 0.2)
     raw = value / ticks
     mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10)
+                if m * mag >= raw and not (whole and not float(m * mag).is_integer()))
     if whole and step < 1:
         step = 1.0
     return round(step * math.ceil(value / step - 1e-9), 10), step

@@ -233,6 +233,8 @@ def test_axes_end_on_round_numbers():
     assert nice_max(3) == (3.0, 1.0)
     assert nice_max(151) == (200.0, 50.0)
     assert nice_max(23) == (25.0, 5.0)
+    assert nice_max(11) == (15, 5)  # counts: never a tick at 2.5
+    assert nice_max(0.219, whole=False) == (0.25, 0.05)
 
 
 def test_stacked_bars_put_each_value_after_the_previous_one():
