@@ -2,28 +2,35 @@
 
 The shape follows the alliance reports: two streets, six communities, twenty grids; 58 member
 units (19 departments, 14 talent studios, 25 professional associations); 45 listed resources in
-the five categories; about 300 needs in the words a grid worker would write down; and some 70
+the five categories; about 300 needs in the words a grid worker would write down; and some 80
 projects left at every stage of their lifecycle, with the detours real work takes (declined and
 expired offers, released and rejected claims, units giving work back, late finishes), so that
-history, the credit ledger and unit scores are all the product of real commands.
+history, the credit ledger and unit scores are all the product of real commands. The six units
+with demo accounts each have an offer to answer, a proposal of the batch job, open projects the
+engine suggests to them, work in progress and rated work (SHOWCASE_UNITS).
 
 Everything goes through ``catalog`` service functions, inside one transaction: a failed load
 leaves nothing behind, and two loads racing each other cannot both pass the emptiness check.
-Text and choices come from ``random.Random(seed)``; only timestamps and closing tokens differ
-between two loads with the same seed.
+At the end the stories are spread over the past weeks (needs waited, offers went unanswered,
+work ran late), and the batch job runs once, as it would every half hour: its sweep colours the
+time limits and fills the supervision list (督办), and its write leaves the proposals, their
+explanations and the run record. Text and choices come from ``random.Random(seed)``; only
+timestamps and closing tokens differ between two loads with the same seed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict
 
-from . import accounts, directory, needs, projects, resources
+from . import accounts, batch, directory, needs, projects, resources
 from .enums import (
     AreaLevel,
     AssignmentKind,
@@ -64,6 +71,8 @@ from .sql import q
 from .tx import Db, connection
 
 __all__ = ["DemoSummary", "has_data", "load_demo"]
+
+log = logging.getLogger(__name__)
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -125,15 +134,109 @@ async def load_demo(db: Db, *, seed: int = 7) -> DemoSummary:
     """
     # One hash for the shared demo password: argon2 is slow on purpose.
     password_hash = await accounts.hash_password(DEMO_PASSWORD)
-    async with connection(db) as conn, conn.transaction():
+    # Repeatable read, as the batch job's snapshot asks of the transaction it reads in: its read
+    # becomes a savepoint of this one and sees everything loaded so far.
+    async with connection(db) as conn, conn.transaction(isolation="repeatable_read"):
         await conn.execute(q("demo_lock"))
         if bool(await conn.fetchval(q("demo_has_data"))):
             raise Conflict("数据库中已有成员单位或需求，不能加载演示数据", code="demo_exists")
         builder = _Builder(conn, random.Random(seed))
         await builder.build()
         made = await _demo_accounts(conn, builder, password_hash)
+        now = await conn.fetchval(q("demo_now"))
+        await _backdate(conn, builder, now)
+        run = await _first_batch_run(conn, now)
         summary = await _summarise(conn, seed, builder.closing_links)
+        log.info("demo: batch run %s proposed %d, time limits %s", run.run_id, len(run.proposed),
+                 run.sweep.get("time_limits"))
         return summary.model_copy(update={"accounts": made})
+
+
+# --- after the stories: their times, and the first run of the batch job ---------------------------
+
+_GUARDS = ("", "_ratings", "_credit")
+
+
+async def _backdate(conn: asyncpg.Connection, builder: _Builder, now: dt.datetime) -> None:
+    """Spread the stories over the past weeks (``demo_backdate``): every service call stamped
+    its rows with the load's moment, and a newcomer should see projects that waited, ran late
+    and were rated days ago, so that time limits, charts and ledgers read like a real month."""
+    r = builder.rng
+    pids, starts, ends, shifts = [], [], [], []
+    for plan in builder.plans:
+        if not plan.project_id:
+            continue
+        lo, hi = _LAST_STEP_HOURS[plan.status]
+        end_h = r.uniform(lo, hi)
+        lo, hi = _STORY_DAYS[plan.status]
+        start_h = end_h + 24 * r.uniform(lo, hi)
+        shift_h = start_h
+        if plan.story == "late":  # planned to end about a third of the way into its story
+            planned_end = dt.datetime.combine(builder.today - dt.timedelta(days=5), dt.time(9), TZ)
+            target = now - dt.timedelta(hours=start_h - (start_h - end_h) / 3)
+            shift_h = (planned_end - target).total_seconds() / 3600
+        pids.append(plan.project_id)
+        starts.append(round(start_h * 60))
+        ends.append(round(end_h * 60))
+        shifts.append(round(shift_h * 60))
+    nids, nstarts, nends = [], [], []
+    for need_id, status in builder.loose_needs:
+        # a pending need waits from an hour to four days (its review clock: 1 working day)
+        end_h = r.uniform(1, 100) if status == "pending" else r.uniform(24, 600)
+        nids.append(need_id)
+        nends.append(round(end_h * 60))
+        nstarts.append(round((end_h + (0 if status == "pending" else r.uniform(2, 48))) * 60))
+    for g in _GUARDS:
+        await conn.execute(q(f"demo_guards_off{g}"))
+    moved = await conn.fetchrow(q("demo_backdate"), now, pids, starts, ends, shifts, nids, nstarts, nends)
+    for g in _GUARDS:
+        await conn.execute(q(f"demo_guards_on{g}"))
+    log.debug("demo backdated: %s", dict(moved))
+
+
+# Hours before the load since the project's last step (so the clock of the step it waits on runs
+# this long), and days its story took before that. Pending claims and offers stay within their
+# 48 hours, projects awaiting the resident within the 7 closing days.
+_LAST_STEP_HOURS = {
+    "draft": (2, 72), "published": (1, 32), "claiming": (1, 30), "dispatched": (1, 30),
+    "accepted": (6, 72), "in_progress": (12, 120), "awaiting_close": (8, 130),
+    "closed": (24, 480), "rated": (24, 720), "cancelled": (24, 480),
+}
+_STORY_DAYS = {
+    "draft": (0.2, 2), "published": (1, 5), "claiming": (1, 5), "dispatched": (1, 5),
+    "accepted": (2, 8), "in_progress": (4, 12), "awaiting_close": (6, 16),
+    "closed": (14, 25), "rated": (8, 30), "cancelled": (3, 15),
+}
+
+
+async def _first_batch_run(conn: asyncpg.Connection, now: dt.datetime) -> batch.BatchSummary:
+    """The batch job's four phases, county-wide, as ``sandan batch`` runs them, inside the load's
+    transaction: the sweep (nothing to expire; time-limit colours and 督办), the snapshot, the
+    solve, and the write of proposals, explanations and the run record. Only the lock is left
+    out: nothing else can run before the load commits."""
+    scope = batch.Scope()
+    summary = batch.BatchSummary(scope=str(scope), seed=0, dry_run=False)
+    t = time.perf_counter()
+    summary.expired, summary.closed_unrated = await batch.sweep(conn, now)
+    summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated,
+                     "time_limits": await batch.sweep_time_limits(conn, now)}
+    summary.phases["sweep"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    snap = await batch.take_snapshot(conn, scope, now)
+    summary.projects, summary.resources = len(snap.problem.projects), len(snap.problem.resources)
+    summary.communities = sorted({p.community for p in snap.problem.projects})
+    summary.phases["snapshot"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    plan, runner_ups = batch.solve_explained(snap, summary.seed)
+    summary.objective, summary.bound, summary.gap, summary.status = plan.objective, plan.bound, plan.gap, plan.status.value
+    for u in plan.unmatched:
+        summary.unmatched[u.code] = summary.unmatched.get(u.code, 0) + 1
+    summary.proposed, summary.skipped = batch.proposals_of(snap, plan, runner_ups)
+    summary.skipped += [batch.Skipped(project=n, code="no_location") for n in snap.skipped_no_point]
+    summary.unmatched_projects = batch.unmatched_of(snap, plan)
+    summary.supply_gap = list(plan.supply_gap)
+    summary.phases["solve"] = round(time.perf_counter() - t, 3)
+    return await batch.write_plan(conn, snap, plan, summary, started_at=now)
 
 
 # Documented in README.md; every demo account uses it. Never load the demo into a real database.
@@ -220,6 +323,8 @@ COMMUNITIES = (
     _Community("141099002003", "东城社区", "141099002", -1.3, 4.7, 3940, 3,
                ("东城嘉园", "火车站宿舍", "东关村安置小区")),
 )
+
+_COMMUNITY_BY_CODE = {m.code: m for m in COMMUNITIES}
 
 GRID_NAMES = ("第一网格", "第二网格", "第三网格", "第四网格")
 
@@ -726,25 +831,40 @@ CLOSINGS = (
 N_NEEDS = 300
 
 # --- the projects' stories -------------------------------------------------------------------
-# (final status, dispatch mode, detour on the way). 70 in all; every status appears.
+# (final status, dispatch mode, detour on the way): 50 here and 30 for the showcase units below;
+# every status appears.
 C, D, OPT = DispatchMode.CLAIM, DispatchMode.DIRECTED, DispatchMode.OPTIMISE
 PLANS: tuple[tuple[str, DispatchMode, str | None], ...] = (
-    *[("draft", C, None)] * 4, *[("draft", D, None)] * 2,
-    *[("published", C, None)] * 3, ("published", C, "released"), ("published", D, "declined"),
-    *[("published", D, None)] * 2, *[("published", OPT, None)] * 2, ("published", OPT, "expired"),
+    *[("draft", C, None)] * 2, ("draft", D, None),
+    ("published", C, None), ("published", C, "released"), ("published", D, "declined"),
+    ("published", D, None), *[("published", OPT, None)] * 2, ("published", OPT, "expired"),
     ("published", C, "returned"),
-    *[("claiming", C, None)] * 4, ("claiming", C, "rejected_claim"),
-    *[("dispatched", D, None)] * 2, *[("dispatched", OPT, None)] * 2, ("dispatched", D, "withdrawn_offer"),
-    *[("accepted", C, None)] * 2, ("accepted", D, "declined"), ("accepted", OPT, None), ("accepted", D, None),
-    *[("in_progress", C, None)] * 3, *[("in_progress", D, None)] * 2, ("in_progress", OPT, "expired"),
+    *[("claiming", C, None)] * 2, ("claiming", C, "rejected_claim"),
+    ("dispatched", D, None), *[("dispatched", OPT, None)] * 2, ("dispatched", D, "withdrawn_offer"),
+    ("accepted", C, None), ("accepted", D, "declined"), ("accepted", OPT, None), ("accepted", D, None),
+    ("in_progress", C, None), ("in_progress", D, None), ("in_progress", OPT, "expired"),
     ("in_progress", C, "returned"),
-    *[("awaiting_close", C, None)] * 3, *[("awaiting_close", D, None)] * 2, ("awaiting_close", OPT, None),
-    *[("closed", C, None)] * 3, *[("closed", D, None)] * 2, ("closed", D, "late"),
-    *[("rated", C, None)] * 6, *[("rated", D, None)] * 3, *[("rated", OPT, None)] * 2, ("rated", D, "declined"),
+    *[("awaiting_close", C, None)] * 2, ("awaiting_close", D, None), ("awaiting_close", OPT, None),
+    *[("closed", C, None)] * 2, *[("closed", D, None)] * 2, ("closed", D, "late"),
+    *[("rated", C, None)] * 3, *[("rated", D, None)] * 2, *[("rated", OPT, None)] * 2, ("rated", D, "declined"),
     ("rated", C, "late"), ("rated", C, "returned"),
     ("cancelled", C, "from_draft"), ("cancelled", C, "from_published"), ("cancelled", C, "from_claiming"),
     ("cancelled", D, "from_dispatched"), ("cancelled", C, "from_in_progress"),
 )
+
+# The units that get demo accounts (unit-1 … unit-6, in this order): two departments, a studio and
+# three associations, busy in the categories residents ask most for, serving the whole county. Each gets, beside whatever
+# the stories above give it, a project of each of these on its own resource's ground: an offer to
+# answer (定向派单), an open 优化派单 project only it can serve (the batch job at the end of the
+# load proposes it), an open 认领 project (the engine suggests it), work in progress, and a
+# finished, rated project.
+SHOWCASE_UNITS = ("民政局", "家政服务协会", "李建国电工技能工作室", "建筑装饰协会", "卫生健康局", "周建平家电维修工作室")
+SHOWCASE_PLANS: tuple[tuple[str, DispatchMode], ...] = (
+    ("dispatched", D), ("published", OPT), ("published", C), ("in_progress", D), ("rated", C),
+)
+# Plans the engine must find the unit for: their needs ask only for skills no other unit offers
+# in the category.
+_ENGINE_PICKS = {("published", OPT), ("published", C)}
 
 _STAGE_RANK = {"draft": 0, "published": 1, "claiming": 2, "dispatched": 2, "accepted": 3, "in_progress": 4,
                "cancelled": 4, "awaiting_close": 5, "closed": 6, "rated": 6}
@@ -818,6 +938,27 @@ class _Plan:
     project_id: int = 0
     number: str = ""
     token: str = ""
+    # the unit (and its resource) that ends up with the project, when the showcase decides it
+    unit: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """A published resource: who offers what, where."""
+
+    unit_id: int
+    resource_id: int
+    category: str
+    skills: frozenset[str]
+    area: dict
+
+    def serves(self, need: Need) -> bool:
+        if "area_communities" in self.area:
+            return need.community_code in self.area["area_communities"]
+        lat = need.lat if need.lat is not None else _COMMUNITY_BY_CODE[need.community_code].lat
+        lon = need.lon if need.lon is not None else _COMMUNITY_BY_CODE[need.community_code].lon
+        d = ((lat - self.area["centre_lat"]) / KM_LAT) ** 2 + ((lon - self.area["centre_lon"]) / KM_LON) ** 2
+        return d ** 0.5 <= 0.9 * self.area["radius_km"]
 
 
 class _Builder:
@@ -835,6 +976,13 @@ class _Builder:
         self.compound_of: dict[int, str] = {}
         self.project_titles: dict[str, int] = {}
         self._last_unit: dict[int, int] = {}  # project id → the unit it was last claimed by or offered to
+        self.plans: list[_Plan] = []
+        self.loose_needs: list[tuple[int, str]] = []  # (need id, pending/reviewed) of needs in no project
+        self.waiting: set[int] = set()  # needs left 待审核
+        self.all_needs: list[Need] = []
+        self.listed: list[_Listing] = []  # published resources, for the showcase's choice of needs
+        kinds = _short_to_kind()
+        self.showcase_names = {_unit_name(kinds[short], short) for short in SHOWCASE_UNITS}
 
     async def build(self) -> None:
         await self.areas()
@@ -886,6 +1034,8 @@ class _Builder:
         entries = ([(UnitType.DEPARTMENT, n, None) for n in DEPARTMENTS]
                    + [(UnitType.TALENT_STUDIO, f"{o}{sp}工作室", o) for o, sp in STUDIOS]
                    + [(UnitType.ASSOCIATION, n, None) for n in ASSOCIATIONS])
+        # The units with demo accounts come first (ids 1..6), so that unit-1 … unit-6 are they.
+        entries.sort(key=lambda e: SHOWCASE_UNITS.index(e[1]) if e[1] in SHOWCASE_UNITS else len(SHOWCASE_UNITS))
         for i, (kind, short, owner) in enumerate(entries):
             if owner is not None:  # a studio sits in a community and is run by its namesake
                 home = self.rng.choice(communities)
@@ -895,6 +1045,8 @@ class _Builder:
                     [DISTRICT_CODE, STREETS[0][0], STREETS[1][0]])
                 contact = self.full_name()
             cap = self.rng.randint(3, 8)
+            if short in SHOWCASE_UNITS:  # room for the work the showcase gives them, and a proposal
+                cap = max(cap, 7)
             unit = await directory.create_unit(self.conn, UnitIn(
                 name=_unit_name(kind, short), unit_type=kind, contact_name=contact,
                 contact_phone=f"1390000{1000 + i:04d}", home_area=home, active_cap=cap), ADMIN)
@@ -911,7 +1063,7 @@ class _Builder:
         for short, cat, title, content, skills, mode, fee, groups, per_month, status in RESOURCES:
             unit = by_name[_unit_name(kinds[short], short)]
             area: dict = {}
-            if mode is ServiceMode.ONLINE:
+            if mode is ServiceMode.ONLINE or short in SHOWCASE_UNITS:
                 area["area_communities"] = all_codes
             elif self.rng.random() < 0.2:
                 centre = self.rng.choice(COMMUNITIES)
@@ -936,6 +1088,7 @@ class _Builder:
                 await resources.delist_resource(self.conn, res.id, _unit_actor(unit.id), note="服务人员外出培训，暂停三个月")
             if status == "p":
                 self.offers.setdefault(cat, []).append((unit.id, res.id))
+                self.listed.append(_Listing(unit.id, res.id, cat, frozenset(skills), area))
 
     def _slots(self, mode: ServiceMode) -> list[WeeklySlot]:
         times = (("19:00", "21:00"),) if mode is ServiceMode.ONLINE else (
@@ -1017,7 +1170,9 @@ class _Builder:
             self.theme_of[need.id] = (t.theme, t.skills)
             self.compound_of[need.id] = compound
             made.append(need)
-        return await self.review(made)
+        accepted = await self.review(made)
+        self.all_needs = made
+        return accepted
 
     async def review(self, made: list[Need]) -> list[Need]:
         """Most needs are accepted; some wait, some are turned down, some are withdrawn."""
@@ -1034,6 +1189,7 @@ class _Builder:
             sec = _secretary(need.community_code)
             roll = r.random()
             if roll < 0.08:
+                self.waiting.add(need.id)
                 continue  # 待审核: still waiting for the secretary
             if roll < 0.13:
                 reason, note = r.choice(reasons)
@@ -1065,15 +1221,68 @@ class _Builder:
         self.rng.shuffle(chunks)
         return chunks
 
+    def _showcase(self, accepted: list[Need]) -> list[_Plan]:
+        """The showcase units' own projects (see SHOWCASE_PLANS), each of one accepted need that
+        the unit's resource serves; the needs used are taken out of ``accepted``."""
+        taken: set[int] = set()
+        plans: list[_Plan] = []
+        for short in SHOWCASE_UNITS:
+            unit = next(u for u in self.units if u.name == _unit_name(_short_to_kind()[short], short))
+            listings = [x for x in self.listed if x.unit_id == unit.id]
+            for status, mode in SHOWCASE_PLANS:
+                exclusive = (status, mode) in _ENGINE_PICKS
+                found = self._need_for(accepted, taken, listings, exclusive)
+                if found is None:
+                    continue
+                need, listing = found
+                taken.add(need.id)
+                plans.append(_Plan(status, mode, None, _COMMUNITY_BY_CODE[need.community_code], need.category_code,
+                                   [need], unit=(unit.id, listing.resource_id)))
+        accepted[:] = [n for n in accepted if n.id not in taken]
+        return plans
+
+    def _need_for(self, accepted: list[Need], taken: set[int], listings: list[_Listing],
+                  exclusive: bool) -> tuple[Need, _Listing] | None:
+        """An accepted need one of ``listings`` serves (category and area), its skills covered;
+        with ``exclusive``, skills no other unit's resource in the category covers. Work the
+        community hands the unit itself may, failing that, ask for a skill the unit lacks."""
+        for strict in (True, False) if not exclusive else (True,):
+            for listing in listings:
+                others = [x for x in self.listed if x.category == listing.category and x.unit_id != listing.unit_id]
+                for need in accepted:
+                    skills = set(self.theme_of[need.id][1])
+                    if need.id in taken or need.category_code != listing.category or not listing.serves(need):
+                        continue
+                    if strict and not skills <= listing.skills:
+                        continue
+                    if exclusive and any(skills <= x.skills for x in others):
+                        continue
+                    return need, listing
+        return None
+
     async def make_projects(self, accepted: list[Need]) -> None:
-        chunks = self._chunks(accepted)
+        showcase = self._showcase(accepted)
+        chunks = iter(self._chunks(accepted))
         community = {m.code: m for m in COMMUNITIES}
         # Older projects (lower numbers) tend to be further along, as on a real list.
-        order = sorted(PLANS, key=lambda p: -_STAGE_RANK[p[0]] + self.rng.uniform(0, 3.5))
-        plans = [
-            _Plan(status, mode, story, community[chunk[0].community_code], chunk[0].category_code, chunk)
-            for (status, mode, story), chunk in zip(order, chunks, strict=False)
+        stories: list[tuple[str, DispatchMode, str | None, _Plan | None]] = [
+            *((status, mode, story, None) for status, mode, story in PLANS),
+            *((p.status, p.mode, None, p) for p in showcase),
         ]
+        order = sorted(stories, key=lambda p: -_STAGE_RANK[p[0]] + self.rng.uniform(0, 3.5))
+        plans: list[_Plan] = []
+        for status, mode, story, own in order:
+            if own is not None:
+                plans.append(own)
+                continue
+            chunk = next(chunks, None)
+            if chunk is None:
+                break
+            plans.append(_Plan(status, mode, story, community[chunk[0].community_code], chunk[0].category_code, chunk))
+        self.plans = plans
+        merged = {n.id for p in plans for n in p.needs}
+        self.loose_needs = [(n.id, "pending" if n.id in self.waiting else "reviewed")
+                            for n in self.all_needs if n.id not in merged]
         for plan in plans:
             await self.create(plan)
         # Offers nobody answered run out first, while no other claim or offer is pending.
@@ -1142,16 +1351,25 @@ class _Builder:
     # choosing and taking --------------------------------------------------------------------
 
     def pick(self, plan: _Plan, exclude: tuple[int, ...] = ()) -> tuple[int, int | None]:
-        """A unit with room under its cap: one listing the subcategory, else the top level."""
+        """A unit with room under its cap: one listing the subcategory, else the top level.
+
+        A showcase plan goes to its own unit; other plans leave the showcase units room for it
+        and for the batch job's proposal."""
+        if plan.unit is not None and plan.unit[0] not in exclude:
+            return plan.unit
         top = plan.category.split(".")[0]
         for pool in (self.offers.get(plan.category, []),
                      [o for cat, offers in sorted(self.offers.items()) if cat.split(".")[0] == top for o in offers]):
-            fits = [(u, res) for u, res in pool if u not in exclude
-                    and self.unit_by_id[u].live < self.unit_by_id[u].cap]
+            fits = [(u, res) for u, res in pool if u not in exclude and self._room(u)]
             if fits:
                 return self.rng.choice(fits)
-        fits = [u.id for u in self.units if u.id not in exclude and u.live < u.cap]
+        fits = [u.id for u in self.units if u.id not in exclude and self._room(u.id)]
         return self.rng.choice(fits), None
+
+    def _room(self, unit_id: int) -> bool:
+        u = self.unit_by_id[unit_id]
+        kept = 3 if u.name in self.showcase_names else 0
+        return u.live < u.cap - kept
 
     def _taken(self, plan: _Plan, unit_id: int) -> None:
         self._last_unit[plan.project_id] = unit_id

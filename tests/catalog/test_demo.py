@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from catalog import credit, demo, directory
+from catalog import credit, demo, directory, suggestions
 from catalog.demo import ADMIN
-from catalog.enums import ProjectStatus, UnitType
+from catalog.enums import ProjectStatus, Role, UnitType
 from catalog.errors import Conflict
-from catalog.models import AreaIn, UnitIn
+from catalog.models import AreaIn, Principal, UnitIn
 from tests.conftest import empty_database
 
 FINGERPRINT = (
@@ -24,6 +24,10 @@ FINGERPRINT = (
     "SELECT string_agg(project_id || ':' || unit_id || ':' || kind || ':' || status, '|' ORDER BY id) FROM assignments",
     "SELECT string_agg(project_id || ':' || score || ':' || outcome || ':' || comment, '|' ORDER BY project_id) FROM ratings",
     "SELECT string_agg(unit_id || ':' || kind || ':' || coalesce(value::text, '-'), '|' ORDER BY id) FROM credit_events",
+    "SELECT string_agg(step || ':' || subject_id || ':' || coalesce(unit_id::text, '-'), '|' ORDER BY id)"
+    " FROM supervision_items",
+    "SELECT string_agg(assignment_id || ':' || round(score::numeric, 4), '|' ORDER BY assignment_id)"
+    " FROM proposal_explanations",
 )
 
 
@@ -57,7 +61,7 @@ async def test_the_county_has_the_shape_of_the_reports(loaded):
     assert s.resources["published"] >= 40 and s.resources["pending"] >= 1 and s.resources["delisted"] >= 1
     assert 280 <= sum(s.needs.values()) <= 320
     assert set(s.needs) == {"pending", "accepted", "rejected", "merged", "withdrawn"}
-    assert 60 <= sum(s.projects.values()) <= 80
+    assert 75 <= sum(s.projects.values()) <= 85
     households = await db.fetch("SELECT households FROM areas WHERE level = 'community'")
     assert all(2000 <= r["households"] <= 7000 for r in households)
     caps = await db.fetch("SELECT active_cap FROM units")
@@ -164,6 +168,78 @@ async def test_projects_merge_needs_of_one_community_and_category(loaded):
         " WHERE p.status = 'in_progress'"
     )
     assert progress == await db.fetchval("SELECT count(*) FROM projects WHERE status = 'in_progress'")
+
+
+async def _unit_principal(db, username: str) -> Principal:
+    row = await db.fetchrow("SELECT id, username, display_name, unit_id FROM accounts WHERE username = $1", username)
+    return Principal(account_id=row["id"], username=row["username"], display_name=row["display_name"],
+                     role=Role.UNIT, community_code=None, grid_code=None, street_code=None,
+                     unit_id=row["unit_id"], communities=())
+
+
+async def test_every_unit_account_has_work_on_every_page(loaded):
+    db, s = loaded
+    units = [name for name, role in s.accounts if role == Role.UNIT]
+    assert len(units) == 6
+    for username in units:
+        p = await _unit_principal(db, username)
+        u = p.unit_id
+        live = await db.fetchrow(
+            "SELECT count(*) FILTER (WHERE a.kind = 'directed' AND a.status = 'pending') AS offers,"
+            " count(*) FILTER (WHERE a.kind = 'proposal' AND a.status = 'pending' AND e.assignment_id IS NOT NULL)"
+            "   AS explained,"
+            " count(*) FILTER (WHERE a.status = 'active' AND pr.status = 'in_progress'"
+            "   AND EXISTS (SELECT 1 FROM progress_entries g WHERE g.project_id = pr.id AND g.unit_id = a.unit_id))"
+            "   AS in_progress,"
+            " count(*) FILTER (WHERE a.status = 'completed' AND EXISTS"
+            "   (SELECT 1 FROM ratings r WHERE r.project_id = a.project_id)) AS rated"
+            " FROM assignments a JOIN projects pr ON pr.id = a.project_id"
+            " LEFT JOIN proposal_explanations e ON e.assignment_id = a.id WHERE a.unit_id = $1", u)
+        assert live["offers"] >= 1, username
+        assert live["explained"] >= 1, username
+        assert live["in_progress"] >= 1, username
+        assert live["rated"] >= 1, username
+        assert await db.fetchval("SELECT count(*) FROM credit_events WHERE unit_id = $1", u) >= 3, username
+        found = await suggestions.projects_for_unit(db, p)
+        assert found.items, (username, found.note)
+        assert all(i.score > 0 and i.terms for i in found.items)
+
+
+async def test_the_batch_job_has_run_once_and_the_sweep_coloured_the_clocks(loaded):
+    db, _ = loaded
+    runs = await db.fetch("SELECT id, counts, sweep, communities FROM batch_runs")
+    assert len(runs) == 1
+    run = runs[0]
+    assert run["counts"]["proposed"] >= 6 and run["counts"]["expired"] == 0
+    assert run["sweep"]["time_limits"]["red"] >= 1
+    assert len(run["communities"]) >= 3
+    assert await db.fetchval("SELECT count(*) FROM proposal_explanations WHERE run_id = $1", run["id"]) \
+        == run["counts"]["proposed"]
+    levels = {r["level"] for r in await db.fetch("SELECT DISTINCT level FROM time_alerts")}
+    assert levels == {"none", "blue", "yellow", "red"}
+    red = await db.fetch("SELECT step, unit_id FROM supervision_items WHERE resolved_at IS NULL")
+    assert {"ack", "done"} <= {r["step"] for r in red}
+    assert any(r["unit_id"] is not None for r in red)
+
+
+async def test_the_story_spreads_over_past_weeks(loaded):
+    db, s = loaded
+    now = await db.fetchval("SELECT now()")
+    # a month of history, in order, and nothing in the future
+    span = await db.fetchrow("SELECT min(at) AS first, max(at) AS last FROM history")
+    assert span["last"] <= now and (now - span["first"]).days >= 20
+    bad = await db.fetchval(
+        "SELECT count(*) FROM projects WHERE published_at < created_at OR accepted_at < published_at"
+        " OR completed_at < accepted_at OR closed_at < completed_at OR created_at > now()")
+    assert bad == 0
+    weeks = await db.fetchval("SELECT count(DISTINCT date_trunc('week', created_at)) FROM projects")
+    assert weeks >= 3
+    # nothing the next sweep would expire or close at once
+    assert await db.fetchval("SELECT count(*) FROM assignments WHERE status = 'pending' AND expires_at <= now()") == 0
+    assert len(s.closing_links) == s.projects["awaiting_close"]
+    late = await db.fetchval("SELECT count(*) FROM ratings r JOIN projects p ON p.id = r.project_id"
+                             " WHERE r.created_at <> p.closed_at")
+    assert late == 0
 
 
 async def test_loading_twice_refuses_and_changes_nothing(loaded):
