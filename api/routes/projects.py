@@ -18,6 +18,7 @@ from catalog.models import (
     ProjectFilter,
     ProjectIn,
     ProjectPage,
+    ProjectPatchIn,
     PublicProject,
     ReasonIn,
     SweepResult,
@@ -43,6 +44,12 @@ async def list_(c: Call) -> ProjectPage:
 @endpoint("GET", P, summary="项目详情：来源需求、认领/派单、进展", tag=T, response=ProjectDetail)
 async def get(c: Call) -> ProjectDetail:
     return await scoped.get_project(c.db, c.me, c.id("project_id"))
+
+
+@endpoint("PATCH", P, summary="修改项目（社区书记）：草拟时均可改，已发布后只能改名称、内容和优先级", tag=T,
+          body=ProjectPatchIn, response=Project, errors=(409,))
+async def update(c: Call) -> Project:
+    return await scoped.update_project(c.db, c.me, c.id("project_id"), c.body)
 
 
 @endpoint("POST", P + "/publish", summary="发布（下单）", tag=T, response=Project)
@@ -84,6 +91,12 @@ async def direct(c: Call) -> Assignment:
 @endpoint("POST", P + "/withdraw-offer", summary="撤回派单（社区书记）", tag=T, body=NoteIn, response=Project)
 async def withdraw_offer(c: Call) -> Project:
     return await scoped.withdraw_offer(c.db, c.me, c.id("project_id"), c.body)
+
+
+@endpoint("POST", "/assignments/{assignment_id}/confirm", summary="确认优化派单建议（社区书记）；仍须单位接受",
+          tag=T, body=NoteIn, response=Assignment)
+async def confirm_proposal(c: Call) -> Assignment:
+    return await scoped.confirm_proposal(c.db, c.me, c.id("assignment_id"), c.body)
 
 
 @endpoint("POST", P + "/accept", summary="接受派单（成员单位）", tag=T, response=Project)

@@ -12,16 +12,17 @@ import datetime as dt
 
 import pytest
 
-from catalog import resources
-from catalog.enums import ProjectStatus, Role
+from catalog import projects, resources
+from catalog.enums import AssignmentKind, DispatchMode, ProjectStatus, Role
 from catalog.models import ResourceIn
 from catalog.sweep import mark_time_limits
 from tests.api.conftest import make_account
-from tests.factories import CATEGORY, make_need, make_project, make_unit, make_world, snapshot, unit_actor
+from tests.factories import CATEGORY, SECRETARY, make_need, make_project, make_unit, make_world, snapshot, unit_actor
 
 API = "/api/v1"
 
-# name → (method, path, body); {need}, {project}, {resource}, {unit}, {community}, {grid}, {need_ids}, {run}
+# name → (method, path, body); {need}, {project}, {resource}, {unit}, {community}, {grid}, {need_ids}, {run},
+# {assignment} (a batch proposal waiting for its unit)
 REQUESTS = {
     "get_need": ("GET", "/needs/{need}", None),
     "accept_need": ("POST", "/needs/{need}/accept", None),
@@ -36,6 +37,8 @@ REQUESTS = {
     "get_project": ("GET", "/projects/{project}", None),
     "project_history": ("GET", "/history/project/{project}", None),
     "publish": ("POST", "/projects/{project}/publish", None),
+    "update_project": ("PATCH", "/projects/{project}", {"title": "改名"}),
+    "confirm_proposal": ("POST", "/assignments/{assignment}/confirm", {}),
     "cancel": ("POST", "/projects/{project}/cancel", {"reason": "no_longer_needed"}),
     "claim": ("POST", "/projects/{project}/claim", {}),
     "confirm": ("POST", "/projects/{project}/confirm", None),
@@ -134,6 +137,11 @@ async def foreign(cast, db):
     unit_c = await make_unit(db, other)
     proj_c = await make_project(db, other, ProjectStatus.IN_PROGRESS, unit=unit_c)
     draft_c = await make_project(db, other, ProjectStatus.DRAFT)
+    proposals = {}
+    for world, community, unit in ((w, b, cast.unit_y), (other, c, unit_c)):
+        built = await make_project(db, world, ProjectStatus.PUBLISHED, via=DispatchMode.OPTIMISE, community=community)
+        proposals[community] = (await projects.direct_project(db, built.id, unit.id, SECRETARY,
+                                                              kind=AssignmentKind.PROPOSAL)).id
     res_y = await resources.create_resource(db, ResourceIn(
         unit_id=cast.unit_y.id, title="家电维修", category_code=CATEGORY, capacity_projects=3,
         area_communities=[b], mode="home"), unit_actor(cast.unit_y.id))
@@ -143,12 +151,12 @@ async def foreign(cast, db):
         " VALUES (now(), $1, 0, '{}', '{}', 0, 0, 0, 'optimal', $2) RETURNING id", f"community:{x}", [x])
         for x in (b, c)]
     in_b = dict(need=need_b.id, need_ids=[need_b_acc.id], community=b, grid=w.grids[b][0],
-                resource=res_y.id, unit=cast.unit_y.id, run=run_b)
+                resource=res_y.id, unit=cast.unit_y.id, run=run_b, assignment=proposals[b])
     ids = {
         "sec_a": dict(in_b, projects=(proj_b.id, draft_b.id)),
         "grid_a": dict(in_b, need=need_a2.id, grid=w.grids[a][1], community=a, projects=(proj_b.id, draft_b.id)),
         "street": dict(in_b, need=need_c.id, need_ids=[need_c_acc.id], community=c, grid=other.grids[c][0],
-                       projects=(proj_c.id, draft_c.id), run=run_c),
+                       projects=(proj_c.id, draft_c.id), run=run_c, assignment=proposals[c]),
         "alliance": dict(in_b, projects=(proj_b.id, draft_b.id)),
         "unit_x": dict(in_b, projects=(proj_b.id, draft_b.id)),
         "batch": dict(in_b, projects=(proj_b.id, draft_b.id)),
