@@ -61,7 +61,7 @@ async def test_the_county_has_the_shape_of_the_reports(loaded):
     assert s.resources["published"] >= 40 and s.resources["pending"] >= 1 and s.resources["delisted"] >= 1
     assert 280 <= sum(s.needs.values()) <= 320
     assert set(s.needs) == {"pending", "accepted", "rejected", "merged", "withdrawn"}
-    assert 75 <= sum(s.projects.values()) <= 85
+    assert 78 <= sum(s.projects.values()) <= 90
     households = await db.fetch("SELECT households FROM areas WHERE level = 'community'")
     assert all(2000 <= r["households"] <= 7000 for r in households)
     caps = await db.fetch("SELECT active_cap FROM units")
