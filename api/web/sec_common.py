@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog import scoped
-from catalog.enums import AssignmentStatus, ProjectStatus, Role
+from catalog.enums import AssignmentStatus, CancelReason, ProjectStatus, Role
 from catalog.errors import NotFound
 from catalog.limits import Alert, running_clock, warning_level
 from catalog.models import NeedFilter, NeedView, Project, ProjectDetail, ProjectFilter
@@ -23,15 +23,8 @@ SEC = (Role.SECRETARY,)
 # Enough for a busy community's whole lists; a page that reads "everything" stops here.
 WHOLE_LIST_CAP = 5000
 
-# 撤单 reasons the secretary picks from (the API takes any short code; these are ours).
-CANCEL_REASONS: dict[str, str] = {
-    "no_longer_needed": "居民已不再需要",
-    "duplicate": "与其他项目重复",
-    "no_unit": "无成员单位能够承接",
-    "handled_elsewhere": "已由其他渠道办理",
-    "plan_changed": "社区计划调整",
-    "other": "其他原因",
-}
+# 撤单 reasons the secretary picks from: the closed list the API checks too.
+CANCEL_REASONS: dict[str, str] = CancelReason.labels()
 
 ALERT_ORDER = {Alert.RED: 0, Alert.YELLOW: 1, Alert.BLUE: 2, Alert.NONE: 3}
 # The colours' short names on badges and in filters.

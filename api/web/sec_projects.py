@@ -1,4 +1,5 @@
-"""社区书记 · 项目: a new project from accepted needs (合并立项), 撤单, 定向派单, 改派 and 撤回派单.
+"""社区书记 · 项目: a new project from accepted needs (合并立项), editing it (编辑项目), 撤单, 定向派单,
+改派 and 撤回派单.
 
 The project's own page, 发布 and the claim confirmation live in :mod:`api.web.secretary`.
 """
@@ -10,13 +11,14 @@ import re
 from collections import Counter
 from typing import Any
 
-from catalog import scoped
-from catalog.enums import DispatchMode, NeedStatus, ProjectStatus, UnitStatus, Urgency
+from catalog import projects, scoped
+from catalog.enums import AssignmentStatus, DispatchMode, NeedStatus, ProjectStatus, UnitStatus, Urgency
 from catalog.errors import DomainError, NotFound
-from catalog.models import DirectIn, NeedView, NoteIn, ProjectCancelIn, ProjectIn, ResourceFilter, UnitFilter
+from catalog.models import (DirectIn, NeedView, NoteIn, Project, ProjectCancelIn, ProjectDetail, ProjectIn,
+                            ProjectPatchIn, ResourceFilter, UnitFilter)
 
 from . import names
-from .core import Form, View, page, parse_form
+from .core import LOCAL_TIME, Form, View, page, parse_form
 from .sec_common import CANCEL_REASONS, SEC, clock_of, holder_of, UnitNames
 
 NEW = "/secretary/new-project"
@@ -98,7 +100,8 @@ async def _form_context(v: View, form: Form, needs: list[NeedView]) -> dict:
             "category_choices": await names.category_choices(v),
             "urgencies": [(u.value, u.label) for u in Urgency],
             "modes": [(m.value, m.label) for m in DispatchMode],
-            "priorities": [(str(i), f"{i}{'（最高）' if i == 5 else '（最低）' if i == 1 else ''}") for i in range(1, 6)]}
+            "priorities": [(str(i), f"{i}{'（最高）' if i == 5 else '（最低）' if i == 1 else ''}") for i in range(1, 6)],
+            "edit": None, "locked": False, "editable": frozenset()}
 
 
 @page(NEW, roles=SEC, template="secretary/project_form.html")
@@ -143,6 +146,8 @@ async def create_project(v: View):
 
 # --- 撤单 --------------------------------------------------------------------------------------
 
+_NOTE_FOR_OTHER = "选择“其他原因”时须说明理由"
+
 
 async def _project_page(v: View, **more: Any) -> dict:
     detail = await scoped.get_project(v.db, v.me, v.id("project_id"))
@@ -162,13 +167,12 @@ async def cancel_form(v: View) -> dict:
 
 @page(BOARD + "/{project_id}/cancel", method="POST", roles=SEC, template="secretary/project_cancel.html")
 async def cancel(v: View):
-    data, form = v.validate(ProjectCancelIn, messages={"reason": "请选择撤单理由"})
-    if data is not None and data.reason not in CANCEL_REASONS:
-        data = None
-        form.fail("请从列表中选择", "reason")
-    if data is not None and data.reason == "other" and not data.note:
-        data = None
-        form.fail("选择“其他原因”时须说明理由", "note")
+    data, form = v.validate(ProjectCancelIn)  # the reason from CancelReason, a note with "other"
+    if data is None and not str(form.value("reason")).strip():
+        form.errors["reason"] = "请选择撤单理由"
+    if _NOTE_FOR_OTHER in form.general:  # said by the model about the form; it belongs by the note
+        form.general.remove(_NOTE_FOR_OTHER)
+        form.fail(_NOTE_FOR_OTHER, "note")
     if data is not None:
         try:
             p = await scoped.cancel_project(v.db, v.me, v.id("project_id"), data)
@@ -261,3 +265,113 @@ async def withdraw_offer(v: View):
     p = await scoped.withdraw_offer(v.db, v.me, v.id("project_id"), data)
     return v.back(_here(v), f"已撤回派单，项目 {p.number} 重新开放")
 
+
+
+# --- 编辑项目: the project form again, for a draft or a published project ----------------------
+
+# A box emptied on the edit form clears what may be empty; the others must stay filled in.
+_CLEARED = {"lat": None, "lon": None, "window_start": None, "window_end": None, "claim_deadline": None,
+            "description": "", "place": "", "required_skills": []}
+_REQUIRED = ("title", "category_code", "estimated_hours")
+
+
+def _local_box(value: dt.datetime | None) -> str:
+    return value.astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M") if value is not None else ""
+
+
+def edit_values(p: Project) -> dict[str, Any]:
+    """The project form filled in with the project as stored, and the version it was read at."""
+    return {
+        "title": p.title, "description": p.description, "category_code": p.category_code,
+        "urgency": p.urgency.value, "required_skills": " ".join(p.required_skills), "place": p.place,
+        # repr: the shortest text that reads back as the same float, so an untouched box is no change
+        "lat": "" if p.lat is None else repr(p.lat), "lon": "" if p.lon is None else repr(p.lon),
+        "window_start": _local_box(p.window_start), "window_end": _local_box(p.window_end),
+        "units_required": str(p.units_required), "estimated_hours": str(p.estimated_hours),
+        "priority": str(p.priority), "dispatch_mode": p.dispatch_mode.value,
+        "claim_deadline": _local_box(p.claim_deadline), "updated_at": p.updated_at.isoformat(),
+    }
+
+
+def _blank(value: Any) -> bool:
+    return not value if isinstance(value, list) else not str(value).strip()
+
+
+def parse_project_patch(data: Any, editable: frozenset[str]) -> tuple[ProjectPatchIn | None, Form]:
+    """The posted edit form as :class:`ProjectPatchIn`, reading only the fields that may change now.
+
+    Boxes read as on the new-project form (:func:`parse_project`); an emptied optional box clears
+    its field, an emptied required one is an error.
+    """
+    raw: dict[str, Any] = {name: data.get(name) for name in ProjectPatchIn.model_fields
+                           if name in editable and isinstance(data.get(name), str)}
+    skills_text = raw.pop("required_skills", None)
+    if skills_text is not None:
+        raw["required_skills"] = [s for s in _SKILL_SPLIT.split(skills_text) if s]
+    for name in ("description", "title", "place"):  # browsers send CRLF; what is stored uses LF
+        if name in raw:
+            raw[name] = raw[name].replace("\r\n", "\n")
+    result, form = parse_form(ProjectPatchIn, raw, lists=("required_skills",), datetimes=DATETIMES,
+                              messages=_MESSAGES)
+    if skills_text is not None:
+        form.values["required_skills"] = skills_text
+    for name in _REQUIRED:
+        if name in raw and _blank(raw[name]):
+            form.fail(_MESSAGES[name], name)
+            result = None
+    if result is None:
+        return None, form
+    cleared = {name: empty for name, empty in _CLEARED.items() if name in raw and _blank(raw[name])}
+    if cleared:
+        result = ProjectPatchIn.model_validate(result.changes() | cleared)
+    return result, form
+
+
+def _editable(detail: ProjectDetail) -> frozenset[str]:
+    live = any(a.status in (AssignmentStatus.PENDING, AssignmentStatus.ACTIVE) for a in detail.assignments)
+    return projects.editable_fields(detail.project, has_live=live)
+
+
+async def _edit_page(v: View, detail: ProjectDetail, form: Form, editable: frozenset[str]) -> dict:
+    ctx = await _form_context(v, form, detail.needs)
+    ctx.update(edit=detail.project, editable=editable, field_labels=projects.FIELD_LABELS,
+               locked=detail.project.status is ProjectStatus.PUBLISHED)
+    return ctx
+
+
+def _version(text: Any) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
+@page(BOARD + "/{project_id}/edit", roles=SEC, template="secretary/project_form.html")
+async def edit_form(v: View):
+    detail = await scoped.get_project(v.db, v.me, v.id("project_id"))
+    editable = _editable(detail)
+    if not editable:
+        return v.redirect(_here(v), f"项目当前状态为“{detail.project.status.label}”，不能修改", "error")
+    return await _edit_page(v, detail, Form(values=edit_values(detail.project)), editable)
+
+
+@page(BOARD + "/{project_id}/edit", method="POST", roles=SEC, template="secretary/project_form.html")
+async def edit(v: View):
+    detail = await scoped.get_project(v.db, v.me, v.id("project_id"))
+    editable = _editable(detail)
+    if not editable:
+        return v.redirect(_here(v), f"项目当前状态为“{detail.project.status.label}”，不能修改", "error")
+    posted = v.form_data if v.form_data is not None else {}
+    data, form = parse_project_patch(posted, editable)
+    form.values["updated_at"] = str(posted.get("updated_at", ""))
+    if data is not None:
+        try:
+            p = await scoped.update_project(v.db, v.me, detail.project.id, data,
+                                            expected_updated_at=_version(posted.get("updated_at")))
+        except DomainError as exc:
+            form.fail(exc.message)
+        else:
+            changed = p.updated_at != detail.project.updated_at
+            return v.redirect(_here(v), f"已保存项目 {p.number} 的修改" if changed else "没有修改任何内容")
+    return await _edit_page(v, detail, form, editable)

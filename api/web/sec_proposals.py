@@ -2,8 +2,9 @@
 was proposed (score by term) and which units came next, to keep, replace (改派) or withdraw.
 
 A proposal goes to the unit as an offer the moment the batch job writes it; it takes effect
-when the unit accepts. The secretary keeps it by doing nothing, gives it to a runner-up or any
-other unit (改派: the offer is withdrawn and a 定向派单 made), or withdraws it. The explanation
+when the unit accepts. The secretary confirms it (确认: recorded on the proposal and shown to the
+unit as 社区已确认; the unit still answers), gives it to a runner-up or any other unit (改派: the
+offer is withdrawn and a 定向派单 made), or withdraws it. The explanation
 comes from the batch run records (:func:`catalog.batch.get_run`), which a secretary reads for
 their own community only.
 """
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from catalog import scoped
 from catalog.batch import ProposalView, RunDetail, RunDetailQuery, RunFilter, RunProject, get_run, list_runs
 from catalog.enums import AssignmentKind, AssignmentStatus, ProjectStatus
-from catalog.errors import NotFound
-from catalog.models import Assignment, Project
+from catalog.errors import Conflict, NotFound
+from catalog.models import Assignment, NoteIn, Project
 
 from . import names
 from .core import View, page
@@ -148,3 +149,17 @@ def scope_label(scope: str, areas: dict[str, str]) -> str:
     if kind == "county":
         return "全县"
     return f"{areas.get(code, code)}（{'街道' if kind == 'street' else '社区'}）"
+
+
+@page("/secretary/proposals/{assignment_id}/confirm", method="POST", roles=SEC)
+async def confirm(v: View):
+    """确认建议: the community's yes, recorded on the proposal; the unit still accepts or declines."""
+    data, form = v.validate(NoteIn)
+    if data is None:
+        return v.back("/secretary/proposals", "；".join(form.general + list(form.errors.values())), "error")
+    try:
+        a = await scoped.confirm_proposal(v.db, v.me, v.id("assignment_id"), data)
+    except Conflict as exc:  # withdrawn, answered or confirmed since the page was read
+        return v.back("/secretary/proposals", exc.message, "error")
+    unit = await UnitNames(v).get(a.unit_id)
+    return v.back("/secretary/proposals", f"已确认派单建议，等待 {unit} 接单")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from decimal import Decimal
 
 from catalog import batch, projects, resources
-from catalog.enums import DispatchMode, Outcome, ProjectStatus, ServiceMode, Urgency
+from catalog.enums import AssignmentKind, DispatchMode, Outcome, ProjectStatus, ServiceMode, Urgency
 from catalog.models import ClosingIn, ProjectIn, ResourceIn
 from catalog.sweep import mark_time_limits
 from tests.factories import ADMIN, SECRETARY, make_need, make_project, snapshot, unit_actor
@@ -437,3 +438,113 @@ async def test_proposals_show_why_and_can_go_to_the_runner_up_or_be_withdrawn(cl
     r = await post_form(client, "/secretary/proposals", f"/secretary/projects/{theirs.id}/withdraw-offer")
     assert r.status == 404
     assert await snapshot(db) == before
+
+
+# --- 编辑项目 and 确认建议 ------------------------------------------------------------------------
+
+_VERSION = re.compile(r'name="updated_at" value="([^"]+)"')
+
+
+async def _version(client, page: str) -> str:
+    m = _VERSION.search(await _text(client, page))
+    assert m, "the edit form carries the version it was read at"
+    return html.unescape(m.group(1))
+
+
+async def test_editing_a_draft_then_the_words_of_the_published_project(client, cast, db):
+    built = await make_project(db, cast.world, PS.DRAFT)
+    page = f"/secretary/projects/{built.id}/edit"
+    await sign_in(client, "sec-a")
+    assert page in await _text(client, f"/secretary/projects/{built.id}")
+    form = await _text(client, page)
+    assert "编辑项目" in form and 'value="助老服务"' in form and 'name="category_code"' in form
+    assert "张三" in form  # the needs it was made from, shown, not changed here
+
+    before = await snapshot(db)
+    r, text = await _post(client, page, title="", place="活动室", updated_at=await _version(client, page))
+    assert r.status == 200 and "请填写项目名称" in text and "活动室" in text
+    assert await snapshot(db) == before
+
+    seen = await _version(client, page)
+    r, _ = await _post(client, page, title="周末助老", urgency="urgent", place="活动室", estimated_hours="3",
+                       category_code="public.elderly", lat="", lon="", updated_at=seen)
+    assert r.status == 303 and "已保存" in await _text(client, r.headers["Location"])
+    row = await db.fetchrow("SELECT title, urgency, place, estimated_hours FROM projects WHERE id = $1", built.id)
+    assert tuple(row) == ("周末助老", "urgent", "活动室", Decimal("3.0"))
+    note = await db.fetchval("SELECT note FROM history WHERE entity = 'project' AND entity_id = $1"
+                             " AND reason_code = 'edited'", str(built.id))
+    assert "紧急程度 一般→紧急" in note and "服务地点" in note
+
+    # a second editor who read the form before that edit is told to reload
+    before = await snapshot(db)
+    r, text = await _post(client, page, title="另一个名称", updated_at=seen)
+    assert r.status == 200 and "请刷新后重新编辑" in text
+    assert await snapshot(db) == before
+
+    await projects.publish_project(db, built.id, SECRETARY)
+    form = await _text(client, page)
+    assert "只能修改项目名称、内容和优先级" in form and 'name="category_code"' not in form
+    # a field the form no longer shows is not read, even if sent
+    r, _ = await _post(client, page, title="周末助老（第二期）", priority="5", urgency="normal",
+                       updated_at=await _version(client, page))
+    assert r.status == 303
+    row = await db.fetchrow("SELECT title, priority, urgency, status FROM projects WHERE id = $1", built.id)
+    assert tuple(row) == ("周末助老（第二期）", 5, "urgent", "published")
+
+
+async def test_a_project_a_unit_has_taken_up_has_no_editor(client, cast, db):
+    built = await make_project(db, cast.world, PS.CLAIMING, unit=cast.unit_x)
+    page = f"/secretary/projects/{built.id}/edit"
+    await sign_in(client, "sec-a")
+    assert page not in await _text(client, f"/secretary/projects/{built.id}")
+    r = await client.get(page, allow_redirects=False)
+    assert r.status == 303
+    assert "不能修改" in await _text(client, r.headers["Location"])
+    before = await snapshot(db)
+    r = await post_form(client, f"/secretary/projects/{built.id}", page, title="改名")
+    assert r.status == 303
+    assert await snapshot(db) == before
+
+
+async def test_only_the_communitys_secretary_opens_the_editor(client, cast, db):
+    built = await make_project(db, cast.world, PS.DRAFT)
+    page = f"/secretary/projects/{built.id}/edit"
+    await sign_in(client, "sec-b")
+    before = await snapshot(db)
+    assert (await client.get(page)).status == 404
+    r = await post_form(client, "/secretary/needs", page, title="别人改的")
+    assert r.status == 404
+    assert await snapshot(db) == before
+    await sign_in(client, "unit-x")
+    assert (await client.get(page)).status == 403
+
+
+async def test_the_secretary_confirms_a_proposal_and_the_unit_sees_it(client, cast, db):
+    mine = await _optimised_project(db, cast.world, cast.a)
+    a = await projects.direct_project(db, mine.id, cast.unit_x.id, SECRETARY, kind=AssignmentKind.PROPOSAL)
+    theirs = await _optimised_project(db, cast.world, cast.b)
+    b = await projects.direct_project(db, theirs.id, cast.unit_y.id, SECRETARY, kind=AssignmentKind.PROPOSAL)
+    action = f"/secretary/proposals/{a.id}/confirm"
+    await sign_in(client, "sec-a")
+    text = await _text(client, "/secretary/proposals")
+    assert action in text and "确认建议" in text and "待社区确认" in text and "同意建议无需操作" not in text
+
+    r = await post_form(client, "/secretary/proposals", action)
+    assert r.status == 303 and "已确认派单建议" in await _text(client, r.headers["Location"])
+    row = await db.fetchrow("SELECT status, confirmed_by FROM assignments WHERE id = $1", a.id)
+    assert tuple(row) == ("pending", "secretary:sec-a")
+    text = await _text(client, "/secretary/proposals")
+    assert "社区已确认" in text and action not in text
+    assert "社区已确认" in await _text(client, f"/secretary/projects/{mine.id}")
+    # confirming again says so, and changes nothing
+    before = await snapshot(db)
+    r = await post_form(client, "/secretary/proposals", action)
+    assert r.status == 303 and "已确认" in await _text(client, r.headers["Location"])
+    # another community's proposal cannot be confirmed from here
+    r = await post_form(client, "/secretary/proposals", f"/secretary/proposals/{b.id}/confirm")
+    assert r.status == 404
+    assert await snapshot(db) == before
+
+    await sign_in(client, "unit-x")
+    offers = await _text(client, "/unit/offers")
+    assert mine.title in offers and "社区已确认" in offers and "接单" in offers
