@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -210,33 +209,14 @@ _STORY_DAYS = {
 
 
 async def _first_batch_run(conn: asyncpg.Connection, now: dt.datetime) -> batch.BatchSummary:
-    """The batch job's four phases, county-wide, as ``sandan batch`` runs them, inside the load's
-    transaction: the sweep (nothing to expire; time-limit colours and 督办), the snapshot, the
-    solve, and the write of proposals, explanations and the run record. Only the lock is left
-    out: nothing else can run before the load commits."""
-    scope = batch.Scope()
-    summary = batch.BatchSummary(scope=str(scope), seed=0, dry_run=False)
-    t = time.perf_counter()
-    summary.expired, summary.closed_unrated = await batch.sweep(conn, now)
-    summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated,
-                     "time_limits": await batch.sweep_time_limits(conn, now)}
-    summary.phases["sweep"] = round(time.perf_counter() - t, 3)
-    t = time.perf_counter()
-    snap = await batch.take_snapshot(conn, scope, now)
-    summary.projects, summary.resources = len(snap.problem.projects), len(snap.problem.resources)
-    summary.communities = sorted({p.community for p in snap.problem.projects})
-    summary.phases["snapshot"] = round(time.perf_counter() - t, 3)
-    t = time.perf_counter()
-    plan, runner_ups = batch.solve_explained(snap, summary.seed)
-    summary.objective, summary.bound, summary.gap, summary.status = plan.objective, plan.bound, plan.gap, plan.status.value
-    for u in plan.unmatched:
-        summary.unmatched[u.code] = summary.unmatched.get(u.code, 0) + 1
-    summary.proposed, summary.skipped = batch.proposals_of(snap, plan, runner_ups)
-    summary.skipped += [batch.Skipped(project=n, code="no_location") for n in snap.skipped_no_point]
-    summary.unmatched_projects = batch.unmatched_of(snap, plan)
-    summary.supply_gap = list(plan.supply_gap)
-    summary.phases["solve"] = round(time.perf_counter() - t, 3)
-    return await batch.write_plan(conn, snap, plan, summary, started_at=now)
+    """The batch job's four phases, county-wide, exactly as ``sandan batch`` runs them, but on
+    the load's connection and inside its transaction: the sweep (nothing to expire; time-limit
+    colours and 督办), the snapshot, the solve, and the write of proposals, explanations and the
+    run record. Only the batch lock is left out: nothing else sees the data before it commits."""
+    summary = batch.BatchSummary(scope=str(batch.Scope()), seed=0, dry_run=False)
+    progress = batch.Progress()
+    return await batch._phases(conn, batch.Scope(), summary, batch._Clock(summary, progress), now=now,
+                               params=batch.PARAMS, started_at=now, progress=progress)
 
 
 # Documented in README.md; every demo account uses it. Never load the demo into a real database.
@@ -1227,12 +1207,15 @@ class _Builder:
         the unit's resource serves; the needs used are taken out of ``accepted``."""
         taken: set[int] = set()
         plans: list[_Plan] = []
-        for short in SHOWCASE_UNITS:
+        for i, short in enumerate(SHOWCASE_UNITS):
             unit = next(u for u in self.units if u.name == _unit_name(_short_to_kind()[short], short))
             listings = [x for x in self.listed if x.unit_id == unit.id]
-            for status, mode in SHOWCASE_PLANS:
+            for j, (status, mode) in enumerate(SHOWCASE_PLANS):
                 exclusive = (status, mode) in _ENGINE_PICKS
-                found = self._need_for(accepted, taken, listings, exclusive)
+                # spread over the communities, so that every secretary sees some of it
+                home = COMMUNITIES[(i + j) % len(COMMUNITIES)].code
+                ordered = sorted(accepted, key=lambda n: n.community_code != home)
+                found = self._need_for(ordered, taken, listings, exclusive)
                 if found is None:
                     continue
                 need, listing = found
