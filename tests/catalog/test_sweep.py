@@ -340,3 +340,18 @@ async def test_rechecking_every_red_clock_finds_nothing_the_sweep_missed(db):
     again = await mark_time_limits(db, now=far, recheck=True)
     assert first.raised == 3 and (again.raised, again.credited, again.resolved) == (0, 0, 0)
     assert await snapshot(db) == before
+
+
+async def test_pages_read_the_alerts_of_many_projects_at_once(db):
+    world = await make_world(db)
+    late, fresh, draft = [await make_project(db, world, s) for s in (PS.IN_PROGRESS, PS.PUBLISHED, PS.DRAFT)]
+    accepted = (await projects.get_project(db, late.id)).accepted_at
+    await mark_time_limits(db, now=accepted + dt.timedelta(days=8))
+    async with db.acquire() as conn:
+        shown = await supervision.alerts_for(conn, [late.id, fresh.id, draft.id])
+    assert set(shown) == {late.id, fresh.id}
+    assert (shown[late.id].level, shown[late.id].level_label, shown[late.id].step_label) == (Alert.RED, "红色督办", "办结")
+    assert shown[late.id].unit_id == late.unit.id
+    await projects.cancel_project(db, late.id, SECRETARY, "no_longer_needed")
+    async with db.acquire() as conn:
+        assert late.id not in await supervision.alerts_for(conn, [late.id])  # moved on since the sweep
