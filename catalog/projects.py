@@ -593,7 +593,8 @@ async def update_project(
         note = _what_changed(current, changes)
         await record_history(conn, "project", project_id, current.status.value, current.status.value, actor,
                              EDITED, note)
-    log.info("project %s edited by %s while %s: %s", project_id, actor, current.status.value, ", ".join(sorted(changes)))
+    log.info("project %s edited by %s while %s: %s", project_id, actor, current.status.value,
+             ", ".join(sorted(changes)))
     return Project.model_validate(dict(new))
 
 

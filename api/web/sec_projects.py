@@ -266,7 +266,6 @@ async def withdraw_offer(v: View):
     return v.back(_here(v), f"已撤回派单，项目 {p.number} 重新开放")
 
 
-
 # --- 编辑项目: the project form again, for a draft or a published project ----------------------
 
 # A box emptied on the edit form clears what may be empty; the others must stay filled in.
@@ -297,12 +296,17 @@ def _blank(value: Any) -> bool:
     return not value if isinstance(value, list) else not str(value).strip()
 
 
-def parse_project_patch(data: Any, editable: frozenset[str]) -> tuple[ProjectPatchIn | None, Form]:
+def parse_project_patch(data: Any, editable: frozenset[str],
+                        shown: dict[str, Any] | None = None) -> tuple[ProjectPatchIn | None, Form]:
     """The posted edit form as :class:`ProjectPatchIn`, reading only the fields that may change now.
 
     Boxes read as on the new-project form (:func:`parse_project`); an emptied optional box clears
-    its field, an emptied required one is an error.
+    its field, an emptied required one is an error. ``shown``: the form as it was filled in
+    (:func:`edit_values`); a box sent back as shown is no change, though the minute-wide time box
+    could not hold the stored seconds.
     """
+    shown = shown or {}
+    same = {name for name in editable if isinstance(data.get(name), str) and data.get(name) == shown.get(name)}
     raw: dict[str, Any] = {name: data.get(name) for name in ProjectPatchIn.model_fields
                            if name in editable and isinstance(data.get(name), str)}
     skills_text = raw.pop("required_skills", None)
@@ -322,9 +326,8 @@ def parse_project_patch(data: Any, editable: frozenset[str]) -> tuple[ProjectPat
     if result is None:
         return None, form
     cleared = {name: empty for name, empty in _CLEARED.items() if name in raw and _blank(raw[name])}
-    if cleared:
-        result = ProjectPatchIn.model_validate(result.changes() | cleared)
-    return result, form
+    sent = {k: v for k, v in (result.changes() | cleared).items() if k not in same}
+    return ProjectPatchIn.model_validate(sent), form
 
 
 def _editable(detail: ProjectDetail) -> frozenset[str]:
@@ -334,8 +337,7 @@ def _editable(detail: ProjectDetail) -> frozenset[str]:
 
 async def _edit_page(v: View, detail: ProjectDetail, form: Form, editable: frozenset[str]) -> dict:
     ctx = await _form_context(v, form, detail.needs)
-    ctx.update(edit=detail.project, editable=editable, field_labels=projects.FIELD_LABELS,
-               locked=detail.project.status is ProjectStatus.PUBLISHED)
+    ctx.update(edit=detail.project, editable=editable, locked=detail.project.status is ProjectStatus.PUBLISHED)
     return ctx
 
 
@@ -363,7 +365,7 @@ async def edit(v: View):
     if not editable:
         return v.redirect(_here(v), f"项目当前状态为“{detail.project.status.label}”，不能修改", "error")
     posted = v.form_data if v.form_data is not None else {}
-    data, form = parse_project_patch(posted, editable)
+    data, form = parse_project_patch(posted, editable, edit_values(detail.project))
     form.values["updated_at"] = str(posted.get("updated_at", ""))
     if data is not None:
         try:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from catalog import batch, projects, resources
 from catalog.enums import AssignmentKind, DispatchMode, Outcome, ProjectStatus, ServiceMode, Urgency
-from catalog.models import ClosingIn, ProjectIn, ResourceIn
+from catalog.models import ClosingIn, ProjectIn, ProjectPatchIn, ResourceIn
 from catalog.sweep import mark_time_limits
 from tests.factories import ADMIN, SECRETARY, make_need, make_project, snapshot, unit_actor
 
@@ -243,6 +243,7 @@ async def test_cancelling_a_project_needs_a_reason_from_the_list(client, cast, d
     row = await db.fetchrow("SELECT status, status_reason FROM projects WHERE id = $1", built.id)
     assert tuple(row) == ("cancelled", "no_unit")
     assert "已撤单" in await _text(client, r.headers["Location"])
+    assert "撤单理由 <b>无成员单位能够承接</b>" in await _text(client, r.headers["Location"])
 
 
 async def test_directing_replacing_and_withdrawing_an_offer(client, cast, db):
@@ -548,3 +549,22 @@ async def test_the_secretary_confirms_a_proposal_and_the_unit_sees_it(client, ca
     await sign_in(client, "unit-x")
     offers = await _text(client, "/unit/offers")
     assert mine.title in offers and "社区已确认" in offers and "接单" in offers
+
+
+async def test_boxes_sent_back_as_shown_change_nothing(client, cast, db):
+    built = await make_project(db, cast.world, PS.DRAFT)
+    start = dt.datetime(2031, 5, 1, 1, 0, 30, tzinfo=dt.UTC)  # seconds the minute-wide box cannot show
+    await projects.update_project(db, built.id, ProjectPatchIn(window_start=start, lat=36.123456789,
+                                                               lon=111.6), SECRETARY)
+    page = f"/secretary/projects/{built.id}/edit"
+    await sign_in(client, "sec-a")
+    form = await _text(client, page)
+    assert 'value="2031-05-01T09:00"' in form  # Beijing time
+    r, _ = await _post(client, page, title="改个名字", window_start="2031-05-01T09:00", lat="36.123456789",
+                       lon="111.6", updated_at=await _version(client, page))
+    assert r.status == 303
+    row = await db.fetchrow("SELECT title, window_start, lat FROM projects WHERE id = $1", built.id)
+    assert tuple(row) == ("改个名字", start, 36.123456789)
+    note = await db.fetchval("SELECT note FROM history WHERE entity = 'project' AND entity_id = $1"
+                             " AND reason_code = 'edited' ORDER BY id DESC LIMIT 1", str(built.id))
+    assert note == "修改项目名称"
