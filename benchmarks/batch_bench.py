@@ -140,15 +140,14 @@ async def load(dsn: str, n: int, seed: int) -> dict:
 # the optimiser against first come, first served, on one snapshot
 # ---------------------------------------------------------------------------------------------
 
-def compare_plans(problem, urgent_ids: set[str], seed: int) -> dict:
-    """Optimiser and FCFS claiming on the same arrays and the same candidate pairs."""
+def compare_plans(a, urgent_ids: set[str], seed: int) -> dict:
+    """Optimiser and FCFS claiming on the same arrays (a snapshot's) and the same candidate pairs."""
     from engine_bench import _candidates, gini, run_fcfs
 
     from catalog.batch import PARAMS
-    from matching import from_problem, solve_arrays, validate_arrays
+    from matching import solve_arrays, validate_arrays
     from matching.rules import unit_nominal
 
-    a = from_problem(problem)
     params = PARAMS
     c = _candidates(a, params)
     reachable = np.zeros(a.n_units, bool)
@@ -227,7 +226,7 @@ async def child_peers(dsn: str, seed: int, row_max: int) -> dict:
         snap = await batch.take_snapshot(pool)
         async with pool.acquire() as conn:
             urgent = await _urgent_numbers(conn, list(snap.project_ids))
-        out = {"comparison": compare_plans(snap.problem, urgent, seed)}
+        out = {"comparison": compare_plans(snap.arrays, urgent, seed)}
         plan = await asyncio.to_thread(batch.solve, snap, seed)
         proposed, skipped = batch.proposals_of(snap, plan)
         part = proposed[:row_max]
@@ -247,9 +246,12 @@ async def child_peers(dsn: str, seed: int, row_max: int) -> dict:
 # child: the real run, phases timed
 # ---------------------------------------------------------------------------------------------
 
-async def child_run(dsn: str, seed: int, writer: str) -> dict:
-    from catalog import batch, batch_bulk
+async def child_run(dsn: str, seed: int, writer: str, nice: int) -> dict:
+    from catalog import batch, batch_bulk, engine_input
     from catalog.db import create_pool
+
+    # as `sandan batch` does before its run
+    batch.lower_priority(nice)
 
     phases: dict[str, float] = {}
     running: set[str] = set()  # a phase function calling another of the same phase counts once
@@ -279,24 +281,26 @@ async def child_run(dsn: str, seed: int, writer: str) -> dict:
                     running.discard(name)
         return wrapper
 
-    # run_batch looks its phases up in its module at call time, so timing them (and choosing
+    # run_batch looks its phases up in their modules at call time, so timing them (and choosing
     # the writer) needs no change to the batch job itself
     write = batch_bulk.write_plan_bulk if writer == "bulk" else batch.write_plan
     batch.sweep = timed("sweep", batch.sweep, True)
+    batch.sweep_time_limits = timed("sweep", batch.sweep_time_limits, True)
     batch.take_snapshot = timed("snapshot", batch.take_snapshot, True)
+    engine_input.problem_arrays = timed("snapshot.to_arrays", engine_input.problem_arrays, False)
     batch.solve = timed("solve", batch.solve, False)
-    if hasattr(batch, "solve_explained"):  # the solve with runner-up units, where the run uses it
-        batch.solve_explained = timed("solve", batch.solve_explained, False)
-    batch.write_plan = timed("write", write, True)
+    batch.solve_explained = timed("solve", batch.solve_explained, False)
+    batch_bulk.write_plan_bulk = timed("write", write, True)
+    batch.write_plan = timed("write", batch.write_plan, True)
+    batch.explain_proposals = timed("write.explain", batch.explain_proposals, False)
+    batch_bulk.explain_proposals = timed("write.explain", batch_bulk.explain_proposals, False)
     batch.proposals_of = timed("proposals", batch.proposals_of, False)
-    # inside the solve: where its seconds go (whichever of these the batch job calls)
+    batch.unmatched_of = timed("proposals", batch.unmatched_of, False)
+    # inside the solve: where its seconds go
     import matching
 
-    for attr in ("from_problem", "solve_arrays", "validate", "runner_ups"):
-        if hasattr(matching, attr):
-            setattr(matching, attr, timed(f"solve.{attr}", getattr(matching, attr), False))
-    if hasattr(matching.PlanArrays, "to_model"):
-        matching.PlanArrays.to_model = timed("solve.to_model", matching.PlanArrays.to_model, False)
+    for attr in ("solve_arrays", "validate_arrays", "runner_ups"):
+        setattr(matching, attr, timed(f"solve.{attr}", getattr(matching, attr), False))
     # inside the snapshot: the reads against turning rows into the engine's records
     from catalog.sql import q as query
 
@@ -329,7 +333,7 @@ async def child_run(dsn: str, seed: int, writer: str) -> dict:
     finally:
         await pool.close()
     counts = summary.counts()
-    return {"writer": writer, "phases": phases, "total": total, "started": started, "ended": ended,
+    return {"writer": writer, "nice": nice, "phases": phases, "total": total, "started": started, "ended": ended,
             "other": total - sum(v for k, v in phases.items() if "." not in k),
             "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
             "projects": summary.projects, "resources": summary.resources, "proposed": counts["proposed"],
@@ -453,7 +457,7 @@ async def demo_comparison(admin: str, seed: int) -> dict:
             snap = await batch.take_snapshot(pool)
             async with pool.acquire() as conn:
                 urgent = await _urgent_numbers(conn, list(snap.project_ids))
-            out = compare_plans(snap.problem, urgent, seed)
+            out = compare_plans(snap.arrays, urgent, seed)
             out["opened_projects"] = opened
             out["accepted_needs"] = len(rows)
             return out
@@ -535,7 +539,7 @@ def measure_size(args, admin: str, n: int, tmp: Path, log) -> dict:
             base_from = time.time()
             time.sleep(args.baseline)
             base_to = time.time()
-            run = _child("run", dsn, str(args.seed), args.writer, timeout=args.timeout)
+            run = _child("run", dsn, str(args.seed), args.writer, str(args.nice), timeout=args.timeout)
             time.sleep(0.5)
             stop_file.touch()
             reader.wait(timeout=60)
@@ -583,7 +587,7 @@ def print_report(doc: dict, out) -> None:
                 f"({'met' if run['total'] <= TARGET_SECONDS else 'missed'}) | {run['peak_rss'] / MiB:.0f} |")
             inner = ", ".join(f"{k} {v:.3f} s" for k, v in ph.items() if "." in k)
             out(f"  inside: {inner}")
-            out(f"  run #{run['run_id']} ({run['writer']} writer): {run['projects']} projects, "
+            out(f"  run #{run['run_id']} ({run['writer']} writer, nice {run.get('nice', 0)}): {run['projects']} projects, "
                 f"{run['resources']} resources in the snapshot; {run['proposed']} proposed, skipped {run['skipped']}, "
                 f"unmatched {run['unmatched']}, plan {run['status']}")
         idle, during = res.get("reads_idle"), res.get("reads_during_run")
@@ -649,6 +653,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--writer", choices=("bulk", "row"), default="bulk",
                     help="the writer the real run uses: set-based (catalog.batch_bulk) or one by one")
+    ap.add_argument("--nice", type=int, default=None,
+                    help="the run's CPU priority drop, as `sandan batch --nice` (default: the command's, 10)")
     ap.add_argument("--row-max", type=int, default=5000,
                     help="the one-by-one writer's comparison writes at most this many proposals")
     ap.add_argument("--rps", type=float, default=20.0, help="reads per second during the run")
@@ -660,13 +666,17 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per measuring process")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.nice is None:
+        from catalog.batch import NICE
+
+        args.nice = NICE
 
     if args.child:
         kind, rest = args.child[0], args.child[1:]
         if kind == "peers":
             print(json.dumps(asyncio.run(child_peers(rest[0], int(rest[1]), int(rest[2])))))
         elif kind == "run":
-            print(json.dumps(asyncio.run(child_run(rest[0], int(rest[1]), rest[2]))))
+            print(json.dumps(asyncio.run(child_run(rest[0], int(rest[1]), rest[2], int(rest[3])))))
         elif kind == "reader":
             asyncio.run(child_reader(rest[0], float(rest[1]), int(rest[2]), int(rest[3]), rest[4], rest[5],
                                      int(rest[6])))

@@ -24,7 +24,18 @@ from decimal import Decimal
 
 import matching
 
-from .batch import BATCH_ACTOR, PARAMS, BatchSummary, Progress, Proposal, Skipped, Snapshot, record_run
+from .batch import (
+    BATCH_ACTOR,
+    PARAMS,
+    BatchPlan,
+    BatchSummary,
+    Progress,
+    Proposal,
+    Skipped,
+    Snapshot,
+    explain_proposals,
+    record_run,
+)
 from .enums import UnitStatus
 from .errors import Conflict
 from .settings import get_settings
@@ -81,7 +92,7 @@ def decide(
 
 
 async def write_plan_bulk(
-    db: Db, snapshot: Snapshot, plan: matching.Plan, summary: BatchSummary, started_at: dt.datetime,
+    db: Db, snapshot: Snapshot, plan: BatchPlan, summary: BatchSummary, started_at: dt.datetime,
     params: matching.Params = PARAMS, *, progress: Progress | None = None,
 ) -> BatchSummary:
     """Write proposals, explanations and the run record in one transaction, set-based.
@@ -91,9 +102,13 @@ async def write_plan_bulk(
     ``summary.skipped`` with its reason code, in the order the proposals came; the run record is
     :func:`catalog.batch.record_run`'s. ``progress``, if given, hears ``step(done, total)`` once:
     the proposals are written all at once.
+
+    The explanations' JSON is made before the transaction begins: from the first lock to the
+    commit there are only the statements.
     """
     t0 = time.perf_counter()
     proposed = summary.proposed
+    explained = explain_proposals(snapshot, plan, proposed)
     actor = str(BATCH_ACTOR)
     ttl_seconds = get_settings().offer_ttl_hours * 3600.0
     async with transaction(db) as conn:
@@ -125,7 +140,8 @@ async def write_plan_bulk(
         if progress is not None:
             progress.step(len(proposed), len(proposed))
         summary.proposed = written
-        await record_run(conn, snapshot, plan, summary, started_at, params, write_seconds=time.perf_counter() - t0)
+        await record_run(conn, snapshot, plan, summary, started_at, params, write_seconds=time.perf_counter() - t0,
+                         explained=explained)
     log.info("batch run %s: %d proposals written in bulk, %d refused at write time", summary.run_id,
              len(written), len(refused))
     return summary

@@ -49,7 +49,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "resources and write one proposal per matched project. Runs never overlap.",
         epilog="exit codes: 0 done (or dry run done); 1 unexpected failure, nothing written by the "
         "failed phase; 2 bad arguments or settings (unknown community or street); 3 another batch "
-        "run holds the lock, nothing done.",
+        "run holds the lock, nothing done.\n\n"
+        "The run lowers its own CPU priority first (nice 10 by default; --nice or "
+        "SANDAN_BATCH_NICE, 0 keeps it as started), so that on a small machine the web service "
+        "still answers promptly while a county-wide run solves.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     where = p.add_mutually_exclusive_group()
@@ -58,6 +61,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
     p.add_argument("--json", action="store_true", help="print the summary as JSON, for scripts")
     p.add_argument("--seed", type=int, default=0, help="engine seed (default 0); same seed, same plan")
+    p.add_argument("--nice", type=int, default=None, metavar="N",
+                   help="lower the run's CPU priority by N (0-19, default SANDAN_BATCH_NICE or 10; 0: not at all)")
     p.set_defaults(func=_batch)
 
 
@@ -145,9 +150,20 @@ def _solve(args: argparse.Namespace) -> int:
 
 def _batch(args: argparse.Namespace) -> int:
     import logging
+    import os
 
     from . import batch
     from .errors import InvalidInput
+
+    try:
+        nice = args.nice if args.nice is not None else int(os.environ.get("SANDAN_BATCH_NICE", batch.NICE))
+    except ValueError:
+        print("sandan batch: SANDAN_BATCH_NICE must be a whole number", file=sys.stderr)
+        return batch.EXIT_USAGE
+    if not 0 <= nice <= 19:
+        print("sandan batch: --nice must be between 0 and 19", file=sys.stderr)
+        return batch.EXIT_USAGE
+    batch.lower_priority(nice)
 
     async def run() -> int:
         live = sys.stdout.isatty() and sys.stderr.isatty()
@@ -270,7 +286,9 @@ class _TerminalProgress:
 
 _SCOPE_WORDS = {"county": "全县", "street": "街道", "community": "社区"}
 _SKIP_WORDS = {"project_changed": "项目在求解期间已变化", "unit_cap_reached": "成员单位在办项目已达上限",
-               "team_not_written": "多单位项目只派主办单位", "no_location": "项目及所在社区均无坐标"}
+               "team_not_written": "多单位项目只派主办单位", "no_location": "项目及所在社区均无坐标",
+               "resource_full": "资源名额或工时已满", "unit_suspended": "成员单位已暂停",
+               "resource_not_published": "资源已下架"}
 _KIND_WORDS = {"claim": "认领", "directed": "定向派单", "proposal": "优化派单"}
 # Lines per list at a terminal; --json has them all.
 _SHOWN = 30

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from catalog import batch, projects, resources
@@ -14,6 +16,7 @@ from catalog.batch import BatchBusy, Scope
 from catalog.enums import AssignmentKind, DeclineReason, DispatchMode, ProjectStatus, ServiceMode
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
 from catalog.settings import get_settings
+import matching
 from matching import Unmatched
 from tests.factories import ADMIN, SECRETARY, make_need, make_unit, make_world, snapshot, unit_actor
 
@@ -188,6 +191,8 @@ async def test_scope_narrows_to_a_community_and_unknown_areas_are_refused(db):
 @pytest.fixture
 def cli_env(database_dsn, monkeypatch):
     monkeypatch.setenv("SANDAN_DATABASE_URL", database_dsn)
+    # the command lowers its CPU priority, and here it runs in the test process's threads
+    monkeypatch.setenv("SANDAN_BATCH_NICE", "0")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
@@ -208,6 +213,8 @@ async def test_the_command_exit_codes(db, cli_env, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["batch", "--community", world.community, "--street", world.street])
     assert exc.value.code == 2
+    assert await asyncio.to_thread(main, ["batch", "--nice", "20"]) == 2
+    assert "--nice" in capsys.readouterr().err
 
     async with batch.batch_lock(db):
         assert await asyncio.to_thread(main, ["batch"]) == 3
@@ -257,9 +264,9 @@ async def _declined(db, project, unit):
                                  unit_actor(unit.id))
 
 
-async def test_a_small_county_with_every_reason_code(db):
-    """One project per reason the engine gives, swept, read, solved and written in one run; the
-    run record keeps each project's reason, the supply gap, the phases and the explanations."""
+async def _every_reason(db):
+    """A county with one open project per reason the engine gives for leaving one unmatched, and
+    the four projects that win; with skills, time windows, an hours budget, a team and declines."""
     world = await make_world(db, communities=2, grids=1)
     c1, c2 = world.communities
     month = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
@@ -294,8 +301,18 @@ async def test_a_small_county_with_every_reason_code(db):
     only_u2 = await _offer(db, world, category="culture.activities", priority=5)
     await _declined(db, only_u1, u2)
     await _declined(db, only_u2, u1)
+    return world, want, winner, first_care, only_u1, only_u2
 
-    params = batch.PARAMS.model_copy(update={"w_load": 100.0})
+
+STEEP_LOAD = batch.PARAMS.model_copy(update={"w_load": 100.0})
+
+
+async def test_a_small_county_with_every_reason_code(db):
+    """One project per reason the engine gives, swept, read, solved and written in one run; the
+    run record keeps each project's reason, the supply gap, the phases and the explanations."""
+    world, want, winner, first_care, only_u1, only_u2 = await _every_reason(db)
+    c1, c2 = world.communities
+    params = STEEP_LOAD
     summary = await batch.run_batch(db, seed=4, params=params)
 
     assert {u.code for u in summary.unmatched_projects} == {u.code for u in Unmatched if u.value > 0}
@@ -398,3 +415,53 @@ async def test_the_command_logs_each_phase_when_not_at_a_terminal(db, cli_env, c
         assert any(line.startswith(f"batch phase {phase} done in") for line in lines), lines
     assert "batch write 1/1" in lines
     assert "用时：" in capsys.readouterr().out
+
+
+async def test_the_rows_in_columns_are_the_engine_problem_and_the_plan_reads_as_its_json(db):
+    """The snapshot turns rows into the engine's arrays column by column, and the run reads its
+    proposals, runner-ups, reasons and supply gap off the plan's arrays. Both must say exactly
+    what the engine's record path says of the same rows: ``from_problem`` of the records, and
+    the JSON plan of ``matching.solve``."""
+    world, *_ = await _every_reason(db)
+    await _serves(db, world, "charity.donation", capacity=2)  # runner-ups for the donation projects
+    # a first run, its offers then run out: the next snapshot has last run's pairs (stability)
+    await batch.run_batch(db, seed=4, params=STEEP_LOAD)
+    await db.execute("UPDATE assignments SET expires_at = now() - interval '1 minute' WHERE status = 'pending'")
+    await batch.sweep(db)
+
+    snap = await batch.take_snapshot(db)
+
+    a, ref = snap.arrays, matching.from_problem(snap.problem)
+    assert a.n_projects == 14 and len(a.previous_p) > 0 and len(a.declined_p) == 3
+    for f in dataclasses.fields(ref):
+        mine, theirs = getattr(a, f.name), getattr(ref, f.name)
+        assert np.array_equal(mine, theirs, equal_nan=mine.dtype.kind == "f"), f.name
+
+    plan, ups = batch.solve_explained(snap, seed=4, params=STEEP_LOAD)
+    model = matching.solve(snap.problem, STEEP_LOAD, seed=4)
+    assert (plan.objective, plan.bound, plan.status) == (model.objective, model.bound, model.status)
+    assert plan.supply_gap == model.supply_gap
+
+    proposed, skipped = batch.proposals_of(snap, plan, ups)
+    leads: dict[str, matching.Assignment] = {}
+    for x in sorted(model.assignments, key=lambda x: (x.project, -x.score, x.resource)):
+        leads.setdefault(x.project, x)
+    runner_ups = matching.runner_ups(matching.solve_arrays(ref, STEEP_LOAD, seed=4)).by_project()
+    expected = [
+        (x.project, snap.unit_ids[x.unit], snap.resource_ids[x.resource], round(x.score, 4),
+         x.breakdown.model_dump(),
+         [{"unit_id": snap.unit_ids[r.unit], "resource_id": snap.resource_ids[r.resource],
+           "score": round(r.score, 4), "behind": round(r.behind, 4), "lost_on": r.lost_on, "label": r.label,
+           "breakdown": {k: round(v, 4) for k, v in r.breakdown.model_dump(exclude={"load"}).items()}}
+          for r in runner_ups[x.project]])
+        for x in sorted(leads.values(), key=lambda x: snap.project_ids[x.project])
+    ]
+    assert [(p.project, p.unit_id, p.resource_id, p.score, p.breakdown, p.runner_ups) for p in proposed] == expected
+    assert any(p.runner_ups for p in proposed)
+    assert skipped == []
+
+    unmatched = batch.unmatched_of(snap, plan)
+    assert [(u.project, u.code, u.label, u.taken_by_project) for u in unmatched] == [
+        (u.project, u.code, u.label, u.taken_by_project) for u in model.unmatched]
+    assert plan.unmatched_counts() == {code: sum(u.code == code for u in model.unmatched)
+                                       for code in dict.fromkeys(u.code for u in model.unmatched)}
