@@ -18,19 +18,19 @@ import secrets
 
 import asyncpg
 
-from . import credit
+from . import credit, supervision
 from .enums import (
     PROJECT_TRANSITIONS,
     AssignmentKind,
     AssignmentStatus,
     CreditKind,
     DispatchMode,
+    LimitStep,
     ProjectStatus,
     UnitStatus,
     Urgency,
 )
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .limits import ACK_LIMIT, done_deadline
 from .models import (
     Actor,
     Assignment,
@@ -358,7 +358,9 @@ async def decline_offer(db: Db, project_id: int, unit_id: int, data: ReasonIn, a
 
 
 async def _credit_answer(conn: asyncpg.Connection, assignment: asyncpg.Record, project: asyncpg.Record) -> None:
-    limit = ACK_LIMIT[Urgency(project["urgency"])]
+    # the 签收 limit the sweep colours this offer by: the category's, its parent's, else the default
+    limit = await supervision.effective_limit(conn, project["category_code"], LimitStep.ACK,
+                                              Urgency(project["urgency"]))
     in_time = assignment["answered_at"] - assignment["created_at"] <= limit
     kind = CreditKind.ANSWERED_IN_TIME if in_time else CreditKind.ANSWERED_LATE
     await credit.append(conn, assignment["unit_id"], project["id"], kind)
@@ -423,7 +425,12 @@ async def complete_project(db: Db, project_id: int, unit_id: int, data: Completi
         await record_history(conn, "project", project_id, row["from_status"], PS.AWAITING_CLOSE.value, actor)
         await _assignment_step(conn, lead, [AS.ACTIVE], AS.COMPLETED, actor)
         await conn.execute(q("closing_token_insert"), project_id, _token_hash(token), get_settings().closing_days)
-        on_time = row["completed_at"] <= done_deadline(Urgency(row["urgency"]), row["accepted_at"], row["window_end"])
+        # the 办结 deadline the sweep runs: the project plan's end when set, else the category's limit
+        deadline = row["window_end"]
+        if deadline is None:
+            deadline = row["accepted_at"] + await supervision.effective_limit(
+                conn, row["category_code"], LimitStep.DONE, Urgency(row["urgency"]))
+        on_time = row["completed_at"] <= deadline
         await credit.append(conn, unit_id, project_id, CreditKind.FINISHED)
         await credit.append(
             conn, unit_id, project_id, CreditKind.FINISHED_ON_TIME if on_time else CreditKind.FINISHED_LATE

@@ -408,6 +408,14 @@ async def _category_limits(conn: asyncpg.Connection, code: str) -> CategoryTimeL
     return _effective(row)
 
 
+async def effective_limit(conn: asyncpg.Connection, category_code: str, step: LimitStep,
+                          urgency: Urgency) -> dt.timedelta:
+    """The limit the sweep gives one clock: the category's own, its parent's, else the default."""
+    limits = await _category_limits(conn, category_code)
+    chosen = next(t for t in limits.limits if t.step is step and t.urgency is urgency)
+    return dt.timedelta(minutes=round(chosen.hours * 60))
+
+
 async def get_time_limits(db: Db, p: Principal, code: str) -> CategoryTimeLimits:
     """A category's limits for every step and urgency, and where each comes from."""
     async with connection(db) as conn:
