@@ -1,5 +1,7 @@
 """Figures pages (数据): the map and the charts for a community, a street, the county and the public.
 
+A secretary's page (社区数据) has the community's tables (统计表) below the pictures.
+
 Pages call :mod:`catalog.charts` with the reader, so a secretary gets their community, a street
 admin their street (or one of its communities), the alliance administrator the county (or any
 street or community), and the public counts only: no single need, no drafts.
@@ -25,6 +27,7 @@ from catalog.models import Principal
 
 from .core import View, page
 from .maps import draw_map
+from .sec_figures import stats_tables
 from .svg import Picture, Series, Table, bars, columns
 
 PHASE_COLOURS = {"draft": "#9aa5b1", "open": "#0b5cad", "working": "#e8a317", "closing": "#7048e8",
@@ -151,11 +154,12 @@ def _asked(v: View) -> tuple[str | None, str | None]:
     return community, (None if community else street)
 
 
-@page("/secretary/figures", roles=(Role.SECRETARY,), template="charts/figures.html", nav="社区数据", order=60)
+@page("/secretary/figures", roles=(Role.SECRETARY,), template="secretary/figures.html", nav="社区数据", order=60)
 async def secretary_figures(v: View) -> dict:
+    """社区数据: the map and the charts, then the tables (统计表) of :mod:`api.web.sec_figures`."""
     scope = await charts.scope_for(v.db, v.me)
     f = await load_figures(v, v.me, scope)
-    return {"f": f, "pics": pictures(f), "choices": None, "here": "/secretary/figures"}
+    return {"f": f, "pics": pictures(f), "choices": None, "here": "/secretary/figures"} | await stats_tables(v)
 
 
 @page("/admin/figures", roles=(Role.STREET_ADMIN,), template="charts/figures.html", nav="数据图表", order=60)

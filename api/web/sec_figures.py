@@ -1,9 +1,10 @@
-"""社区书记 · 统计表: the community's figures as plain tables (the charts and the map are on
-``/secretary/figures``, :mod:`api.web.charts`).
+"""社区书记 · 统计表: the community's figures as plain tables, shown on the 社区数据 page
+(``/secretary/figures``, :mod:`api.web.charts`) below its map and charts.
 
 Counts by status, time to claim and to close, satisfaction, and needs and projects by category,
-all worked out from the same scoped lists the other pages read. The template keeps a block for
-charts (``{% block charts %}``), fed by the same figures as JSON.
+all worked out from the same scoped lists the other pages read, for a period the reader picks
+(``?days=``). The same figures go into the page as JSON (``data-figures``) for anything that
+wants to read them. The old address ``/secretary/stats`` sends the reader to the tables there.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ import json
 import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass
+from urllib.parse import urlencode
 
 from catalog.enums import NeedStatus, ProjectStatus
 
+from aiohttp import web
+
 from . import names
-from .core import LOCAL_TIME, View, page
+from .core import LOCAL_TIME, View, local_path, page
 from .sec_closing import score_of
 from .sec_common import SEC, all_needs, all_projects, fmt_span, hours
 
@@ -46,8 +50,20 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-@page("/secretary/stats", roles=SEC, template="secretary/stats.html", nav="统计表", order=65)
-async def figures(v: View) -> dict:
+FIGURES = "/secretary/figures"
+TABLES = "tables"  # the anchor of the tables on the 社区数据 page
+
+
+@page("/secretary/stats", roles=SEC)
+async def old_stats(v: View) -> web.Response:
+    """The tables had a page of their own; they are on 社区数据 now (bookmarks keep working)."""
+    days = v.request.query.get("days")
+    query = "" if days is None else "?" + urlencode({"days": days})
+    return web.Response(status=301, headers={"Location": local_path(f"{FIGURES}{query}#{TABLES}")})
+
+
+async def stats_tables(v: View) -> dict:
+    """The context of the tables for the reader's community over the period asked for."""
     period = v.request.query.get("days", "90")
     if period not in {p for p, _ in PERIODS}:
         period = "90"
@@ -104,5 +120,5 @@ async def figures(v: View) -> dict:
         "need_counts": [(s, need_counts.get(s, 0)) for s in NeedStatus], "need_total": len(needs),
         "project_counts": [(s, project_counts.get(s, 0)) for s in ProjectStatus], "project_total": len(projects),
         "spans": spans, "span": fmt_span, "satisfaction": satisfaction, "categories": categories,
-        "figures_json": json.dumps(data, ensure_ascii=False),
+        "figures_json": json.dumps(data, ensure_ascii=False), "tables_anchor": TABLES,
     }

@@ -75,6 +75,7 @@ async def test_a_secretary_sees_their_community_in_every_picture(client, cast, k
     html = await r.text()
     pics = pictures(html)
     assert set(pics) == PICTURES
+    assert "社区数据" in html and 'id="tables"' in html  # the tables (统计表) follow the pictures
 
     m = pics["map"]
     dots = marks(m, "data-need")

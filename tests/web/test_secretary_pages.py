@@ -52,7 +52,7 @@ async def test_every_secretary_page_serves_its_community_and_refuses_the_others(
     pid = live.id
     own_pages = [f"/secretary/needs/{pending.id}", f"/secretary/new-project?need_ids={accepted.id}",
                  f"/secretary/projects/{pid}/cancel", f"/secretary/projects/{pid}/direct"]
-    lists = ["/secretary/needs", "/secretary/board", "/secretary/closing", "/secretary/stats"]
+    lists = ["/secretary/needs", "/secretary/board", "/secretary/closing", "/secretary/figures"]
 
     await sign_in(client, "sec-a")
     inbox = await _text(client, "/secretary/needs")
@@ -353,7 +353,7 @@ async def test_the_closing_list_says_who_needs_a_follow_up_visit(client, cast, d
     assert "暂无" in unrated
 
 
-# --- 统计表 -------------------------------------------------------------------------------------
+# --- 社区数据: the tables (统计表) --------------------------------------------------------------------
 
 
 async def test_the_figures_count_by_status_and_rate_satisfaction(client, cast, db):
@@ -363,14 +363,36 @@ async def test_the_figures_count_by_status_and_rate_satisfaction(client, cast, d
     await make_need(db, cast.world, accept=False)
     await make_project(db, cast.world, PS.RATED, score=5, community=cast.b)
     await sign_in(client, "sec-a")
-    text = await _text(client, "/secretary/stats?days=")
+    text = await _text(client, "/secretary/figures?days=")
     assert "共 3 项" in text  # projects of this community only
     assert "已评价</a></td><td class=\"num\">2</td>" in text
     assert "50%" in text and "3.5 星" in text
     assert 'id="sec-figures-charts"' in text and "data-figures=" in text
     assert "发布→接单" in text
-    r = await client.get("/secretary/stats?days=abc")
+    r = await client.get("/secretary/figures?days=abc")
     assert r.status == 200
+
+
+async def test_the_tables_sit_below_the_pictures_on_one_page_and_the_old_address_leads_there(client, cast, db):
+    await make_project(db, cast.world, PS.RATED, score=4)
+    await sign_in(client, "sec-a")
+    text = await _text(client, "/secretary/figures")
+    nav = text.split('<nav id="nav"')[1].split("</nav>")[0]
+    assert nav.count("社区数据") == 1 and "统计表" not in nav and "/secretary/stats" not in nav
+    assert text.index('data-picture="map"') < text.index('data-picture="satisfaction"') < text.index('id="tables"')
+    assert 'action="/secretary/figures#tables"' in text and 'href="#tables"' in text
+
+    for old, new in [("/secretary/stats", "/secretary/figures#tables"),
+                     ("/secretary/stats?days=30", "/secretary/figures?days=30#tables"),
+                     ("/secretary/stats?days=", "/secretary/figures?days=#tables")]:
+        r = await client.get(old, allow_redirects=False)
+        assert (r.status, r.headers["Location"]) == (301, new), old
+    r = await client.get("/secretary/stats?days=30")
+    assert r.status == 200 and r.url.path == "/secretary/figures" and "近 30 天" in await r.text()
+    assert "统计 " in await r.text()  # the period chosen on the old address still holds
+
+    await sign_in(client, "unit-x")
+    assert (await client.get("/secretary/stats", allow_redirects=False)).status == 403
 
 
 async def test_the_project_page_links_the_new_steps(client, cast, db):
