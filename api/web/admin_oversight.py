@@ -2,7 +2,9 @@
 
 Time limits: every administrator reads each category's limits and where they come from; the
 alliance administrator sets a category's own (the catalog refuses the rest). The supervision
-list: a street admin their street, the alliance administrator all, with 督办意见 and 办结督办.
+page: a street admin their street, the alliance administrator all, in two tabs: the 督办 items
+(red clocks) with 督办意见 and 办结督办, and the live warnings (时限预警: blue, yellow and red clocks
+as of the last sweep), filtered by colour, step and community.
 Batch runs: the runs that looked at the reader's communities, each with its figures, a chart of
 what was matched and what was not (and why), the time per phase and the supply-gap table.
 """
@@ -18,7 +20,8 @@ from catalog import access, batch, charts, scoped, supervision
 from catalog.batch import RunDetailQuery, RunFilter
 from catalog.enums import LimitStep, Role, Urgency
 from catalog.errors import DomainError, Forbidden
-from catalog.supervision import SupervisionFilter, SupervisionNoteIn, TimeLimitsIn
+from catalog.limits import Alert
+from catalog.supervision import AlertFilter, SupervisionFilter, SupervisionNoteIn, TimeLimitsIn
 
 from . import names
 from .core import Form, View, page
@@ -127,16 +130,28 @@ async def limits_save(v: View):
 # --- 督办清单 ----------------------------------------------------------------------------------
 
 
-@page(SUPERVISION, roles=ADMIN, template="admin/supervision.html", nav="督办清单", order=67)
+# the tabs of the supervision page (``?view=``): the 督办 items, and the warnings
+TABS = [("items", "督办事项"), ("alerts", "时限预警")]
+WARNING_LEVELS = [(a.value, a.label) for a in (Alert.BLUE, Alert.YELLOW, Alert.RED)]
+
+
+@page(SUPERVISION, roles=ADMIN, template="admin/supervision.html", nav="督办预警", order=67)
 async def supervision_list(v: View) -> dict:
-    f = v.query(SupervisionFilter)
-    f = f.model_copy(update={"limit": min(f.limit, 50)})
-    page_ = await supervision.list_items(v.db, v.me, f)
+    view = "alerts" if v.request.query.get("view") == "alerts" else "items"
     allowed = v.me.communities
     areas = await charts.area_names(v.db)
     communities = [(a.code, a.name) for a in areas if a.level == "community" and (allowed is None or a.code in allowed)]
-    return {"page": page_, "filter": f, "steps": [(s.value, s.label) for s in LimitStep],
-            "communities": communities}
+    context = {"view": view, "tabs": TABS, "steps": [(s.value, s.label) for s in LimitStep],
+               "communities": communities}
+    if view == "alerts":
+        # the catalog keeps each administrator to their scope, as for GET /api/v1/supervision/alerts
+        a = v.query(AlertFilter)
+        a = a.model_copy(update={"limit": min(a.limit, 50)})
+        return context | {"page": await supervision.list_alerts(v.db, v.me, a), "filter": a,
+                          "levels": WARNING_LEVELS}
+    f = v.query(SupervisionFilter)
+    f = f.model_copy(update={"limit": min(f.limit, 50)})
+    return context | {"page": await supervision.list_items(v.db, v.me, f), "filter": f}
 
 
 @page(SUPERVISION + "/{item_id}", roles=ADMIN, template="admin/supervision_item.html")

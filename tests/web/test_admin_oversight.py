@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from catalog import batch, projects, resources, supervision
@@ -64,7 +65,8 @@ async def test_the_alliance_sets_a_categorys_limits_with_chinese_errors_that_kee
 async def test_oversight_pages_are_for_administrators_only(client, cast):
     for who in ("sec-a", "unit-x", "grid-a"):
         await sign_in(client, who)
-        for path in ("/admin/limits", "/admin/supervision", "/admin/runs", "/admin/limits/public.elderly"):
+        for path in ("/admin/limits", "/admin/supervision", "/admin/supervision?view=alerts", "/admin/runs",
+                     "/admin/limits/public.elderly"):
             r = await client.get(path)
             assert r.status == 403, (who, path)
 
@@ -108,6 +110,58 @@ async def test_another_streets_admin_does_not_see_the_item(client, cast, db):
     await sign_in(client, "street-2")
     assert "暂无督办事项" in await (await client.get("/admin/supervision")).text()
     assert (await client.get(f"/admin/supervision/{item.id}")).status == 404
+
+
+# --- 时限预警 ----------------------------------------------------------------------------------
+
+
+async def _published_hours_ago(db, world, hours: int):
+    built = await make_project(db, world, ProjectStatus.PUBLISHED)
+    await db.execute("UPDATE projects SET published_at = published_at - make_interval(hours => $2) WHERE id = $1",
+                     built.id, hours)
+    return built.project.number
+
+
+def _rows(text: str) -> dict[str, str]:
+    """The warnings tab's rows: project number → colour."""
+    table = text.split("<tbody>")[1].split("</tbody>")[0]
+    return {number: level for level, number in re.findall(r'<tr data-alert="(\w+)">\s*<td>([^<]+)</td>', table)}
+
+
+async def test_the_warnings_tab_shows_blue_yellow_and_red_clocks_of_the_admins_street(client, cast, db):
+    # 签收 (一般) has 24 h: 13 h in is blue, 21 h yellow, 43 h red
+    blue = await _published_hours_ago(db, cast.world, 0)
+    yellow = await _published_hours_ago(db, cast.world, 8)
+    red = await _published_hours_ago(db, cast.world, 30)
+    other = await make_world(db, communities=1, grids=1)
+    elsewhere = await _published_hours_ago(db, other, 8)
+    await mark_time_limits(db, dt.datetime.now(dt.UTC) + dt.timedelta(hours=13))
+
+    await sign_in(client, "street")
+    r = await client.get("/admin/supervision?view=alerts")
+    assert r.status == 200
+    text = await r.text()
+    assert _rows(text) == {blue: "blue", yellow: "yellow", red: "red"}  # not the other street's
+    assert "蓝色预警" in text and "黄色预警" in text and "红色督办" in text and "签收" in text
+    assert "张三" not in text and PHONE not in text
+    assert 'aria-current="page">时限预警' in text and '<input type="hidden" name="view" value="alerts">' in text
+    for level, number in (("blue", blue), ("yellow", yellow), ("red", red)):
+        text = await (await client.get(f"/admin/supervision?view=alerts&level={level}")).text()
+        assert _rows(text) == {number: level}
+        assert f'<option value="{level}" selected>' in text
+    text = await (await client.get(f"/admin/supervision?view=alerts&street={other.street}")).text()
+    assert _rows(text) == {} and "暂无时限预警" in text
+    text = await (await client.get(f"/admin/supervision?view=alerts&community={cast.b}")).text()
+    assert _rows(text) == {}
+    assert (await client.get("/admin/supervision?view=alerts&level=purple")).status == 422
+
+    # the 督办 tab still lists only the red clock, and stays the page's default
+    text = await (await client.get("/admin/supervision")).text()
+    assert red in text and blue not in text and yellow not in text and 'aria-current="page">督办事项' in text
+
+    await sign_in(client, "alliance")
+    text = await (await client.get("/admin/supervision?view=alerts&level=yellow")).text()
+    assert _rows(text) == {yellow: "yellow", elsewhere: "yellow"}
 
 
 async def _principal(db, cast, name):
