@@ -6,6 +6,10 @@ affects them alike. Values are in the instances' minimisation form (total cost).
     python benchmarks/gap_bench.py                       # Cattrysse + Chu-Beasley, 10 s each
     python benchmarks/gap_bench.py --sets chu --json     # JSON to stdout
     python benchmarks/gap_bench.py --smoke               # 3 tiny instances, a few seconds (CI)
+    python benchmarks/gap_bench.py --sets chu --only d --seeds 0 1 2 --no-peer   # seed spread
+
+Column *guard* says whether a wall-clock guard cut one of our phases short of its deterministic
+budget (a slow or loaded machine); only then may a rerun with the same seed give another plan.
 """
 
 from __future__ import annotations
@@ -96,24 +100,27 @@ def run(args) -> dict:
         names = [n for n in names if any(o in n for o in args.only)]
     rows = []
     load_before = _load()
-    for name in names:
+    seeds = args.seeds if args.seeds else [args.seed]
+    for name, seed in ((n, s) for n in names for s in seeds):
         cost, weight, capacity = read_orlib(data / name)
         ref = known.get(name, {})
         best = float(ref.get("Best known solution value") or math.nan)
         proven = bool(ref.get("Optimum"))
         res = solve_gap(*orlib_pairs(cost, weight, capacity), must_assign=True,
-                        time_limit=args.time_limit, seed=args.seed, workers=args.workers)
+                        time_limit=args.time_limit, seed=seed, workers=args.workers)
         ours = -res.objective if math.isfinite(res.objective) else math.nan
         row = {
-            "instance": name, "agents": int(cost.shape[0]), "jobs": int(cost.shape[1]),
+            "instance": name, "seed": seed, "agents": int(cost.shape[0]),
+            "jobs": int(cost.shape[1]),
             "best_known": best, "best_known_is_optimal": proven,
             "ours": ours, "ours_lower_bound": -res.bound if math.isfinite(res.bound) else math.nan,
             "ours_status": res.status, "ours_gap_pct": gap_pct(ours, best),
             "ours_time": round(res.wall_time, 3), "ours_bound_method": res.bound_method,
             "ours_primal_method": res.primal_method,
+            "ours_wall_guard": bool(res.stats.get("wall_guard")),
         }
         if not args.no_peer:
-            pv, pb, pt, ps = plain_cpsat(cost, weight, capacity, args.time_limit, args.seed,
+            pv, pb, pt, ps = plain_cpsat(cost, weight, capacity, args.time_limit, seed,
                                          args.workers)
             row.update({"peer": pv, "peer_lower_bound": pb, "peer_status": ps,
                         "peer_gap_pct": gap_pct(pv, best), "peer_time": round(pt, 3)})
@@ -133,7 +140,7 @@ def run(args) -> dict:
     if not args.json:
         print(json.dumps(summary, indent=1))
     return {
-        "benchmark": "gap", "time_limit": args.time_limit, "seed": args.seed,
+        "benchmark": "gap", "time_limit": args.time_limit, "seeds": seeds,
         "workers": args.workers, "python": platform.python_version(),
         "machine": platform.machine(), "cpus": _cpus(), "rows": rows, "summary": summary,
     }
@@ -171,18 +178,25 @@ def summarise(rows):
                 "max_gap_pct": round(float(np.max(ok)), 4) if ok else math.nan,
                 "total_time": round(sum(r[f"{key}_time"] for r in rows), 2),
             }
+            if key == "ours":
+                out[key]["wall_guard_fired"] = sum(1 for r in rows if r["ours_wall_guard"])
     out["instances"] = len(rows)
     return out
 
 
 def print_row(row, first):
-    cols = [("instance", 22, "s"), ("best_known", 8, ".0f"), ("ours", 8, ".0f"),
-            ("ours_gap_pct", 7, ".3f"), ("ours_time", 6, ".2f"), ("ours_status", 9, "s"),
-            ("peer", 8, ".0f"), ("peer_gap_pct", 7, ".3f"), ("peer_time", 6, ".2f")]
+    cols = [("instance", "instance", 22, "s"), ("seed", "seed", 4, "d"),
+            ("best_known", "best", 8, ".0f"), ("ours", "ours", 8, ".0f"),
+            ("ours_gap_pct", "gap %", 7, ".3f"), ("ours_time", "time", 6, ".2f"),
+            ("ours_status", "status", 9, "s"), ("ours_wall_guard", "guard", 5, "s"),
+            ("peer", "peer", 8, ".0f"), ("peer_gap_pct", "peer %", 7, ".3f"),
+            ("peer_time", "p.time", 6, ".2f")]
     cols = [c for c in cols if c[0] in row]
     if first:
-        print(" ".join(f"{name[:w]:>{w}}" for name, w, _ in cols))
-    print(" ".join(f"{row[name]:>{w}{fmt}}" for name, w, fmt in cols), flush=True)
+        print(" ".join(f"{label:>{w}}" for _, label, w, _ in cols))
+    cells = {key: ("yes" if row[key] else "no") if isinstance(row[key], bool) else row[key]
+             for key, _, _, _ in cols}
+    print(" ".join(f"{cells[key]:>{w}{fmt}}" for key, _, w, fmt in cols), flush=True)
 
 
 def main(argv=None):
@@ -192,6 +206,7 @@ def main(argv=None):
     parser.add_argument("--only", nargs="*", help="substrings of instance names to keep")
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, nargs="+", help="several seeds, one row each")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-peer", action="store_true", help="skip plain CP-SAT")
     parser.add_argument("--greedy", action="store_true", help="add the regret greedy")

@@ -31,6 +31,14 @@ Method, in the order it runs:
 
    No one method wins everywhere (measured on OR-Library type d: CP-SAT with 5 units, tabu
    search with 100 jobs, the neighbourhoods with 200), hence the portfolio.
+
+   With two workers, once a CP-SAT slice has neither closed the component nor improved the
+   plan, the slices are paired so that both cores work: the tabu search (Python, which holds
+   the interpreter) runs in the calling thread while, in a second thread, a single-worker
+   CP-SAT run on the reduced model or the neighbourhood search (native code, which releases
+   it) starts from the same plan; the better of the two plans carries on. Hinted CP-SAT runs
+   on more than ``_PRESOLVE_PAIRS`` pairs skip presolve, which on 200 jobs x 20 units of a
+   tight instance costs more than a slice's whole budget and would return nothing.
 5. A last CP-SAT run on the reduced model tightens the bound and may still improve the plan.
 
 Large components (more than ``_MAX_SWAP_JOBS`` jobs) skip the tabu search and get a shift and
@@ -45,14 +53,17 @@ Determinism: every phase stops on a machine-independent budget that is a fixed s
 local search, CP-SAT's deterministic time for the rest; the portfolio's choices depend only on
 objective values. CP-SAT runs with a fixed ``random_seed`` and, with more than
 one worker, ``interleave_search``: plain multi-worker CP-SAT is not reproducible, because its
-workers share bounds and solutions as they come. The wall-clock limit is only a guard; when it
-fires first (a slow or loaded machine) the result may differ between runs.
+workers share bounds and solutions as they come. The two sides of a paired slice each stop on
+their own budget and meet only when both are done, so which one finishes first does not
+matter. The wall-clock limit is only a guard; when it fires first (a slow or loaded machine)
+the result may differ between runs, and ``stats["wall_guard"]`` says so.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +86,8 @@ _MAX_SWAP_JOBS = 1500
 # second (model building, presolve): about 0.3 under that load.
 _DTIME_PER_SECOND = 0.4
 _LNS_DTIME_PER_SECOND = 0.25
+# A single-worker CP-SAT run beside the tabu search (see the paired slices).
+_SOLO_DTIME_PER_SECOND = 0.2
 # DP cells per second of the vectorised knapsack pass on that machine, so the Lagrangian phase
 # can stop on work done, not on the clock.
 _DP_CELLS_PER_SECOND = 3e7
@@ -102,6 +115,9 @@ _SLICE = 0.1
 _FINAL_SHARE = 0.1
 # Up to this many pairs, a short plain CP-SAT run comes first.
 _PROBE_PAIRS = 1000
+# Above this many pairs, hinted CP-SAT runs skip presolve: on 200 jobs x 20 units of a tight
+# instance it costs more than a slice's deterministic budget (see _cpsat).
+_PRESOLVE_PAIRS = 1000
 
 
 @dataclass(frozen=True)
@@ -492,7 +508,7 @@ class _Dense:
 
 
     def tabu_search(self, assign, max_iter, seed, grow=1.05, tenure=None, patience=1000,
-                    kick=None):
+                    kick=None, repair=True):
         """Tabu search over shift, swap and two-step ejection-chain moves, allowed through
         over-budget plans at an adaptive price per unit of excess hours.
 
@@ -506,7 +522,9 @@ class _Dense:
 
         ``grow`` is the price factor per iteration, ``tenure`` the base number of iterations a
         job may not return to the unit it left, ``patience`` the iterations without a new best
-        before a restart from the best plan with ``kick`` jobs moved at random.
+        before a restart from the best plan with ``kick`` jobs moved at random. With
+        ``repair``, an over-budget plan worth more than the best one is also tried with one
+        job moved out of each (at most two) over-budget unit into a unit with room.
         """
         pb = self.pb
         n, m = pb.n, pb.m
@@ -544,6 +562,31 @@ class _Dense:
             value = float(cp.sum())
             if excess <= 0 and value > best_value + 1e-9:
                 best, best_value, last_gain = a.copy(), value, it
+            elif excess > 0 and repair and value > best_value + 1e-9:
+                # Over budget but worth more than the best plan: the best way out of the
+                # excess by moving one job of each over-budget unit to a unit with room
+                # may still beat it (most plans on the boundary are passed from outside).
+                over = np.nonzero(ex_now > 0)[0]
+                if over.size <= 2:
+                    fixed = a.copy()
+                    room = cap - load
+                    total = value
+                    for o in over:
+                        mine = np.nonzero(fixed == o)[0]
+                        ok = (W[o, mine] >= ex_now[o])[None, :] & (W[:, mine] <= room[:, None])
+                        ok[o] = False
+                        delta = np.where(ok, P[:, mine] - P[o, mine][None, :], -np.inf)
+                        k = int(np.argmax(delta))
+                        i, c = divmod(k, mine.size)
+                        if not np.isfinite(delta[i, c]):
+                            total = -math.inf
+                            break
+                        j = mine[c]
+                        fixed[j] = i
+                        room[i] -= W[i, j]
+                        total += delta[i, c]
+                    if total > best_value + 1e-9:
+                        best, best_value, last_gain = fixed, total, it
             elif best is not None and it - last_gain > patience:
                 # Long without a new best: restart from the best plan, shaken by moving a few
                 # random jobs to random units of theirs, with fresh prices and memory.
@@ -652,6 +695,7 @@ class _Lagrange:
     best_assign: np.ndarray | None
     best_value: float
     iterations: int
+    walled: bool = False
 
 
 def _lagrangian(pb: _Problem, ks: _Knapsacks, dense: _Dense | None, max_iter: int,
@@ -708,7 +752,10 @@ def _lagrangian(pb: _Problem, ks: _Knapsacks, dense: _Dense | None, max_iter: in
         u = u - theta * gap / norm * g
         if not pb.must:
             u = np.maximum(u, 0.0)
-        if theta < 1e-4 or ks.work > max_work or time.perf_counter() > deadline:
+        if theta < 1e-4 or ks.work > max_work:
+            break
+        if time.perf_counter() > deadline:
+            best.walled = it < max_iter
             break
     best.iterations = it
     return best
@@ -729,11 +776,12 @@ class _CpOutcome:
     bound: float  # proven bound on the model's objective, in profit units
     status: str
     dtime: float
+    walled: bool = False  # stopped by the wall-clock guard before its deterministic budget
 
 
 def _cpsat(pb: _Problem, idx: np.ndarray, jobs: np.ndarray, base: np.ndarray | None,
            upper: float, scale: float, dtime: float, wall: float, seed: int, workers: int,
-           first_solution: bool = False) -> _CpOutcome:
+           first_solution: bool = False, presolve: bool = True) -> _CpOutcome:
     """Solve GAP over pairs ``idx`` for ``jobs``; the other jobs keep their place in ``base``.
 
     Used both for the whole (reduced) problem and for the neighbourhoods of the large
@@ -789,8 +837,15 @@ def _cpsat(pb: _Problem, idx: np.ndarray, jobs: np.ndarray, base: np.ndarray | N
     prm.max_time_in_seconds = max(0.01, wall)
     if first_solution:
         prm.stop_after_first_solution = True
+    if not presolve:
+        # On a few thousand pairs of a tight instance, presolve alone costs 0.4 deterministic
+        # seconds, and the hint only counts once it is done: a short run would end empty.
+        prm.cp_model_presolve = False
     status = solver.solve(model)
     spent = solver.deterministic_time
+    walled = (status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+              and not (first_solution and status == cp_model.FEASIBLE)
+              and spent < 0.99 * prm.max_deterministic_time)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = idx[np.array([solver.boolean_value(v) for v in x], dtype=bool)]
         assign = base.copy() if base is not None else np.full(pb.n, -1, dtype=np.int64)
@@ -800,10 +855,10 @@ def _cpsat(pb: _Problem, idx: np.ndarray, jobs: np.ndarray, base: np.ndarray | N
         slack = 0.0 if scale == 1.0 else 0.5 * present.size / scale
         bound = solver.best_objective_bound / scale + slack
         name = "optimal" if status == cp_model.OPTIMAL and not slack else "feasible"
-        return _CpOutcome(assign, value, bound, name, spent)
+        return _CpOutcome(assign, value, bound, name, spent, walled)
     if status == cp_model.INFEASIBLE:
         return _CpOutcome(None, -math.inf, -math.inf, "infeasible", spent)
-    return _CpOutcome(None, -math.inf, math.inf, "unknown", spent)
+    return _CpOutcome(None, -math.inf, math.inf, "unknown", spent, walled)
 
 
 def _weight_of(pb: _Problem, jobs: np.ndarray, a: int) -> np.ndarray:
@@ -879,6 +934,7 @@ def _lns(pb: _Problem, assign: np.ndarray, value: float, scale: float, dtime_bud
         noise = 0.003 * float(np.abs(guide[1]).mean()) + 1e-9
         position = np.full((pb.m, pb.n), -1, dtype=np.int64)
         position[pb.agent, pb.job] = np.arange(pb.profit.size)
+    walled = False
     while spent < dtime_budget and time.perf_counter() < deadline and pb.m >= 2:
         if bound - value < max(step, 1e-9):
             break
@@ -919,6 +975,7 @@ def _lns(pb: _Problem, assign: np.ndarray, value: float, scale: float, dtime_bud
         current = float(pb.profit[idx][assign[pb.job[idx]] == pb.agent[idx]].sum())
         out = _cpsat(pb, idx, jobs, assign, math.inf, scale, _LNS_DTIME,
                      max(0.01, deadline - time.perf_counter()), seed + rounds, 1)
+        walled |= out.walled
         spent += out.dtime + 0.002 * idx.size / 100
         gained = out.assign is not None and out.value > current + 1e-9
         if gained:
@@ -935,7 +992,9 @@ def _lns(pb: _Problem, assign: np.ndarray, value: float, scale: float, dtime_bud
                 cap_free = min(pb.n, cap_free + 2)
             elif out.status != "optimal" and not gained:
                 cap_free = max(8, cap_free - 2)
+    walled |= spent < dtime_budget and time.perf_counter() >= deadline
     return assign, value, {"lns_rounds": rounds, "lns_improved": sum(improved.values()),
+                           "lns_walled": walled,
                            "lns_improved_lagrangian": improved["lagrangian"],
                            "lns_final_k": k, "lns_final_free": cap_free}
 
@@ -958,7 +1017,9 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     pb = _prepare(profit, job, agent, weight, capacity, n_jobs, must_assign)
     n = pb.n
     empty = np.full(n, -1, dtype=np.int64)
-    stats: dict = {}
+    # Whether a wall-clock guard cut a phase short of its deterministic budget: only then may
+    # the result differ between runs with the same inputs and seed.
+    stats: dict = {"wall_guard": False}
 
     def finish(assign, value, bound, status, **kw):
         assign = empty if assign is None else np.asarray(assign, dtype=np.int64)
@@ -986,6 +1047,7 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
         wall = min(0.5, 0.1 * time_limit)
         out = _cpsat(pb, all_pairs, all_jobs, None, math.inf, scale, _DTIME_PER_SECOND * wall,
                      wall, seed, workers)
+        stats["wall_guard"] |= out.walled
         if out.status == "infeasible":
             return finish(None, -math.inf, -math.inf, "infeasible", bound_method="cp-sat")
         if out.status == "optimal":
@@ -997,6 +1059,7 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
                       _DP_CELLS_PER_SECOND * _LAGRANGE_SHARE * time_limit,
                       t0 + 2 * _LAGRANGE_SHARE * time_limit, step)
     lag_bound = math.floor(lag.bound + 1e-6) if pb.integral else lag.bound
+    stats["wall_guard"] |= lag.walled
     stats["lagrangian_iterations"] = lag.iterations
     bound, bound_method = lag_bound, "lagrangian"
     cp_bound = math.inf
@@ -1035,6 +1098,7 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
                      _DTIME_PER_SECOND * 0.25 * time_limit,
                      min(_left(deadline), 0.35 * time_limit), seed, workers,
                      first_solution=True)
+        stats["wall_guard"] |= out.walled
         if out.status == "infeasible":
             return finish(None, -math.inf, -math.inf, "infeasible", bound_method="cp-sat",
                           lagrangian_bound=lag_bound)
@@ -1052,8 +1116,8 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
 
     stats["t_after_ls"] = round(time.perf_counter() - t0, 3)
 
-    def reduced_pairs():
-        """Pairs that could still be in a strictly better plan than the incumbent.
+    def reduced_pairs(plan, plan_value):
+        """Pairs that could still be in a strictly better plan than ``plan``.
 
         Forcing pair (a, j) in can gain at most its reduced value plus a's best knapsack with
         w[a, j] fewer hours, instead of a's whole knapsack.
@@ -1063,32 +1127,51 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
         value = pb.profit - lag.u[pb.job]
         room = np.clip(pb.cap[pb.agent] - pb.weight, 0, None)
         ub = lag.bound - lag.per_agent[pb.agent] + lag.table[pb.agent, room] + value
-        keep = (ub >= inc_value + step - 1e-6) | (incumbent[pb.job] == pb.agent)
+        keep = (ub >= plan_value + step - 1e-6) | (plan[pb.job] == pb.agent)
         return np.nonzero(keep)[0]
 
-    def exact_phase(share, last=False):
-        nonlocal incumbent, inc_value, primal, bound, bound_method, cp_bound
-        idx = reduced_pairs()
-        stats["pairs_alive"] = int(idx.size)
+    def exact_run(share, start, start_value, n_workers, dtime_per_second, wall, run_seed,
+                  presolve=True):
+        """CP-SAT on the pairs that survive fixing against ``start``, hinted with it.
+
+        Pure, so that it may run beside the tabu search; :func:`absorb` takes its outcome.
+        Returns ``None`` when building the model alone would eat the time left (the wall
+        guard only starts with the solve): tens of thousands of pairs on a short limit.
+        """
+        idx = reduced_pairs(start, start_value)
         if idx.size * _BUILD_SECONDS_PER_PAIR > 0.5 * _left(deadline):
-            # Building the model alone would eat the time left (the wall guard only starts
-            # with the solve): tens of thousands of pairs on a short limit.
+            return None, idx.size
+        if presolve is None:
+            presolve = idx.size <= _PRESOLVE_PAIRS
+        out = _cpsat(pb, idx, all_jobs, start, lag.bound, scale,
+                     dtime_per_second * share * time_limit, wall, run_seed, n_workers,
+                     presolve=presolve)
+        # Plans using a fixed-out pair are worth no more than the plan fixed against.
+        floor = start_value if idx.size < pb.profit.size else -math.inf
+        return (out, floor), idx.size
+
+    def absorb(run, alive, method="cp-sat"):
+        nonlocal incumbent, inc_value, primal, bound, bound_method, cp_bound
+        stats["pairs_alive"] = int(alive)
+        if run is None:
             stats["exact_skipped"] = stats.get("exact_skipped", 0) + 1
+            stats["wall_guard"] = True  # skipped for want of time left
             return "skipped"
-        # The wall guard is per phase so that a slow phase cannot starve the search after it.
-        out = _cpsat(pb, idx, all_jobs, incumbent, lag.bound, scale,
-                     _DTIME_PER_SECOND * share * time_limit,
-                     _left(deadline) if last else min(_left(deadline), 1.5 * share * time_limit),
-                     seed, workers)
-        # Plans using a fixed-out pair are worth no more than the incumbent at fixing time.
-        floor = inc_value if idx.size < pb.profit.size else -math.inf
+        out, floor = run
+        stats["wall_guard"] |= out.walled
         if out.assign is not None and out.value > inc_value + 1e-9:
-            incumbent, inc_value, primal = out.assign, out.value, "cp-sat"
+            incumbent, inc_value, primal = out.assign, out.value, method
         cpb = max(out.bound, floor)
         cp_bound = min(cp_bound, cpb)
         if cpb < bound:
             bound, bound_method = cpb, "cp-sat"
         return out.status
+
+    def exact_phase(share, last=False):
+        # The wall guard is per phase so that a slow phase cannot starve the search after it.
+        wall = _left(deadline) if last else min(_left(deadline), 1.5 * share * time_limit)
+        return absorb(*exact_run(share, incumbent, inc_value, workers, _DTIME_PER_SECOND, wall,
+                                 seed, presolve=None))
 
     done = lambda: bound - inc_value < max(step, 1e-9 * max(1.0, abs(inc_value)))
     # Budgets are shares of the time limit in deterministic units, never of the time left,
@@ -1100,6 +1183,14 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     # depends on the instance: loose budgets are closed by CP-SAT's first slice; on tight
     # ones (OR-Library type d) tabu search does best with 100 jobs, the neighbourhoods with
     # 200, CP-SAT with 5 agents. Choices depend on values only, so runs stay reproducible.
+    #
+    # With two or more workers and the tabu search in play, once a CP-SAT slice has neither
+    # closed the component nor improved the plan, the slices are paired: the tabu search
+    # (Python, holding the interpreter) runs in this thread while a single-worker CP-SAT run
+    # or a neighbourhood search (native code, which lets go of it) runs beside it from the
+    # same incumbent; the better plan of the two carries on. Each side stops on its own
+    # deterministic budget and they meet only at slice ends, so the result does not depend
+    # on which finishes first. Which side runs next goes by what each made of its last start.
     arms = ["cp-sat"] + (["tabu"] if tabu_ok else []) + ["lns"]
     gain = {arm: math.inf for arm in arms}
     last_used = {arm: -1 for arm in arms}
@@ -1110,11 +1201,64 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     for arm in used:
         gain[arm], last_used[arm] = 0.0, 0
     search_end = time_limit * (1.0 - _FINAL_SHARE)
-    while (not done() and len(used) < round(_SEARCH_SHARE / _SLICE)
+    paired = tabu_ok and workers >= 2
+    side_arms = ["cp-sat", "lns"]
+    side_gain = {arm: math.inf for arm in side_arms}
+    side_last = {arm: -1 for arm in side_arms}
+
+    def side_run(arm, start, start_value, slot, share):
+        """The partner of a paired slice: pure, returns a plan and what it learnt."""
+        if arm == "cp-sat":
+            run, alive = exact_run(share, start, start_value, 1, _SOLO_DTIME_PER_SECOND,
+                                   min(_left(deadline), 2.0 * share * time_limit), seed + slot,
+                                   presolve=False)
+            return run, alive, None
+        plan, value, got = _lns(pb, start, start_value, scale,
+                                _LNS_DTIME_PER_SECOND * share * time_limit, t0 + search_end,
+                                seed + slot, bound, step, guide, related)
+        return (plan, value), None, got
+
+    spent = _SLICE * len(used)  # shares of the time limit given to search slices so far
+    while (not done() and spent < _SEARCH_SHARE - 1e-9
            and time.perf_counter() - t0 < search_end):
+        if paired and "cp-sat" in used and gain["cp-sat"] <= 0:
+            share = min(_SLICE, _SEARCH_SHARE - spent)
+            spent += share
+            side = max(side_arms, key=lambda a: (side_gain[a], -side_last[a],
+                                                 -side_arms.index(a)))
+            side_last[side] = len(used)
+            used.append("tabu+" + side)
+            before = inc_value
+            with ThreadPoolExecutor(max_workers=1) as beside:
+                future = beside.submit(side_run, side, incumbent.copy(), inc_value, len(used),
+                                       share)
+                found, val = run_tabu(incumbent, share)
+                result = future.result()
+            if val > inc_value + 1e-9:
+                incumbent, inc_value, primal = found, val, "tabu"
+            side_value = before
+            if side == "cp-sat":
+                run, alive, _ = result
+                if absorb(run, alive) == "skipped":
+                    side_arms.remove("cp-sat")
+                elif run[0].assign is not None:
+                    side_value = run[0].value
+            else:
+                (plan, value), _, got = result
+                for key in lns_stats:
+                    lns_stats[key] += got[key]
+                stats["wall_guard"] |= got["lns_walled"]
+                side_value = value
+                if value > inc_value + 1e-9:
+                    incumbent, inc_value, primal = plan, value, "lns"
+            # Each side is judged by what it made of the common start, not by the tabu search.
+            side_gain[side] = side_value - before
+            stats.setdefault("slice_ends", []).append(round(time.perf_counter() - t0, 2))
+            continue
         arm = max(arms, key=lambda a: (gain[a], -last_used[a], -arms.index(a)))
         last_used[arm] = len(used)
         used.append(arm)
+        spent += _SLICE
         before = inc_value
         if arm == "cp-sat":
             if exact_phase(_SLICE) == "skipped":
@@ -1125,7 +1269,8 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
                 # Few pairs survive the fixing, so proving optimality is within reach: the
                 # rest of the search time goes to CP-SAT on the reduced model.
                 if not done():
-                    exact_phase(_SEARCH_SHARE + _FINAL_SHARE - _SLICE * len(used), last=True)
+                    exact_phase(_SEARCH_SHARE + _FINAL_SHARE - spent, last=True)
+                spent = _SEARCH_SHARE
                 break
         elif arm == "tabu":
             found, val = run_tabu(incumbent, _SLICE)
@@ -1138,13 +1283,18 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
                                              guide, related)
             for key in lns_stats:
                 lns_stats[key] += got[key]
+            stats["wall_guard"] |= got["lns_walled"]
             if inc_value > before + 1e-9:
                 primal = "lns"
         gain[arm] = inc_value - before
         stats.setdefault("slice_ends", []).append(round(time.perf_counter() - t0, 2))
     stats.update(lns_stats)
+    if not done() and spent < _SEARCH_SHARE - 1e-9:
+        stats["wall_guard"] = True  # the search loop was stopped by the clock
     if not done() and _left(deadline) > 0.05:
         exact_phase(_FINAL_SHARE, last=True)
+    elif not done():
+        stats["wall_guard"] = True
     return finish(incumbent, inc_value, bound, "feasible", bound_method=bound_method,
                   primal_method=primal, lagrangian_bound=lag_bound, cpsat_bound=cp_bound,
                   pairs_fixed=pb.profit.size - stats.get("pairs_alive", pb.profit.size))

@@ -329,3 +329,36 @@ def test_chu_beasley_tight_instance_gives_a_valid_plan_quickly():
     assert r.status == "feasible"
     assert -r.objective <= 1.05 * optima()["chu1997/d20100"]
     assert r.stats["slices"]
+
+
+def test_short_hinted_cpsat_run_keeps_the_hint_on_a_large_tight_instance():
+    # Presolve alone on d20200 costs more than a short run's deterministic budget; without it
+    # the run must at least hand back the plan it was hinted with, never come back empty.
+    cost, weight, capacity = read_orlib(data_dir() / "chu1997" / "d20200")
+    args = orlib_pairs(cost, weight, capacity)
+    gap, pb, arrays = _internals((*args, cost.shape[1], True))
+    dense = gap._Dense(pb)
+    hint = dense.tabu_search(np.argmax(dense.P, axis=0), 300, 0)
+    assert hint is not None
+    out = gap._cpsat(pb, np.arange(pb.profit.size), np.arange(pb.n), hint, math.inf, 1.0,
+                     0.05, 60.0, 0, 1, presolve=False)
+    assert out.assign is not None
+    value, problems = gap_violations(out.assign, *arrays, must_assign=True,
+                                     n_jobs=cost.shape[1])
+    assert problems == []
+    assert value >= dense.value(hint) - 1e-9
+
+
+def test_same_seed_same_plan_unless_the_wall_clock_cut_in():
+    # Type d with 5 units: the tabu search runs beside CP-SAT in paired slices. Each side
+    # stops on its own deterministic budget, so two runs agree, unless a loaded machine made
+    # a wall-clock guard fire (the result says so).
+    cost, weight, capacity = read_orlib(data_dir() / "chu1997" / "d05100")
+    args = orlib_pairs(cost, weight, capacity)
+    runs = [solve_checked(*args, must_assign=True, time_limit=3.0, seed=7) for _ in range(2)]
+    for r in runs:
+        assert isinstance(r.stats["wall_guard"], bool)
+        assert -r.objective <= 1.02 * optima()["chu1997/d05100"]
+    if not (runs[0].stats["wall_guard"] or runs[1].stats["wall_guard"]):
+        assert runs[0].assign.tolist() == runs[1].assign.tolist()
+        assert runs[0].stats["slices"] == runs[1].stats["slices"]
