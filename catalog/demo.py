@@ -832,8 +832,8 @@ PLANS: tuple[tuple[str, DispatchMode, str | None], ...] = (
     ("cancelled", D, "from_dispatched"), ("cancelled", C, "from_in_progress"),
 )
 
-# The units that get demo accounts (unit-1 … unit-6, in this order): two departments, a studio and
-# three associations, busy in the categories residents ask most for, serving the whole county. Each gets, beside whatever
+# The units that get demo accounts (unit-1 … unit-6, in this order): two departments, two studios
+# and two associations, busy in the categories residents ask most for, serving the whole county. Each gets, beside whatever
 # the stories above give it, a project of each of these on its own resource's ground: an offer to
 # answer (定向派单), an open 优化派单 project only it can serve (the batch job at the end of the
 # load proposes it), an open 认领 project (the engine suggests it), a claim waiting for the
