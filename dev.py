@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,9 +73,24 @@ def serve(args: list[str]) -> int:
     return subprocess.call([str(BIN / "sandan"), "serve", "--demo", *args], cwd=ROOT)
 
 
+def ensure_browser() -> None:
+    """The page tests drive Chromium: the system's (Debian: ``apt install chromium``) or, when
+    there is none, the one Playwright downloads into the user's cache (once)."""
+    if any(shutil.which(n) for n in ("chromium", "chromium-browser")) or Path("/usr/bin/chromium").exists():
+        return
+    probe = "from playwright.sync_api import sync_playwright as s\nwith s() as p: print(p.chromium.executable_path)"
+    found = subprocess.run([str(PY), "-c", probe], capture_output=True, text=True)
+    if found.returncode == 0 and Path(found.stdout.strip()).exists():
+        return
+    say("no Chromium for the page tests: downloading Playwright's (once)")
+    if subprocess.call([str(PY), "-m", "playwright", "install", "chromium"], cwd=ROOT) != 0:
+        say("could not download Chromium; install your system's chromium package, or the browser test will fail")
+
+
 def test(args: list[str]) -> int:
     ensure_venv()
     ensure_installed("test,bench")
+    ensure_browser()
     say("running the test suite")
     return subprocess.call([str(PY), "-m", "pytest", *args], cwd=ROOT)
 

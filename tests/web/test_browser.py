@@ -53,14 +53,26 @@ async def site(db, database_dsn):
         await server.close()
 
 
+def _system_chromium() -> str | None:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    return found or (CHROMIUM if Path(CHROMIUM).exists() else None)
+
+
 @pytest.fixture
 async def browser():
-    if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does so as root)", pytrace=False)
+    """The system's Chromium (Debian's package, which .ci/run installs), else the one Playwright
+    downloads (``python3 dev.py test`` fetches it on a machine without a system Chromium)."""
+    from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
+    system = _system_chromium()
     async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            b = await pw.chromium.launch(executable_path=system, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        except PlaywrightError as exc:
+            pytest.fail(f"no Chromium to drive: install Debian's chromium (.ci/run does so as root) or run "
+                        f"`.venv/bin/python -m playwright install chromium` ({str(exc).splitlines()[0]})",
+                        pytrace=False)
         try:
             yield b
         finally:
