@@ -590,7 +590,8 @@ def declined_of(snapshot: Snapshot) -> list[DeclinedPair]:
     ]
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False).encode
+# compact: at 100k the explanations are tens of megabytes of JSON for the server to parse
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def explain_proposals(snapshot: Snapshot, plan: BatchPlan, proposals: list[Proposal]
