@@ -508,7 +508,7 @@ class _Dense:
 
 
     def tabu_search(self, assign, max_iter, seed, grow=1.05, tenure=None, patience=1000,
-                    kick=None, repair=True):
+                    kick=None):
         """Tabu search over shift, swap and two-step ejection-chain moves, allowed through
         over-budget plans at an adaptive price per unit of excess hours.
 
@@ -522,9 +522,7 @@ class _Dense:
 
         ``grow`` is the price factor per iteration, ``tenure`` the base number of iterations a
         job may not return to the unit it left, ``patience`` the iterations without a new best
-        before a restart from the best plan with ``kick`` jobs moved at random. With
-        ``repair``, an over-budget plan worth more than the best one is also tried with one
-        job moved out of each (at most two) over-budget unit into a unit with room.
+        before a restart from the best plan with ``kick`` jobs moved at random.
         """
         pb = self.pb
         n, m = pb.n, pb.m
@@ -562,31 +560,6 @@ class _Dense:
             value = float(cp.sum())
             if excess <= 0 and value > best_value + 1e-9:
                 best, best_value, last_gain = a.copy(), value, it
-            elif excess > 0 and repair and value > best_value + 1e-9:
-                # Over budget but worth more than the best plan: the best way out of the
-                # excess by moving one job of each over-budget unit to a unit with room
-                # may still beat it (most plans on the boundary are passed from outside).
-                over = np.nonzero(ex_now > 0)[0]
-                if over.size <= 2:
-                    fixed = a.copy()
-                    room = cap - load
-                    total = value
-                    for o in over:
-                        mine = np.nonzero(fixed == o)[0]
-                        ok = (W[o, mine] >= ex_now[o])[None, :] & (W[:, mine] <= room[:, None])
-                        ok[o] = False
-                        delta = np.where(ok, P[:, mine] - P[o, mine][None, :], -np.inf)
-                        k = int(np.argmax(delta))
-                        i, c = divmod(k, mine.size)
-                        if not np.isfinite(delta[i, c]):
-                            total = -math.inf
-                            break
-                        j = mine[c]
-                        fixed[j] = i
-                        room[i] -= W[i, j]
-                        total += delta[i, c]
-                    if total > best_value + 1e-9:
-                        best, best_value, last_gain = fixed, total, it
             elif best is not None and it - last_gain > patience:
                 # Long without a new best: restart from the best plan, shaken by moving a few
                 # random jobs to random units of theirs, with fresh prices and memory.
@@ -1184,14 +1157,16 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     # ones (OR-Library type d) tabu search does best with 100 jobs, the neighbourhoods with
     # 200, CP-SAT with 5 agents. Choices depend on values only, so runs stay reproducible.
     #
-    # With two or more workers and the tabu search in play, once a CP-SAT slice has neither
-    # closed the component nor improved the plan, the slices are paired: the tabu search
-    # (Python, holding the interpreter) runs in this thread while a single-worker CP-SAT run
-    # or a neighbourhood search (native code, which lets go of it) runs beside it from the
-    # same incumbent; the better plan of the two carries on. Each side stops on its own
-    # deterministic budget and they meet only at slice ends, so the result does not depend
-    # on which finishes first. Which side runs next goes by what each made of its last start.
-    arms = ["cp-sat"] + (["tabu"] if tabu_ok else []) + ["lns"]
+    # With two or more workers and the tabu search in play, the tabu search and the
+    # neighbourhood search do not take turns but run as one paired arm beside CP-SAT: the
+    # tabu search (Python, holding the interpreter) runs in this thread while a single-worker
+    # CP-SAT run or a neighbourhood search (native code, which lets go of it) runs beside it
+    # from the same incumbent; the better plan of the two carries on. Each side stops on its
+    # own deterministic budget and they meet only at slice ends, so the result does not
+    # depend on which finishes first. Which side runs next goes by what each made of its
+    # last start. The two-worker CP-SAT arm keeps its turns: on loose budgets it closes.
+    paired = tabu_ok and workers >= 2
+    arms = ["cp-sat"] + (["paired"] if paired else (["tabu"] if tabu_ok else []) + ["lns"])
     gain = {arm: math.inf for arm in arms}
     last_used = {arm: -1 for arm in arms}
     guide = (ks, lag.u) if lag.table is not None else None
@@ -1201,7 +1176,6 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     for arm in used:
         gain[arm], last_used[arm] = 0.0, 0
     search_end = time_limit * (1.0 - _FINAL_SHARE)
-    paired = tabu_ok and workers >= 2
     side_arms = ["cp-sat", "lns"]
     side_gain = {arm: math.inf for arm in side_arms}
     side_last = {arm: -1 for arm in side_arms}
@@ -1221,14 +1195,16 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     spent = _SLICE * len(used)  # shares of the time limit given to search slices so far
     while (not done() and spent < _SEARCH_SHARE - 1e-9
            and time.perf_counter() - t0 < search_end):
-        if paired and "cp-sat" in used and gain["cp-sat"] <= 0:
+        arm = max(arms, key=lambda a: (gain[a], -last_used[a], -arms.index(a)))
+        last_used[arm] = len(used)
+        before = inc_value
+        if arm == "paired":
             share = min(_SLICE, _SEARCH_SHARE - spent)
             spent += share
             side = max(side_arms, key=lambda a: (side_gain[a], -side_last[a],
                                                  -side_arms.index(a)))
             side_last[side] = len(used)
             used.append("tabu+" + side)
-            before = inc_value
             with ThreadPoolExecutor(max_workers=1) as beside:
                 future = beside.submit(side_run, side, incumbent.copy(), inc_value, len(used),
                                        share)
@@ -1253,14 +1229,9 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
                     incumbent, inc_value, primal = plan, value, "lns"
             # Each side is judged by what it made of the common start, not by the tabu search.
             side_gain[side] = side_value - before
-            stats.setdefault("slice_ends", []).append(round(time.perf_counter() - t0, 2))
-            continue
-        arm = max(arms, key=lambda a: (gain[a], -last_used[a], -arms.index(a)))
-        last_used[arm] = len(used)
-        used.append(arm)
-        spent += _SLICE
-        before = inc_value
-        if arm == "cp-sat":
+        elif arm == "cp-sat":
+            used.append(arm)
+            spent += _SLICE
             if exact_phase(_SLICE) == "skipped":
                 arms.remove("cp-sat")
                 continue
@@ -1273,10 +1244,14 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
                 spent = _SEARCH_SHARE
                 break
         elif arm == "tabu":
+            used.append(arm)
+            spent += _SLICE
             found, val = run_tabu(incumbent, _SLICE)
             if val > inc_value + 1e-9:
                 incumbent, inc_value, primal = found, val, "tabu"
         else:
+            used.append(arm)
+            spent += _SLICE
             incumbent, inc_value, got = _lns(pb, incumbent, inc_value, scale,
                                              _LNS_DTIME_PER_SECOND * _SLICE * time_limit,
                                              t0 + search_end, seed + len(used), bound, step,
