@@ -913,7 +913,8 @@ class RunDetail(_View):
     next_cursor: str | None
 
 
-_UNMATCHED_LABELS = {u.code: u.label for u in matching.Unmatched}
+# Chinese labels of the engine's unmatched reasons, by code (pages read them from here)
+UNMATCHED_LABELS = {u.code: u.label for u in matching.Unmatched}
 
 
 def _runs_scope(p: Principal) -> list[str] | None:
@@ -967,7 +968,7 @@ async def get_run(db: Db, p: Principal, run_id: int, f: RunDetailQuery) -> RunDe
             )))
         else:
             items.append(RunProject(**common, outcome="unmatched", unmatched=UnmatchedView(
-                code=r["reason"], label=_UNMATCHED_LABELS.get(r["reason"], r["reason"]),
+                code=r["reason"], label=UNMATCHED_LABELS.get(r["reason"], r["reason"]),
                 taken_by_project=r["taken_by_project"], taken_by_project_id=r["taken_by_project_id"],
                 taken_by_resource_id=r["taken_by_resource_id"],
             )))

@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import ValidationError
 
-import matching
 from catalog import access, batch, charts, scoped, supervision
 from catalog.batch import RunDetailQuery, RunFilter
 from catalog.enums import LimitStep, Role, Urgency
@@ -183,7 +182,7 @@ async def supervision_note(v: View):
 
 # --- 批量派单记录 --------------------------------------------------------------------------------
 
-UNMATCHED_LABELS = {u.code: u.label for u in matching.Unmatched}
+UNMATCHED_LABELS = batch.UNMATCHED_LABELS
 SKIP_LABELS = {"project_changed": "项目在求解期间已变化", "unit_cap_reached": "成员单位在办项目已达上限",
                "team_not_written": "多单位项目只派主办单位", "no_location": "项目及所在社区均无坐标"}
 # the time-limit sweep's counts in a run record (catalog.sweep.TimeLimitSweep)
