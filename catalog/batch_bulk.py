@@ -112,7 +112,7 @@ async def write_plan_bulk(
     actor = str(BATCH_ACTOR)
     ttl_seconds = get_settings().offer_ttl_hours * 3600.0
     async with transaction(db) as conn:
-        await conn.execute(q("batch_bulk_jit_off"))
+        await conn.execute(q("batch_bulk_settings"))
         # Lock order: every unit first (in id order), then the projects (in id order).
         unit_ids = sorted({p.unit_id for p in proposed})
         await conn.fetch(q("batch_lock_units"), unit_ids)
@@ -135,8 +135,11 @@ async def write_plan_bulk(
                 # cannot happen with the rows locked; if it does, nothing of this run is kept
                 raise Conflict("批量写入与检查结果不一致", code="batch_write_mismatch",
                                details={"planned": len(ok), "written": len(made)})
+            # the accepted proposals are this run's own objects: they take their ids in place
             ids = {r["project_id"]: r["assignment_id"] for r in made}
-            written = [p.model_copy(update={"assignment_id": ids[p.project_id]}) for p in ok]
+            for p in ok:
+                p.assignment_id = ids[p.project_id]
+            written = ok
         if progress is not None:
             progress.step(len(proposed), len(proposed))
         summary.proposed = written

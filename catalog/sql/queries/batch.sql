@@ -33,14 +33,24 @@ ORDER BY p.id;
 
 -- name: batch_open_resources
 -- Published resources of active units, with the live work already on each resource and unit.
+-- The live assignments are counted in one pass (the partial index on live work), never once per
+-- resource: the assignments table keeps every finished assignment too.
+WITH live AS MATERIALIZED (
+    SELECT unit_id, resource_id FROM assignments WHERE status IN ('pending', 'active')
+), by_resource AS (
+    SELECT resource_id, count(*) AS n FROM live WHERE resource_id IS NOT NULL GROUP BY resource_id
+), by_unit AS (
+    SELECT unit_id, count(*) AS n FROM live GROUP BY unit_id
+)
 SELECT r.id, r.unit_id, c.parent_code AS category, r.category_code AS subcategory, r.skills,
        r.capacity_projects, r.capacity_hours, r.area_communities, r.centre_lat, r.centre_lon,
        r.radius_km, r.valid_from, r.valid_to, u.active_cap,
-       (SELECT count(*) FROM assignments x WHERE x.resource_id = r.id AND x.status IN ('pending', 'active')) AS live,
-       (SELECT count(*) FROM assignments x WHERE x.unit_id = r.unit_id AND x.status IN ('pending', 'active')) AS unit_live
+       coalesce(br.n, 0) AS live, coalesce(bu.n, 0) AS unit_live
 FROM resources r
 JOIN units u ON u.id = r.unit_id
 JOIN categories c ON c.code = r.category_code
+LEFT JOIN by_resource br ON br.resource_id = r.id
+LEFT JOIN by_unit bu ON bu.unit_id = r.unit_id
 WHERE r.status = 'published' AND u.status = 'active'
   AND (r.valid_to IS NULL OR r.valid_to >= $1::date)
 ORDER BY r.id;
@@ -69,11 +79,6 @@ INSERT INTO batch_runs (started_at, scope, seed, params, counts, objective, boun
 VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9)
 RETURNING id, finished_at;
 
--- name: batch_explanations_insert
-INSERT INTO proposal_explanations (assignment_id, run_id, score, breakdown)
-SELECT a, $2, s, b::jsonb
-FROM unnest($1::bigint[], $3::double precision[], $4::text[]) AS t(a, s, b);
-
 -- name: batch_due_pending_list
 -- The claims and offers the sweep would expire now, for --dry-run.
 SELECT p.number AS project, a.project_id, a.unit_id, a.kind, a.expires_at
@@ -95,7 +100,7 @@ RETURNING id, finished_at;
 
 -- name: batch_explanations_record
 INSERT INTO proposal_explanations (assignment_id, run_id, score, breakdown, runner_ups)
-SELECT a, $2, s, b::jsonb, r::jsonb
+SELECT a, $2, s, b::json, r::json
 FROM unnest($1::bigint[], $3::double precision[], $4::text[], $5::text[]) AS t(a, s, b, r);
 
 -- name: batch_unmatched_insert

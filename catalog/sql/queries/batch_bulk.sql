@@ -28,10 +28,11 @@ LEFT JOIN projects p ON p.id = x.project_id
 WHERE r.id = ANY($1::bigint[])
 GROUP BY r.id;
 
--- name: batch_bulk_jit_off
+-- name: batch_bulk_settings
 -- The planner can only guess how many rows an unnest holds; at tens of thousands it guesses high
--- enough to compile the write with JIT, which then costs seconds and saves nothing.
-SET LOCAL jit = off;
+-- enough to compile the write with JIT, which then costs seconds and saves nothing. The write
+-- sorts its proposals and history rows: in memory, not in temporary files.
+SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true);
 
 -- name: batch_bulk_offer
 -- Every accepted proposal at once: project 已发布 → 已派单, one pending proposal (offer) per project
