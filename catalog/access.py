@@ -18,7 +18,7 @@ be probed; changing something one may read but not change is refused (403).
 Personal data (a requester's name and phone, a unit contact's name and phone) is shown in full
 only to those who must act on it: the secretary of the community, the grid worker of the grid,
 the unit while it holds the project (from the confirmed claim or accepted offer until it reports
-completion), the alliance administrators for unit contacts. Other staff see it masked (``张*``,
+completion; a helper unit from accepting its helper role until it ends), the alliance administrators for unit contacts. Other staff see it masked (``张*``,
 ``138****1234``); the public never sees it at all.
 """
 
@@ -155,11 +155,13 @@ def can_propose(p: Principal, project: Project) -> bool:
     return can_manage_project(p, project) or p.role is Role.BATCH
 
 
-def project_personal(p: Principal, project: Project, *, owner: int | None) -> Personal:
-    """``owner``: the unit holding the project now (its claim confirmed or offer accepted), if any."""
+def project_personal(p: Principal, project: Project, *, owner: int | None,
+                     helpers: Iterable[int] = ()) -> Personal:
+    """``owner``: the unit holding the project now (its claim confirmed or offer accepted), if any;
+    ``helpers``: the units whose helper role (协办) is accepted and not yet over, who hold it too."""
     if p.role is Role.SECRETARY and project.community_code == p.community_code:
         return Personal.FULL
-    if p.role is Role.UNIT and owner is not None and p.unit_id == owner:
+    if p.role is Role.UNIT and p.unit_id is not None and (p.unit_id == owner or p.unit_id in set(helpers)):
         return Personal.FULL
     return Personal.MASKED
 

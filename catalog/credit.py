@@ -11,6 +11,13 @@ The score is a pure function of the ledger's counts, so anyone can recompute it 
 The "+2" terms are a prior worth two average events: a new unit starts near 86 (良好) rather than
 at 100 or 0, and one bad rating does not sink a unit with no history. Declining with a reason is
 recorded but costs nothing: saying no honestly is better than letting an offer expire.
+
+A helper unit (协办, catalog.helpers) is credited with the same kinds as a lead, for its own part:
+its answer to a helper proposal is in time or late against the same 签收 limit, an unanswered one
+is ``offer_expired``, giving the role back is ``returned``, and finishing with the lead is
+``finished`` with the lead's on time or late. The resident's rating goes to the lead alone. A
+helper whose role ends because the lead's did (declined, expired, withdrawn, returned, 撤单) gets
+nothing either way: it neither answered wrongly nor left the work.
 """
 
 from __future__ import annotations

@@ -180,6 +180,14 @@ class AssignmentKind(Labelled):
     PROPOSAL = "proposal"
 
 
+@_labelled({"lead": "主办", "helper": "协办"})
+class AssignmentRole(Labelled):
+    """A unit's part in a project: the lead (主办) answers for it, helpers (协办) work beside it."""
+
+    LEAD = "lead"
+    HELPER = "helper"
+
+
 @_labelled(
     {
         "pending": "待确认",

@@ -17,6 +17,7 @@ from .enums import (
     AreaLevel,
     CancelReason,
     AssignmentKind,
+    AssignmentRole,
     AssignmentStatus,
     DeclineReason,
     DispatchMode,
@@ -405,7 +406,7 @@ class Assignment(Record):
     unit_id: int
     resource_id: int | None
     kind: AssignmentKind
-    role: str
+    role: AssignmentRole
     status: AssignmentStatus
     reason_code: str | None
     note: str | None
@@ -628,6 +629,30 @@ class UnitView(Unit):
     personal_data: str
 
 
+class TeamMember(Record):
+    """A unit on a project's team now: the lead (主办) and the helpers (协办), live or done."""
+
+    assignment_id: int
+    unit_id: int
+    unit_name: str
+    role: AssignmentRole
+    kind: AssignmentKind
+    status: AssignmentStatus
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    answered_at: dt.datetime | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def role_label(self) -> str:
+        return self.role.label
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str:
+        return self.status.label
+
+
 class ProjectDetail(Record):
     project: Project
     owner_unit_id: int | None
@@ -635,6 +660,8 @@ class ProjectDetail(Record):
     needs: list[NeedView]
     assignments: list[Assignment]
     progress: list[ProgressEntry]
+    # the lead first, then the helpers in the order they joined; empty while nobody holds it
+    team: list[TeamMember] = Field(default_factory=list)
 
 
 class NeedPage(Record):

@@ -5,6 +5,10 @@ or the community offers it to a unit's resource (定向派单, the unit accepts 
 the project has at most one live lead unit, which the database guarantees with a unique partial
 index; a unit's cap on live work holds because every take locks the unit's row first.
 
+A project that needs several units also has helpers (协办, catalog.helpers) beside its lead. They
+live only while the lead does: every step here that ends the lead's claim or offer, cancels or
+completes the project ends the live helpers in the same transaction (:func:`_end_helpers`).
+
 Lock order, everywhere: unit row, then project row, then assignment rows. Keeping one order means
 concurrent commands queue up instead of deadlocking.
 """
@@ -157,7 +161,34 @@ async def cancel_project(db: Db, project_id: int, actor: Actor, reason: str, not
         lead = await conn.fetchrow(q("assignment_live_lead"), project_id)
         if lead is not None:
             await _assignment_step(conn, lead, [AS.PENDING, AS.ACTIVE], AS.CANCELLED, actor, "project_cancelled")
+        await _end_helpers(conn, project_id, actor, HelpersEnd.CANCELLED)
     return Project.model_validate(dict(row))
+
+
+# --- helpers end with their lead --------------------------------------------------------------
+
+
+class HelpersEnd:
+    """How live helpers end when the lead's part ends: (pending →, active →, reason code)."""
+
+    # the lead's claim or offer ended and the project is 已发布 again; the lead's reason goes in the note
+    LEAD_ENDED = (AS.WITHDRAWN, AS.RELEASED, "lead_ended")
+    # 撤单: as the lead's own assignment
+    CANCELLED = (AS.CANCELLED, AS.CANCELLED, "project_cancelled")
+    # the lead reported completion: those working finish with it, an unanswered proposal is moot
+    COMPLETED = (AS.WITHDRAWN, AS.COMPLETED, "project_completed")
+
+
+async def _end_helpers(
+    conn: asyncpg.Connection, project_id: int, actor: Actor | str,
+    how: tuple[AssignmentStatus, AssignmentStatus, str], note: str | None = None,
+) -> list[asyncpg.Record]:
+    """End every live helper of the project, with history; the caller holds the project row."""
+    pending_to, active_to, reason = how
+    rows = await conn.fetch(q("helpers_end_live"), project_id, pending_to.value, active_to.value, reason, note)
+    for r in rows:
+        await record_history(conn, "assignment", r["id"], r["from_status"], r["status"], actor, reason, note)
+    return rows
 
 
 # --- taking a project ------------------------------------------------------------------------
@@ -297,6 +328,7 @@ async def _end_pending(
             _require_owner(lead, unit_id)
         row = await _project_step(conn, project_id, "reopen", PS.PUBLISHED, actor, reason, note)
         a = await _assignment_step(conn, lead, [AS.PENDING], to, actor, reason, note)
+        await _end_helpers(conn, project_id, actor, HelpersEnd.LEAD_ENDED, note=reason)
         if to is AS.DECLINED:
             await credit.append(conn, lead["unit_id"], project_id, CreditKind.DECLINED_WITH_REASON)
             await _credit_answer(conn, a, row)
@@ -399,6 +431,7 @@ async def give_back(db: Db, project_id: int, unit_id: int, data: ReasonIn, actor
         _require_owner(lead, unit_id)
         row = await _project_step(conn, project_id, "give_back", PS.PUBLISHED, actor, "returned_by_unit", data.note)
         await _assignment_step(conn, lead, [AS.ACTIVE], AS.RETURNED, actor, data.reason.value, data.note)
+        await _end_helpers(conn, project_id, actor, HelpersEnd.LEAD_ENDED, note="returned_by_unit")
         await credit.append(conn, unit_id, project_id, CreditKind.RETURNED)
     return Project.model_validate(dict(row))
 
@@ -431,10 +464,14 @@ async def complete_project(db: Db, project_id: int, unit_id: int, data: Completi
             deadline = row["accepted_at"] + await supervision.effective_limit(
                 conn, row["category_code"], LimitStep.DONE, Urgency(row["urgency"]))
         on_time = row["completed_at"] <= deadline
-        await credit.append(conn, unit_id, project_id, CreditKind.FINISHED)
-        await credit.append(
-            conn, unit_id, project_id, CreditKind.FINISHED_ON_TIME if on_time else CreditKind.FINISHED_LATE
-        )
+        # active helpers finish with the lead and are credited as it is; pending ones are withdrawn
+        helpers = await _end_helpers(conn, project_id, actor, HelpersEnd.COMPLETED)
+        finished = [unit_id] + [h["unit_id"] for h in helpers if h["status"] == AS.COMPLETED]
+        for u in finished:
+            await credit.append(conn, u, project_id, CreditKind.FINISHED)
+            await credit.append(
+                conn, u, project_id, CreditKind.FINISHED_ON_TIME if on_time else CreditKind.FINISHED_LATE
+            )
     return Completion(project=Project.model_validate(dict(row)), closing_token=token)
 
 
@@ -467,10 +504,11 @@ async def close_by_resident(db: Db, token: str, data: ClosingIn) -> Project:
 
 
 async def expire_pending(db: Db, now: dt.datetime | None = None) -> int:
-    """Claims and offers past their time to live end as 已过期 and their projects reopen.
+    """Claims, offers and helper proposals past their time to live end as 已过期.
 
-    An unanswered offer counts against the unit's 响应率; an unconfirmed claim does not, since
-    the wait was the community's.
+    A lead's project reopens (已发布) and its other live helpers end with it; a helper's expiry
+    leaves the project and its lead as they are. An unanswered offer or helper proposal counts
+    against the unit's 响应率; an unconfirmed claim does not, since the wait was the community's.
     """
     now = now or dt.datetime.now(dt.UTC)
     async with transaction(db) as conn:
@@ -481,6 +519,7 @@ async def expire_pending(db: Db, now: dt.datetime | None = None) -> int:
             if r["reopened"]:
                 await record_history(conn, "project", r["project_id"], r["before_status"], PS.PUBLISHED.value,
                                      "system:sweep", "ttl_expired")
+                await _end_helpers(conn, r["project_id"], "system:sweep", HelpersEnd.LEAD_ENDED, note="ttl_expired")
             if r["kind"] != AssignmentKind.CLAIM:
                 await credit.append(conn, r["unit_id"], r["project_id"], CreditKind.OFFER_EXPIRED)
     return len(rows)

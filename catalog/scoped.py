@@ -12,7 +12,7 @@ import datetime as dt
 
 import asyncpg
 
-from . import access, accounts, credit, directory, needs, projects, resources
+from . import access, accounts, credit, directory, helpers, needs, projects, resources
 from .access import Personal
 from .enums import AssignmentKind, ProjectStatus, Role, SourceChannel, UnitStatus
 from .errors import Forbidden, NotFound
@@ -212,7 +212,9 @@ async def get_project(db: Db, p: Principal, project_id: int) -> ProjectDetail:
     # A unit holds the project once its claim is confirmed or its offer accepted; a pending claim
     # (which any unit may make) or an unanswered offer does not reveal the residents.
     owner = next((a.unit_id for a in assignments if a.role == "lead" and a.status == "active"), None)
-    level = access.project_personal(p, project, owner=owner)
+    # a helper (协办) holds it too once it has accepted, until its role ends
+    helping = {a.unit_id for a in assignments if a.role == "helper" and a.status == "active"}
+    level = access.project_personal(p, project, owner=owner, helpers=helping)
     async with connection(db) as conn:
         rows = await conn.fetch(q("needs_of_project"), project_id)
     views = []
@@ -232,7 +234,7 @@ async def get_project(db: Db, p: Principal, project_id: int) -> ProjectDetail:
         progress = [e.model_copy(update={"body": access.scrub(e.body, names)}) for e in progress]
     return ProjectDetail(
         project=project, owner_unit_id=owner, personal_data=level.value, needs=views,
-        assignments=assignments, progress=progress,
+        assignments=assignments, progress=progress, team=await helpers.team_of(db, project_id),
     )
 
 
@@ -353,6 +355,36 @@ async def submit_public_need(db: Db, data: PublicNeedIn, address: str) -> NeedRe
                                       window_seconds=PUBLIC_FORM_WINDOW_SECONDS, message="提交过于频繁，请稍后再试")
         need = await needs.submit_need(conn, need_in, Actor(role=Role.RESIDENT, ref="form"))
     return NeedReceipt(number=need.number, status=need.status, status_label=need.status.label)
+
+
+# --- helper units (协办) ------------------------------------------------------------------------
+
+
+async def add_helper(db: Db, p: Principal, project_id: int, data: DirectIn) -> Assignment:
+    """The secretary of the project's community asks one more unit to help (协办邀请)."""
+    await _managed(db, p, project_id)
+    return await helpers.add_helper(db, project_id, data.unit_id, p.actor, data.resource_id)
+
+
+async def withdraw_helper(db: Db, p: Principal, project_id: int, unit_id: int, data: NoteIn) -> Assignment:
+    """The secretary takes back a helper proposal its unit has not answered."""
+    await _managed(db, p, project_id)
+    return await helpers.withdraw_helper(db, project_id, unit_id, p.actor, data.note)
+
+
+async def accept_helper(db: Db, p: Principal, project_id: int) -> Assignment:
+    unit = await _as_unit(db, p, project_id, owner_only=False)
+    return await helpers.accept_helper(db, project_id, unit, p.actor)
+
+
+async def decline_helper(db: Db, p: Principal, project_id: int, data: ReasonIn) -> Assignment:
+    unit = await _as_unit(db, p, project_id, owner_only=False)
+    return await helpers.decline_helper(db, project_id, unit, data, p.actor)
+
+
+async def give_back_helper(db: Db, p: Principal, project_id: int, data: ReasonIn) -> Assignment:
+    unit = await _as_unit(db, p, project_id, owner_only=False)
+    return await helpers.give_back_helper(db, project_id, unit, data, p.actor)
 
 
 # --- history ---------------------------------------------------------------------------------

@@ -58,27 +58,39 @@ ORDER BY id DESC
 LIMIT $5;
 
 -- name: projects_reopen_expired
--- Pending claims and offers past their time to live: the projects go back to 已发布.
--- The project is locked with its assignment and both are skipped when either is busy: the sweep
+-- Pending claims, offers and helper proposals past their time to live end as expired. A lead's
+-- project goes back to 已发布; a helper's (协办) expiry leaves the project as it is.
+-- The projects are locked with their assignments, and whatever is busy is skipped: the sweep
 -- never waits, so it cannot deadlock with a command holding the project and wanting the assignment.
-WITH due AS (
-    SELECT a.id, a.project_id, a.unit_id, a.kind FROM assignments a
-    JOIN projects p ON p.id = a.project_id
+-- Each project row is locked once, in its own step, before anything is written: a project with
+-- several due assignments (a lead and its helpers) must not be locked again after this statement
+-- has reopened it, which would skip the rest as if someone else held it.
+WITH candidates AS (
+    SELECT a.id, a.project_id FROM assignments a
     WHERE a.status = 'pending' AND a.expires_at <= $1
+), locked AS MATERIALIZED (
+    SELECT p.id FROM projects p
+    WHERE p.id IN (SELECT project_id FROM candidates)
+    ORDER BY p.id
+    FOR UPDATE SKIP LOCKED
+), due AS MATERIALIZED (
+    SELECT a.id, a.project_id, a.unit_id, a.kind, a.role FROM assignments a
+    WHERE a.id IN (SELECT id FROM candidates) AND a.project_id IN (SELECT id FROM locked)
+      AND a.status = 'pending' AND a.expires_at <= $1
     ORDER BY a.id
-    FOR UPDATE OF a, p SKIP LOCKED
+    FOR UPDATE SKIP LOCKED
 ), ended AS (
     UPDATE assignments a SET status = 'expired', ended_at = now(), reason_code = 'ttl_expired'
     FROM due WHERE a.id = due.id
-    RETURNING a.id, a.project_id, a.unit_id, a.kind
+    RETURNING a.id, a.project_id, a.unit_id, a.kind, a.role
 ), reopened AS (
     UPDATE projects p SET status = 'published', status_reason = 'ttl_expired', updated_at = now()
-    FROM ended WHERE p.id = ended.project_id AND p.status IN ('claiming', 'dispatched')
-    RETURNING p.id, (SELECT e.kind FROM ended e WHERE e.project_id = p.id LIMIT 1) AS kind
+    FROM ended WHERE p.id = ended.project_id AND ended.role = 'lead' AND p.status IN ('claiming', 'dispatched')
+    RETURNING p.id
 )
-SELECT e.id AS assignment_id, e.project_id, e.unit_id, e.kind,
+SELECT e.id AS assignment_id, e.project_id, e.unit_id, e.kind, e.role,
        (SELECT o.status FROM projects o WHERE o.id = e.project_id) AS before_status,
-       EXISTS (SELECT 1 FROM reopened r WHERE r.id = e.project_id) AS reopened
+       e.role = 'lead' AND EXISTS (SELECT 1 FROM reopened r WHERE r.id = e.project_id) AS reopened
 FROM ended e
 ORDER BY e.id;
 
