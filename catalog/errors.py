@@ -54,6 +54,8 @@ class Forbidden(DomainError):
 _CONSTRAINTS: dict[str, tuple[type[DomainError], str, str]] = {
     "uq__assignments__one_live_lead": (Conflict, "already_taken", "该项目已有单位认领或承接"),
     "uq__assignments__one_live_per_unit": (Conflict, "already_taken", "该单位已在承接此项目"),
+    "ck__assignments__helper_slots": (Conflict, "helper_slots_full", "协办单位已满"),
+    "ck__assignments__helper_kind": (InvalidInput, "invalid_value", "协办单位须由派单产生，不能认领"),
     "uq__units__name": (Conflict, "duplicate_unit", "同名成员单位已存在"),
     "uq__categories__name": (Conflict, "duplicate_category", "同名分类已存在"),
     "categories_pkey": (Conflict, "duplicate_category", "分类编码已存在"),

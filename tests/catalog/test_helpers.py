@@ -23,7 +23,7 @@ from catalog.enums import (
     UnitStatus,
 )
 from catalog.directory import set_unit_status
-from catalog.errors import Conflict, DomainError, Forbidden
+from catalog.errors import Conflict, DomainError, Forbidden, translated
 from catalog.models import CompletionIn, ProjectIn, ReasonIn
 from catalog.sql import q
 from tests.factories import (
@@ -266,6 +266,35 @@ async def test_a_unit_answers_only_its_own_pending_helper_proposal(db):
     assert err.details["status"] == "declined"
     # the lead's own steps stay the lead's
     await refused(db, projects.accept_offer(db, p.id, a.id, me(a.id)), "not_owner", cls=Forbidden)
+
+
+async def test_the_database_refuses_a_claimed_helper_and_a_helper_too_many(db):
+    """Backstops for any writer (the batch job included): migration 0009."""
+    world = await make_world(db, communities=1, grids=1)
+    p, lead, (a, b) = await team(db, world)
+    extra = await make_unit(db, world)
+    async with db.acquire() as conn:
+        with pytest.raises(DomainError) as err, translated():
+            await conn.fetchrow(q("assignment_insert"), p.id, extra.id, None, "proposal", "helper", "pending",
+                                "batch:2", 3600.0)
+        assert err.value.code == "helper_slots_full"
+        with pytest.raises(DomainError) as err, translated():
+            await conn.execute("UPDATE assignments SET kind = 'claim' WHERE project_id = $1 AND unit_id = $2",
+                               p.id, a.id)
+        assert err.value.code == "invalid_value"
+    # within one multi-row insert, too: two helpers where one slot is left
+    q2 = await team_project(db, world, units_required=2)
+    await projects.direct_project(db, q2.id, lead.id, SECRETARY)
+    before = await snapshot(db)
+    with pytest.raises(DomainError) as err:
+        async with db.acquire() as conn, conn.transaction():
+            with translated():
+                await conn.execute(
+                    "INSERT INTO assignments (project_id, unit_id, kind, role, status, created_by, expires_at)"
+                    " SELECT $1, u, 'proposal', 'helper', 'pending', 'batch:3', now() + interval '2 days'"
+                    " FROM unnest($2::bigint[]) AS u", q2.id, [a.id, b.id])
+    assert err.value.code == "helper_slots_full"
+    assert await snapshot(db) == before
 
 
 # --- the lead's steps end the helpers ----------------------------------------------------------
