@@ -756,8 +756,34 @@ class LeagueRow(Record):
     finished: int
 
 
+class LeagueQuery(Input):
+    """A page of the league table: ``cursor`` is the rank the previous page ended at."""
+
+    cursor: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,7}$")] | None = None
+    limit: Annotated[int, Field(ge=1, le=1_000_000)] = 50
+
+    @property
+    def page_size(self) -> int:
+        return min(self.limit, PAGE_MAX)
+
+    @property
+    def after(self) -> int:
+        return int(self.cursor) if self.cursor is not None else 0
+
+
 class LeagueTable(Record):
+    """Units by rank; a page of it carries ``total`` and the cursor of the next page."""
+
     items: list[LeagueRow]
+    total: int = 0
+    next_cursor: str | None = None
+
+    @classmethod
+    def page(cls, table: LeagueTable | dict, q: LeagueQuery) -> LeagueTable:
+        """One page of a whole table (the table itself or its cached JSON form)."""
+        rows = table.items if isinstance(table, LeagueTable) else table["items"]
+        end = q.after + q.page_size
+        return cls(items=rows[q.after:end], total=len(rows), next_cursor=str(end) if end < len(rows) else None)
 
 
 class ProjectCancelIn(_ReasonWithNote):

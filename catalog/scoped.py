@@ -589,7 +589,7 @@ async def league_table(db: Db) -> LeagueTable:
         rows = await conn.fetch(q("league_units"))
     scores = await credit.scores(db, [r["id"] for r in rows])
     ranked = sorted(rows, key=lambda r: (-scores[r["id"]].score, -r["finished"], r["id"]))
-    return LeagueTable(items=[
+    return LeagueTable(total=len(ranked), items=[
         LeagueRow(rank=i, unit_id=r["id"], unit_name=r["name"], unit_type=r["unit_type"],
                   score=scores[r["id"]].score, grade=scores[r["id"]].grade, finished=r["finished"])
         for i, r in enumerate(ranked, 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from catalog import scoped
-from catalog.models import LeagueTable, ProjectFilter, PublicProject, PublicProjectPage
+from catalog.models import LeagueQuery, LeagueTable, ProjectFilter, PublicProject, PublicProjectPage
 
 from ..routing import Call, endpoint
 
@@ -22,6 +22,9 @@ async def project(c: Call) -> PublicProject:
     return await c.cached("board", f"project:{number}", lambda: scoped.public_project(c.db, number))
 
 
-@endpoint("GET", "/public/units", summary="成员单位信用排行榜", tag="public", public=True, response=LeagueTable)
+@endpoint("GET", "/public/units", summary="成员单位信用排行榜（分页，按名次）", tag="public", public=True,
+          query=LeagueQuery, response=LeagueTable)
 async def league(c: Call) -> LeagueTable:
-    return await c.cached("board", "league", lambda: scoped.league_table(c.db))
+    # the whole ranking is cached once; each page is a slice of it
+    table = await c.cached("board", "league", lambda: scoped.league_table(c.db))
+    return LeagueTable.page(table, c.query)

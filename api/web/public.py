@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from catalog import scoped, stats
 from catalog.enums import ProjectStatus
-from catalog.models import LeagueTable, ProjectFilter, PublicProject, PublicProjectPage
+from catalog.models import LeagueQuery, LeagueTable, ProjectFilter, PublicProject, PublicProjectPage
 
 from . import names
 from .core import View, page
@@ -51,5 +51,6 @@ async def project(v: View) -> dict:
 
 @page("/public/units", public=True, template="public/units.html", nav="单位排行", order=20)
 async def league(v: View) -> dict:
+    f = v.query(LeagueQuery)
     data = await v.cached("board", "league", lambda: scoped.league_table(v.db))
-    return {"table": LeagueTable.model_validate(data)}
+    return {"table": LeagueTable.page(data, f.model_copy(update={"limit": min(f.limit, 50)}))}

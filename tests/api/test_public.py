@@ -87,6 +87,15 @@ async def test_public_board_pages_are_capped_and_filterable(client, demo):
     rated = await (await client.get(f"{API}/public/projects", params={"status": "rated"})).json()
     assert rated["items"] and {p["status"] for p in rated["items"]} == {"rated"}
     league = await (await client.get(f"{API}/public/units")).json()
-    scores = [row["score"] for row in league["items"]]
-    assert len(scores) == 58 and scores == sorted(scores, reverse=True)
-    assert set(league["items"][0]) == {"rank", "unit_id", "unit_name", "unit_type", "score", "grade", "finished"}
+    assert league["total"] == 58 and len(league["items"]) == 50 and league["next_cursor"] == "50"
+    rest = await (await client.get(f"{API}/public/units", params={"cursor": league["next_cursor"]})).json()
+    assert len(rest["items"]) == 8 and rest["next_cursor"] is None
+    rows = league["items"] + rest["items"]
+    scores = [row["score"] for row in rows]
+    assert [row["rank"] for row in rows] == list(range(1, 59)) and scores == sorted(scores, reverse=True)
+    assert len({row["unit_id"] for row in rows}) == 58
+    assert set(rows[0]) == {"rank", "unit_id", "unit_name", "unit_type", "score", "grade", "finished"}
+    capped = await (await client.get(f"{API}/public/units", params={"limit": "100000"})).json()
+    assert len(capped["items"]) == 58
+    bad = await client.get(f"{API}/public/units", params={"cursor": "-1"})
+    assert bad.status == 422

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from catalog.enums import ProjectStatus
-from tests.factories import CATEGORY, make_project, make_world
+from tests.factories import CATEGORY, make_project, make_unit, make_world
 
 from .conftest import csrf_of, post_form, sign_in
 
@@ -87,8 +87,15 @@ async def test_the_board_pages_and_shows_no_requester(client, db):
     assert "草拟" not in text + second  # drafts are not public
     r = await client.get("/public?status=nonsense")
     assert r.status == 422 and "请求参数不符合要求" in await r.text()
+    for _ in range(2):
+        await make_unit(db, world)
     league = await (await client.get("/public/units")).text()
-    assert "成员单位信用排行" in league and "名次" in league
+    units = await db.fetchval("SELECT count(*) FROM units WHERE status = 'active'")
+    assert units > 1 and "成员单位信用排行" in league and "名次" in league and f"共 {units} 个成员单位" in league
+    one = await (await client.get("/public/units?limit=1")).text()
+    assert 'href="/public/units?limit=1&cursor=1"' in one and one.count('<td class="num">1</td>') >= 1
+    last = await (await client.get(f"/public/units?limit=1&cursor={units - 1}")).text()
+    assert "回到第一页" in last and "下一页" not in last and f'<td class="num">{units}</td>' in last
 
 
 async def test_the_login_form_never_writes_the_password_back(client, cast):
