@@ -12,6 +12,7 @@ from catalog.models import NoteIn, ProjectFilter
 
 from . import names
 from .core import View, page
+from .sec_helpers import team_context
 
 SEC = (Role.SECRETARY,)
 BOARD = "/secretary/projects"
@@ -29,7 +30,8 @@ async def projects(v: View) -> dict:
 async def project(v: View) -> dict:
     detail = await scoped.get_project(v.db, v.me, v.id("project_id"))
     return {"d": detail, "p": detail.project, "categories": await names.category_names(v),
-            "units": await _unit_names(v, {a.unit_id for a in detail.assignments})}
+            "units": await _unit_names(v, {a.unit_id for a in detail.assignments}),
+            **await team_context(v, detail)}
 
 
 async def _unit_names(v: View, ids: set[int]) -> dict[int, str]:

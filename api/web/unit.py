@@ -39,7 +39,10 @@ async def _project_context(v: View, progress_form: Form | None = None, done_form
     detail = await scoped.get_project(v.db, v.me, v.id("project_id"))
     mine = next((a for a in detail.assignments if a.unit_id == v.me.unit_id and a.role == "lead"
                  and a.status.value in ("pending", "active")), None)
-    return {"d": detail, "p": detail.project, "mine": mine,
+    # this unit's helper role (协办) on the project, while it is asked or at work
+    helper = next((a for a in detail.assignments if a.unit_id == v.me.unit_id and a.role == "helper"
+                   and a.status.value in ("pending", "active")), None)
+    return {"d": detail, "p": detail.project, "mine": mine, "helper": helper,
             "owner": detail.owner_unit_id == v.me.unit_id,
             "categories": await names.category_names(v), "communities": await names.area_names(v),
             "progress_form": progress_form or Form(),
@@ -104,6 +107,22 @@ async def give_back(v: View):
             v.flash(exc.message, "error")  # the form may not be on the page (not ours, gone)
         else:
             return v.redirect("/unit/work", "已退单，项目已退回社区重新发布")
+    elif form.general and "note" not in form.errors:
+        form.errors["note"] = form.general.pop()  # 其他原因 without a note: say it at the note
+    return await _project_context(v, back_form=form)
+
+
+@page(HOME + "/{project_id}/helper/give-back", method="POST", roles=UNIT, template="unit/project.html")
+async def give_back_helper(v: View):
+    """退出协办: the unit leaves a project it helps on; the lead and the project go on."""
+    data, form = v.validate(ReasonIn, messages={"reason": "请选择退出理由"})
+    if data is not None:
+        try:
+            await scoped.give_back_helper(v.db, v.me, v.id("project_id"), data)
+        except DomainError as exc:
+            v.flash(exc.message, "error")
+        else:
+            return v.redirect("/unit/work", "已退出协办，社区将另请单位协助")
     elif form.general and "note" not in form.errors:
         form.errors["note"] = form.general.pop()  # 其他原因 without a note: say it at the note
     return await _project_context(v, back_form=form)
