@@ -112,6 +112,8 @@ async def test_a_unit_sees_a_helper_offer_marked_and_accepts_it(client, cast, db
     assert "承办单位" in page and "绿叶志愿服务队 主办 待确认" in page and "红星家电维修协会（本单位） 协办 承接中" in page
     assert "13712345678" in page and "退出协办" in page
     assert await db.fetchval("SELECT status FROM projects WHERE id = $1", pid) == "dispatched"
+    work = text_of(await (await client.get("/unit/work")).text())
+    assert "老旧小区义诊 定向派单 协办 承接中 已派单" in work
 
 
 async def test_a_unit_declines_a_helper_offer_with_a_reason_said_in_chinese(client, cast, db):
