@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from catalog import credit, helpers, projects
+from catalog.directory import set_unit_status
 from catalog.enums import (
     AssignmentKind,
     AssignmentStatus,
@@ -22,7 +23,6 @@ from catalog.enums import (
     ProjectStatus,
     UnitStatus,
 )
-from catalog.directory import set_unit_status
 from catalog.errors import Conflict, DomainError, Forbidden, translated
 from catalog.models import CompletionIn, ProjectIn, ReasonIn
 from catalog.sql import q
@@ -165,7 +165,7 @@ async def test_a_helper_gives_its_role_back_and_the_slot_is_free_again(db):
 
 async def test_the_secretary_withdraws_a_helper_proposal_not_yet_answered(db):
     world = await make_world(db, communities=1, grids=1)
-    p, lead, (a, b) = await team(db, world)
+    p, _lead, (a, _b) = await team(db, world)
     got = await helpers.withdraw_helper(db, p.id, a.id, SECRETARY, "改请其他单位")
     assert (got.status, got.reason_code, got.note) == (AS.WITHDRAWN, "helper_withdrawn", "改请其他单位")
     h = await last_history(db, got.id)
@@ -326,7 +326,7 @@ async def test_the_lead_declining_ends_every_helper(db):
 
 async def test_withdrawing_the_leads_offer_ends_the_helpers(db):
     world = await make_world(db, communities=1, grids=1)
-    p, lead, a, b = await _accepted_and_pending(db, world)
+    p, _lead, a, b = await _accepted_and_pending(db, world)
     await projects.withdraw_offer(db, p.id, SECRETARY, "改派")
     assert [(await row(db, p.id, u.id))["status"] for u in (a, b)] == ["released", "withdrawn"]
 
@@ -441,7 +441,7 @@ async def test_two_secretaries_add_the_last_helper_slot_at_once(db):
 async def test_a_helper_accepting_while_the_secretary_withdraws_gets_one_answer(db):
     world = await make_world(db, communities=1, grids=1)
     for _ in range(10):
-        p, lead, (a,) = await team(db, world, n_helpers=1)
+        p, _lead, (a,) = await team(db, world, n_helpers=1)
         results = await asyncio.gather(helpers.accept_helper(db, p.id, a.id, unit_actor(a.id)),
                                        helpers.withdraw_helper(db, p.id, a.id, SECRETARY), return_exceptions=True)
         wins = [r for r in results if not isinstance(r, BaseException)]

@@ -60,7 +60,7 @@ async def test_the_secretary_sees_the_team_invites_a_helper_and_withdraws_the_in
     html = await (await client.get(here)).text()
     assert f'action="{here}/helpers/{cast.unit_y.id}/withdraw"' in html
     # the lead is never offered as a helper in the form, nor is the unit already asked
-    options = re.search(r'<select id="f-unit_id".*?</select>', html, re.S).group(0)
+    options = re.search(r'<select id="f-unit_id".*?</select>', html, re.DOTALL).group(0)
     assert f'value="{cast.unit_x.id}"' not in options and f'value="{cast.unit_y.id}"' not in options
 
     r = await _post(client, here, f"{here}/helpers/{cast.unit_y.id}/withdraw", {})
@@ -96,7 +96,7 @@ async def test_a_unit_sees_a_helper_offer_marked_and_accepts_it(client, cast, db
     await helpers.add_helper(db, pid, cast.unit_y.id, SECRETARY)
     await sign_in(client, "unit-y")
     html = await (await client.get("/unit/offers")).text()
-    card = re.search(r'<section class="card offer helper" id="offer-%d">.*?</section>' % pid, html, re.S).group(0)
+    card = re.search(r'<section class="card offer helper" id="offer-%d">.*?</section>' % pid, html, re.DOTALL).group(0)
     text = text_of(card)
     assert "老旧小区义诊 协办 定向派单" in text and "主办单位 绿叶志愿服务队" in text and "需要单位 3 个" in text
     assert f'action="/unit/offers/{pid}/helper/accept"' in card
@@ -125,7 +125,7 @@ async def test_a_unit_declines_a_helper_offer_with_a_reason_said_in_chinese(clie
     assert r.status == 200 and "请选择拒绝理由" in await r.text()
     r = await _post(client, "/unit/offers", f"/unit/offers/{pid}/helper/decline", {"reason": "other", "note": ""})
     html = await r.text()
-    assert re.search(r'id="note-%d".*?</textarea>\s*<small class="error">选择“其他原因”时须说明理由' % pid, html, re.S)
+    assert re.search(r'id="note-%d".*?</textarea>\s*<small class="error">选择“其他原因”时须说明理由' % pid, html, re.DOTALL)
     assert await snapshot(db) == before
     r = await _post(client, "/unit/offers", f"/unit/offers/{pid}/helper/decline",
                     {"reason": "skill_mismatch", "note": "没有医护人员"})
