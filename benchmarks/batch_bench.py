@@ -265,12 +265,15 @@ async def child_peers(dsn: str, seed: int, row_max: int) -> dict:
 # child: the real run, phases timed
 # ---------------------------------------------------------------------------------------------
 
-async def child_run(dsn: str, seed: int, writer: str, nice: int) -> dict:
+async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str = "-") -> dict:
     from catalog import batch, batch_bulk, engine_input
-    from catalog.db import create_pool
+    from catalog.db import embedded_dsn
 
-    # as `sandan batch` does before its run
+    # as `sandan batch` does before its run: lower its priority, and join the embedded server
+    # (whose processes working for the run then share that priority)
     batch.lower_priority(nice)
+    if embedded != "-":
+        await asyncio.to_thread(embedded_dsn, Path(embedded))
 
     phases: dict[str, float] = {}
     running: set[str] = set()  # a phase function calling another of the same phase counts once
@@ -561,7 +564,8 @@ def measure_size(args, admin: str, n: int, tmp: Path, log) -> dict:
             base_from = time.time()
             time.sleep(args.baseline)
             base_to = time.time()
-            run = _child("run", dsn, str(args.seed), args.writer, str(args.nice), timeout=args.timeout)
+            embedded = "-" if os.environ.get("SANDAN_DATABASE_URL") else str(Path(args.data_dir).resolve())
+            run = _child("run", dsn, str(args.seed), args.writer, str(args.nice), embedded, timeout=args.timeout)
             time.sleep(0.5)
             stop_file.touch()
             reader.wait(timeout=60)
@@ -699,7 +703,8 @@ def main(argv=None) -> int:
         if kind == "peers":
             print(json.dumps(asyncio.run(child_peers(rest[0], int(rest[1]), int(rest[2])))))
         elif kind == "run":
-            print(json.dumps(asyncio.run(child_run(rest[0], int(rest[1]), rest[2], int(rest[3])))))
+            print(json.dumps(asyncio.run(child_run(rest[0], int(rest[1]), rest[2], int(rest[3]),
+                                                   rest[4] if len(rest) > 4 else "-"))))
         elif kind == "reader":
             asyncio.run(child_reader(rest[0], float(rest[1]), int(rest[2]), int(rest[3]), rest[4], rest[5],
                                      int(rest[6])))

@@ -77,6 +77,48 @@ async def resolve_dsn(settings: Settings) -> str:
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await share_niceness(conn)
+
+
+def _parent_pid(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # "pid (comm) state ppid ...": comm may hold spaces, so split after its closing parenthesis
+    fields = stat[stat.rfind(")") + 2:].split()
+    return int(fields[1]) if len(fields) > 1 else None
+
+
+async def share_niceness(conn: asyncpg.Connection) -> bool:
+    """Give the embedded server's process for ``conn`` this process's lowered CPU priority.
+
+    ``sandan batch`` runs niced so that the web service keeps answering on a small machine; the
+    database work it asks for would otherwise run at full priority in the server. Only a backend
+    of an embedded server this process uses is touched (its parent is that server's postmaster),
+    never an external server's; where the system does not allow it, nothing changes.
+    Returns whether the backend's priority was lowered."""
+    if not _embedded or not hasattr(os, "setpriority"):
+        return False
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    if mine <= 0:
+        return False
+    postmasters = set()
+    for pgdata, server in _embedded.items():
+        try:
+            postmasters.add(server.get_pid())
+        except Exception as exc:  # noqa: BLE001 - a server that is not running has no backends to lower
+            log.debug("embedded server in %s has no postmaster: %r", pgdata, exc)
+    pid = await conn.fetchval(q("backend_pid"))
+    if _parent_pid(pid) not in postmasters:
+        return False
+    try:
+        if os.getpriority(os.PRIO_PROCESS, pid) < mine:
+            os.setpriority(os.PRIO_PROCESS, pid, mine)
+    except OSError as exc:
+        log.debug("could not lower the priority of database process %s: %s", pid, exc)
+        return False
+    return True
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:

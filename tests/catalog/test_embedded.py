@@ -1,6 +1,7 @@
 """The embedded PostgreSQL is shared: the service and the batch job can use it at the same time,
 and it stops only when the last of them exits."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -112,3 +113,79 @@ async def test_concurrent_starts_apply_each_migration_once(empty_database):
     finally:
         for c in conns:
             await c.close()
+
+
+NICED = textwrap.dedent(
+    """
+    import asyncio, os, sys
+    from pathlib import Path
+    from catalog.db import create_pool, embedded_dsn
+
+    os.nice(int(sys.argv[2]))
+    dsn = embedded_dsn(Path(sys.argv[1]), "postgres")
+
+    async def main():
+        pool = await create_pool(dsn, min_size=2, max_size=2)
+        async with pool.acquire() as a, pool.acquire() as b:
+            pids = [await c.fetchval("SELECT pg_backend_pid()") for c in (a, b)]
+            print(" ".join(str(os.getpriority(os.PRIO_PROCESS, p)) for p in pids), flush=True)
+        await pool.close()
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no process priorities on this system")
+def test_a_niced_batch_run_lowers_its_own_database_processes_only(tmp_path):
+    """`sandan batch` runs niced so the web service keeps answering; on the embedded server the
+    database processes doing the run's work take the same lower priority, and nobody else's."""
+    data_dir = tmp_path / "data"
+    with _start(data_dir) as service:
+        try:
+            ready = service.stdout.readline().split()
+            assert ready[0] == "ready", service.stderr.read()
+            service_backend = int(ready[1])
+            run = subprocess.run([sys.executable, "-c", NICED, str(data_dir), "7"], capture_output=True,
+                                 text=True, timeout=120, check=False)
+            assert run.returncode == 0, run.stderr
+            assert run.stdout.split() == ["7", "7"]  # both of the run's connections
+            assert os.getpriority(os.PRIO_PROCESS, service_backend) == 0  # the service's untouched
+            assert _ask(service, "ping")[0] == "answer"
+        finally:
+            _quit(service)
+
+
+BY_DSN = textwrap.dedent(
+    """
+    import asyncio, os, sys
+    from catalog.db import create_pool
+
+    os.nice(7)
+
+    async def main():
+        pool = await create_pool(sys.argv[1], min_size=1, max_size=1)
+        async with pool.acquire() as conn:
+            print(await conn.fetchval("SELECT pg_backend_pid()"), flush=True)
+            input()  # hold the connection while the test looks at its server process
+        await pool.close()
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no process priorities on this system")
+def test_a_niced_process_leaves_a_server_it_did_not_start_alone(database_dsn):
+    """Connected by URL (SANDAN_DATABASE_URL, or any server the process did not start itself), a
+    niced process renices nothing: that server's processes belong to its administrator."""
+    with subprocess.Popen([sys.executable, "-c", BY_DSN, database_dsn], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            line = proc.stdout.readline()
+            assert line.strip().isdigit(), proc.stderr.read()
+            backend = int(line)
+            assert os.getpriority(os.PRIO_PROCESS, backend) == 0
+        finally:
+            proc.communicate("\n", timeout=60)
+    assert proc.returncode == 0

@@ -22,3 +22,6 @@ SELECT pg_advisory_unlock($1);
 
 -- name: database_exists
 SELECT 1 FROM pg_database WHERE datname = $1;
+
+-- name: backend_pid
+SELECT pg_backend_pid();
