@@ -116,6 +116,8 @@ async def accept_helper(db: Db, project_id: int, unit_id: int, actor: Actor) -> 
         await _lock_unit_for_take(conn, unit_id, counting_self=True)
         project = await _lock_project(conn, project_id)
         mine = await _own_helper(conn, project_id, unit_id, AS.PENDING, "accept_helper")
+        if project["status"] not in TEAM_STATUSES:  # never with the lead's steps; a guard for other writers
+            raise illegal("project", project_id, "accept_helper", project["status"], [s.value for s in TEAM_STATUSES])
         a = await _assignment_step(conn, mine, [AS.PENDING], AS.ACTIVE, actor)
         await _credit_answer(conn, a, project)
     return Assignment.model_validate(dict(a))

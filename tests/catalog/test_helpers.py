@@ -297,6 +297,17 @@ async def test_the_database_refuses_a_claimed_helper_and_a_helper_too_many(db):
     assert await snapshot(db) == before
 
 
+async def test_a_helper_proposal_without_a_lead_at_work_cannot_be_accepted(db):
+    world = await make_world(db, communities=1, grids=1)
+    p = await team_project(db, world)
+    unit = await make_unit(db, world)
+    # written by hand as no command would: a helper proposal on a project nobody leads
+    await db.fetchrow(q("assignment_insert"), p.id, unit.id, None, "proposal", "helper", "pending", "batch:9", 3600.0)
+    err = await refused(db, helpers.accept_helper(db, p.id, unit.id, unit_actor(unit.id)), "illegal_transition")
+    assert err.details["status"] == "published"
+    assert (await helpers.decline_helper(db, p.id, unit.id, BUSY, unit_actor(unit.id))).status is AS.DECLINED
+
+
 # --- the lead's steps end the helpers ----------------------------------------------------------
 
 
