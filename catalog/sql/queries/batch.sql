@@ -60,9 +60,10 @@ SELECT DISTINCT project_id, unit_id FROM assignments
 WHERE status = 'declined' AND project_id = ANY($1::bigint[]);
 
 -- name: batch_previous_proposals
--- The latest earlier proposal per project, for the stability term (declined ones are excluded above).
+-- The latest earlier lead proposal per project, for the stability term (declined ones are
+-- excluded above; a helper's resource is not the one the project was proposed to).
 SELECT DISTINCT ON (project_id) project_id, resource_id FROM assignments
-WHERE kind = 'proposal' AND status <> 'declined' AND resource_id IS NOT NULL
+WHERE kind = 'proposal' AND role = 'lead' AND status <> 'declined' AND resource_id IS NOT NULL
   AND project_id = ANY($1::bigint[]) AND resource_id = ANY($2::bigint[])
 ORDER BY project_id, id DESC;
 
