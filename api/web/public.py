@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from catalog import scoped, stats
 from catalog.enums import ProjectStatus
-from catalog.models import LeagueQuery, LeagueTable, ProjectFilter, PublicProject, PublicProjectPage
+from catalog.models import (
+    LeagueQuery,
+    LeagueTable,
+    ProjectFilter,
+    PublicProject,
+    PublicProjectPage,
+)
 
+from ..routes.public import league_page
 from . import names
 from .core import View, page
 
@@ -52,5 +59,5 @@ async def project(v: View) -> dict:
 @page("/public/units", public=True, template="public/units.html", nav="单位排行", order=20)
 async def league(v: View) -> dict:
     f = v.query(LeagueQuery)
-    data = await v.cached("board", "league", lambda: scoped.league_table(v.db))
-    return {"table": LeagueTable.page(data, f.model_copy(update={"limit": min(f.limit, 50)}))}
+    data = await league_page(v.cached, v.db, f.model_copy(update={"limit": min(f.limit, 50)}))
+    return {"table": LeagueTable.model_validate(data)}
