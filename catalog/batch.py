@@ -43,8 +43,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 import matching
 from matching.rules import PAIR_TERMS
 
-from . import access, credit, engine_input, projects
-from .enums import AreaLevel, AssignmentKind, AssignmentStatus, ProjectStatus, Role
+from . import access, credit, engine_input, helpers, projects
+from .enums import (
+    AreaLevel,
+    AssignmentKind,
+    AssignmentRole,
+    AssignmentStatus,
+    ProjectStatus,
+    Role,
+)
 from .errors import DomainError, Forbidden, InvalidInput, NotFound
 from .models import Actor, Code, ListQuery, Principal
 from .sql import q
@@ -201,6 +208,8 @@ class Proposal(BaseModel):
     unit_id: int
     resource_id: int
     score: float
+    # a team project (units_required > 1) gets its lead (主办) and its helpers (协办)
+    role: AssignmentRole = AssignmentRole.LEAD
     assignment_id: int | None = None
     # the score by term, and the next units: [{"unit_id", "resource_id", "score", "behind",
     # "lost_on", "label", "breakdown"}] (see matching.explain)
@@ -280,7 +289,8 @@ class BatchSummary(BaseModel):
             by_code[s.code] = by_code.get(s.code, 0) + 1
         return {
             "expired": self.expired, "closed_unrated": self.closed_unrated, "projects": self.projects,
-            "resources": self.resources, "proposed": len(self.proposed), "skipped": by_code,
+            "resources": self.resources, "proposed": len(self.proposed),
+            "helpers": sum(1 for p in self.proposed if p.role is AssignmentRole.HELPER), "skipped": by_code,
             "unmatched": self.unmatched,
         }
 
@@ -482,44 +492,45 @@ def _rounded(values: list, scale: int) -> list:
 def proposals_of(
     snapshot: Snapshot, plan: BatchPlan, runner_ups: matching.RunnerUpArrays | None = None,
 ) -> tuple[list[Proposal], list[Skipped]]:
-    """The lead proposal per project: its best-scoring resource in the plan, with its score by
-    term and (given ``runner_ups`` from :func:`solve_explained`) the next units.
+    """Every unit the plan gives a project, as proposals: its best-scoring resource leads (主办)
+    and, on a project that needs a team, the others help (协办), best first; each with its score
+    by term, and the lead (given ``runner_ups`` from :func:`solve_explained`) with the next units.
 
-    Only a lead is written: a project needing a team gets its lead now and the rest of the team
-    is counted as ``team_not_written``. Proposals come in project id order.
+    Proposals come in project id order, each project's lead first. The second list is for pairs
+    the plan holds that cannot be proposed; there are none today.
     """
     pa = plan.arrays
     a, s = pa.problem, pa.params.scale
     score = (pa.terms.sum(axis=1) - pa.load) / s
     rows = np.flatnonzero(~pa.fixed)
-    # by project, best score first, then resource id: the first row of each project leads
-    order = rows[np.lexsort((a.resource_ids[pa.r[rows]], -score[rows], a.project_ids[pa.p[rows]]))]
+    # by project id, best score first, then resource id: the first row of each project leads
+    order = rows[np.lexsort((a.resource_ids[pa.r[rows]], -score[rows], snapshot.project_db[pa.p[rows]]))]
     po = pa.p[order]
     lead = np.r_[True, po[1:] != po[:-1]] if len(po) else np.zeros(0, dtype=bool)
-    extra = [Skipped(project=n, code="team_not_written") for n in a.project_ids[po[~lead]].tolist()]
-    leads = order[lead]
-    leads = leads[np.argsort(snapshot.project_db[pa.p[leads]], kind="stable")]
-    lp, lr = pa.p[leads], pa.r[leads]
+    lp, lr = po, pa.r[order]
 
-    ups: list[list[dict[str, Any]]] = [[] for _ in range(len(leads))]
+    ups: list[list[dict[str, Any]]] = [[] for _ in range(len(order))]
     if runner_ups is not None:
-        # a project's runner-ups are its first row's (a team's rows share them)
+        # a project's runner-ups are its first row's (a team's rows share them); only its lead shows them
         first = np.full(a.n_projects, -1, dtype=np.int64)
         _, at = np.unique(pa.p[rows], return_index=True)
         first[pa.p[rows[at]]] = rows[at]
-        ups = _runner_ups(snapshot, runner_ups, first[lp].tolist(), s)
+        at_lead = np.flatnonzero(lead)
+        for i, up in zip(at_lead.tolist(), _runner_ups(snapshot, runner_ups, first[po[at_lead]].tolist(), s)):
+            ups[i] = up
 
-    breakdown = np.column_stack([pa.terms[leads] / s, -pa.load[leads] / s]).tolist()
+    breakdown = np.column_stack([pa.terms[order] / s, -pa.load[order] / s]).tolist()
+    roles = (AssignmentRole.HELPER, AssignmentRole.LEAD)
     # built without validation: every value comes from the arrays above, already typed
     out = [
         Proposal.model_construct(project=n, project_id=pid, unit_id=uid, resource_id=rid, score=sc,
-                                 breakdown=dict(zip(matching.TERMS, bd)), runner_ups=up)
-        for n, pid, uid, rid, sc, bd, up in zip(
+                                 role=roles[is_lead], breakdown=dict(zip(matching.TERMS, bd)), runner_ups=up)
+        for n, pid, uid, rid, sc, is_lead, bd, up in zip(
             a.project_ids[lp].tolist(), snapshot.project_db[lp].tolist(),
             snapshot.unit_db[a.r_unit[lr]].tolist(), snapshot.resource_db[lr].tolist(),
-            _rounded(score[leads].tolist(), s), breakdown, ups)
+            _rounded(score[order].tolist(), s), lead.tolist(), breakdown, ups)
     ]
-    return out, extra
+    return out, []
 
 
 def _runner_ups(snapshot: Snapshot, ru: matching.RunnerUpArrays, rows: list[int], scale: int
@@ -596,10 +607,10 @@ def _JSON(value: Any) -> str:
 
 
 def explain_proposals(snapshot: Snapshot, plan: BatchPlan, proposals: list[Proposal]
-                      ) -> dict[int, tuple[float, str, str]]:
-    """Each proposal's explanation as the run record stores it, by project id: the engine's own
-    score and breakdown (unrounded) and the runner-ups, as JSON text. A writer computes this
-    before its transaction, so that the transaction's locks wait for no CPU work."""
+                      ) -> dict[tuple[int, int], tuple[float, str, str]]:
+    """Each proposal's explanation as the run record stores it, by (project id, unit id): the
+    engine's own score and breakdown (unrounded) and the runner-ups, as JSON text. A writer
+    computes this before its transaction, so that the transaction's locks wait for no CPU work."""
     pa = plan.arrays
     a, s = pa.problem, pa.params.scale
     row = dict(zip(zip(a.project_ids[pa.p].tolist(), snapshot.resource_db[pa.r].tolist()), range(len(pa.p))))
@@ -608,7 +619,8 @@ def explain_proposals(snapshot: Snapshot, plan: BatchPlan, proposals: list[Propo
     out = {}
     for p in proposals:
         i = row[(p.project, p.resource_id)]
-        out[p.project_id] = (score[i], _JSON(dict(zip(matching.TERMS, breakdown[i]))), _JSON(p.runner_ups))
+        out[(p.project_id, p.unit_id)] = (score[i], _JSON(dict(zip(matching.TERMS, breakdown[i]))),
+                                          _JSON(p.runner_ups))
     return out
 
 
@@ -620,8 +632,11 @@ async def write_plan(
     params: matching.Params = PARAMS, *, progress: Progress | None = None,
 ) -> BatchSummary:
     """Write proposals, explanations and the run record in one transaction, one proposal at a
-    time through :func:`catalog.projects.direct_project` (the run itself uses the set-based
-    :func:`catalog.batch_bulk.write_plan_bulk`, which leaves the same rows).
+    time through :func:`catalog.projects.direct_project` for a lead and
+    :func:`catalog.helpers.add_helper` for a helper (the run itself uses the set-based
+    :func:`catalog.batch_bulk.write_plan_bulk`, which leaves the same rows). A helper is written
+    only after its project's lead: with the lead refused, its helpers are skipped as
+    ``lead_not_written``.
 
     ``summary.proposed`` comes in as planned and goes out as written; every pair that could not
     be written lands in ``summary.skipped`` with its reason code. The run record is written by
@@ -636,9 +651,23 @@ async def write_plan(
     async with transaction(db) as conn:
         # Lock order: every unit first (in id order), then each project as we reach it.
         await conn.fetch(q("batch_lock_units"), sorted({p.unit_id for p in summary.proposed}))
+        leads: set[int] = set()
         for i, p in enumerate(summary.proposed, 1):
             if i % every == 0 or i == total:
                 progress.step(i, total)
+            if p.role is AssignmentRole.HELPER:
+                if p.project_id not in leads:
+                    summary.skipped.append(Skipped(project=p.project, code="lead_not_written"))
+                    continue
+                try:
+                    async with conn.transaction():
+                        a = await helpers.add_helper(conn, p.project_id, p.unit_id, BATCH_ACTOR, p.resource_id,
+                                                     kind=AssignmentKind.PROPOSAL)
+                except DomainError as exc:
+                    summary.skipped.append(Skipped(project=p.project, code=exc.code))
+                    continue
+                written.append(p.model_copy(update={"assignment_id": a.id}))
+                continue
             try:
                 async with conn.transaction():  # a savepoint: a refused pair leaves nothing behind
                     fresh = await conn.fetchval(
@@ -653,6 +682,7 @@ async def write_plan(
             except DomainError as exc:
                 summary.skipped.append(Skipped(project=p.project, code=exc.code))
                 continue
+            leads.add(p.project_id)
             written.append(p.model_copy(update={"assignment_id": a.id}))
         summary.proposed = written
         await record_run(conn, snapshot, plan, summary, started_at, params,
@@ -663,7 +693,7 @@ async def write_plan(
 async def record_run(
     conn: asyncpg.Connection, snapshot: Snapshot, plan: BatchPlan, summary: BatchSummary,
     started_at: dt.datetime, params: matching.Params = PARAMS, *, write_seconds: float | None = None,
-    explained: dict[int, tuple[float, str, str]] | None = None,
+    explained: dict[tuple[int, int], tuple[float, str, str]] | None = None,
 ) -> int:
     """The run record, the written proposals' explanations and the unmatched projects, inside
     the write's transaction (``summary.proposed`` as written, with assignment ids); sets and
@@ -687,7 +717,7 @@ async def record_run(
     if written:
         if explained is None:
             explained = explain_proposals(snapshot, plan, written)
-        why = [explained[p.project_id] for p in written]
+        why = [explained[(p.project_id, p.unit_id)] for p in written]
         await conn.execute(
             q("batch_explanations_record"), [p.assignment_id for p in written], row["id"],
             [w[0] for w in why], [w[1] for w in why], [w[2] for w in why],
@@ -916,6 +946,16 @@ class RunDetail(_View):
 
 # Chinese labels of the engine's unmatched reasons, by code (pages read them from here)
 UNMATCHED_LABELS = {u.code: u.label for u in matching.Unmatched}
+# Why a planned proposal was not written (``Skipped.code``), for people.
+SKIP_LABELS = {
+    "project_changed": "项目在求解期间已变化", "lead_not_written": "主办单位未能派出，协办随之跳过",
+    "unit_not_found": "成员单位不存在", "unit_suspended": "成员单位已暂停", "unit_cap_reached": "成员单位在办项目已达上限",
+    "resource_not_found": "资源不存在", "resource_not_of_unit": "资源不属于该单位", "resource_not_published": "资源已下架",
+    "resource_full": "资源名额或工时已满", "unit_is_lead": "该单位已是主办单位", "already_helper": "该单位已是协办单位",
+    "no_location": "项目及所在社区均无坐标",
+    # runs recorded before teams were proposed in full
+    "team_not_written": "多单位项目只派主办单位",
+}
 
 
 def _runs_scope(p: Principal) -> list[str] | None:

@@ -36,7 +36,7 @@ from .batch import (
     explain_proposals,
     record_run,
 )
-from .enums import UnitStatus
+from .enums import AssignmentRole, UnitStatus
 from .errors import Conflict
 from .settings import get_settings
 from .sql import q
@@ -48,21 +48,27 @@ log = logging.getLogger(__name__)
 def decide(
     proposed: list[Proposal], fresh: dict[int, Decimal], units: dict[int, dict], resources: dict[int, dict],
 ) -> tuple[list[Proposal], list[Skipped]]:
-    """Which proposals may be written, checked one by one in order as ``direct_project`` would.
+    """Which proposals may be written, checked one by one in order as the one-by-one writer would
+    (``direct_project`` for a lead, ``helpers.add_helper`` for a helper).
 
     ``fresh``: project id -> estimated hours, for the projects still as the snapshot saw them;
     ``units`` / ``resources``: their state after locking (status, cap or capacity, live work).
-    Only accepted proposals count towards a unit's cap and a resource's capacity.
+    Only accepted proposals count towards a unit's cap and a resource's capacity; a helper needs
+    its project's lead accepted first, and counts the project's hours on its own resource too.
     """
     unit_live = {u: int(row["live"]) for u, row in units.items()}
     res_live = {r: int(row["live"]) for r, row in resources.items()}
     res_hours = {r: Decimal(row["live_hours"]) for r, row in resources.items()}
+    team: dict[int, list[int]] = {}  # project id -> its accepted units, the lead first
     ok: list[Proposal] = []
     skipped: list[Skipped] = []
     for p in proposed:
         code = None
+        helper = p.role is AssignmentRole.HELPER
         unit, res = units.get(p.unit_id), resources.get(p.resource_id)
-        if p.project_id not in fresh:
+        if helper and p.project_id not in team:
+            code = "lead_not_written"
+        elif not helper and p.project_id not in fresh:
             code = "project_changed"
         elif unit is None:
             code = "unit_not_found"
@@ -76,14 +82,16 @@ def decide(
             code = "resource_not_of_unit"
         elif res["status"] != "published":
             code = "resource_not_published"
+        elif helper and p.unit_id in team[p.project_id]:
+            code = "unit_is_lead" if team[p.project_id][0] == p.unit_id else "already_helper"
         elif (res["capacity_projects"] is not None and res_live[p.resource_id] >= res["capacity_projects"]) or (
-            res["capacity_hours"] is not None
-            and res_hours[p.resource_id] + fresh[p.project_id] > res["capacity_hours"]
+            res["capacity_hours"] is not None and res_hours[p.resource_id] + fresh[p.project_id] > res["capacity_hours"]
         ):
             code = "resource_full"
         if code is not None:
             skipped.append(Skipped(project=p.project, code=code))
             continue
+        team.setdefault(p.project_id, []).append(p.unit_id)
         unit_live[p.unit_id] += 1
         res_live[p.resource_id] += 1
         res_hours[p.resource_id] += fresh[p.project_id]
@@ -116,7 +124,7 @@ async def write_plan_bulk(
         # Lock order: every unit first (in id order), then the projects (in id order).
         unit_ids = sorted({p.unit_id for p in proposed})
         await conn.fetch(q("batch_lock_units"), unit_ids)
-        pids = [p.project_id for p in proposed]
+        pids = sorted({p.project_id for p in proposed})
         rows = await conn.fetch(q("batch_bulk_lock_fresh_projects"), pids,
                                 [snapshot.versions[i] for i in pids])
         fresh = {r["id"]: r["estimated_hours"] for r in rows}
@@ -129,16 +137,18 @@ async def write_plan_bulk(
         if ok:
             made = await conn.fetch(
                 q("batch_bulk_offer"), [p.project_id for p in ok], [p.unit_id for p in ok],
-                [p.resource_id for p in ok], actor, ttl_seconds,
+                [p.resource_id for p in ok], actor, ttl_seconds, [p.role.value for p in ok],
             )
-            if len(made) != len(ok) or made[0]["moved"] != len(ok) or made[0]["logged"] != 2 * len(ok):
+            leads = sum(1 for p in ok if p.role is AssignmentRole.LEAD)
+            if (len(made) != len(ok) or made[0]["moved"] != leads
+                    or made[0]["logged"] != len(ok) + leads):
                 # cannot happen with the rows locked; if it does, nothing of this run is kept
                 raise Conflict("批量写入与检查结果不一致", code="batch_write_mismatch",
                                details={"planned": len(ok), "written": len(made)})
             # the accepted proposals are this run's own objects: they take their ids in place
-            ids = {r["project_id"]: r["assignment_id"] for r in made}
+            ids = {(r["project_id"], r["unit_id"]): r["assignment_id"] for r in made}
             for p in ok:
-                p.assignment_id = ids[p.project_id]
+                p.assignment_id = ids[(p.project_id, p.unit_id)]
             written = ok
         if progress is not None:
             progress.step(len(proposed), len(proposed))

@@ -9,8 +9,8 @@ import argparse
 import asyncio
 import sys
 
-from .settings import get_settings
 from .runtime import open_database
+from .settings import get_settings
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -285,10 +285,6 @@ class _TerminalProgress:
 
 
 _SCOPE_WORDS = {"county": "全县", "street": "街道", "community": "社区"}
-_SKIP_WORDS = {"project_changed": "项目在求解期间已变化", "unit_cap_reached": "成员单位在办项目已达上限",
-               "team_not_written": "多单位项目只派主办单位", "no_location": "项目及所在社区均无坐标",
-               "resource_full": "资源名额或工时已满", "unit_suspended": "成员单位已暂停",
-               "resource_not_published": "资源已下架"}
 _KIND_WORDS = {"claim": "认领", "directed": "定向派单", "proposal": "优化派单"}
 # Lines per list at a terminal; --json has them all.
 _SHOWN = 30
@@ -307,7 +303,8 @@ def _listed(items: list, line) -> None:
 
 
 def _proposal_line(p) -> str:
-    text = f"    {p.project} → 成员单位 {p.unit_id}（资源 {p.resource_id}，得分 {p.score:.3f}）"
+    part = "协办" if p.role == "helper" else "主办"
+    text = f"    {p.project} → {part}成员单位 {p.unit_id}（资源 {p.resource_id}，得分 {p.score:.3f}）"
     if p.runner_ups:
         r = p.runner_ups[0]
         text += f"；次选成员单位 {r['unit_id']}（{r['score']:.3f} 分，输在{r['label']}）"
@@ -317,6 +314,8 @@ def _proposal_line(p) -> str:
 def _print_batch(s) -> None:
     """The run summary for a person at a terminal (``--json`` is for scripts). A dry run says
     what would change against the current proposals."""
+    from . import batch
+
     dry = s.dry_run
     head = "（试运行，未写入）" if dry else f"（运行记录 #{s.run_id}）"
     print(f"批量派单：{_scope_label(s.scope)} {head}")
@@ -327,9 +326,10 @@ def _print_batch(s) -> None:
                 f"（{e.expires_at:%Y-%m-%d %H:%M} 到期），项目将重新开放")
     print(f"  项目 {s.projects} 个，资源 {s.resources} 个；目标值 {s.objective:.3f}，上界 {s.bound:.3f}，差距 {s.gap:.4%}")
     verb = "将新派单" if dry else "已派单"
-    print(f"  {verb} {len(s.proposed)} 个")
+    helpers = sum(1 for p in s.proposed if p.role == "helper")
+    print(f"  {verb} {len(s.proposed)} 个" + (f"（其中协办 {helpers} 个）" if helpers else ""))
     _listed(s.proposed, _proposal_line)
-    _listed(s.skipped, lambda k: f"    跳过 {k.project}：{_SKIP_WORDS.get(k.code, k.code)}（{k.code}）")
+    _listed(s.skipped, lambda k: f"    跳过 {k.project}：{batch.SKIP_LABELS.get(k.code, k.code)}（{k.code}）")
     if dry:
         print(f"  因成员单位已拒绝而不再派给它 {len(s.declined)} 对")
         _listed(s.declined, lambda d: f"    {d.project} ✗ 成员单位 {d.unit_id}")

@@ -25,10 +25,21 @@ from __future__ import annotations
 import asyncpg
 
 from . import credit
-from .enums import AssignmentKind, AssignmentRole, AssignmentStatus, CreditKind, ProjectStatus
-from .errors import Conflict, Forbidden, NotFound
+from .enums import (
+    AssignmentKind,
+    AssignmentRole,
+    AssignmentStatus,
+    CreditKind,
+    ProjectStatus,
+)
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .models import Actor, Assignment, ReasonIn, TeamMember
-from .projects import _assignment_step, _check_resource, _credit_answer, _lock_unit_for_take
+from .projects import (
+    _assignment_step,
+    _check_resource,
+    _credit_answer,
+    _lock_unit_for_take,
+)
 from .settings import get_settings
 from .sql import q
 from .tx import Db, connection, illegal, record_history, transaction
@@ -57,12 +68,16 @@ async def _lock_project(conn: asyncpg.Connection, project_id: int) -> asyncpg.Re
 
 async def add_helper(
     db: Db, project_id: int, unit_id: int, actor: Actor, resource_id: int | None = None,
+    kind: AssignmentKind = AssignmentKind.DIRECTED,
 ) -> Assignment:
     """The secretary asks one more unit to help (协办邀请); the unit accepts or declines.
 
     Open on a project that is 已派单, 已接单 or 执行中, up to ``units_required − 1`` live helpers
     (pending or active); the unit must be active, under its cap, not on the project already.
+    The batch job proposes helpers the same way, with ``kind`` proposal, right after the lead.
     """
+    if kind is AssignmentKind.CLAIM:
+        raise InvalidInput("协办不能通过认领产生", code="invalid_value")
     async with transaction(db) as conn:
         await _lock_unit_for_take(conn, unit_id)
         await _check_resource(conn, resource_id, unit_id)
@@ -85,7 +100,7 @@ async def add_helper(
             raise Conflict("该单位已是本项目的协办单位或已在邀请中", code="already_helper",
                            details={"id": project_id, "unit_id": unit_id, "status": mine["status"]})
         row = await conn.fetchrow(
-            q("assignment_insert"), project_id, unit_id, resource_id, AssignmentKind.DIRECTED.value,
+            q("assignment_insert"), project_id, unit_id, resource_id, kind.value,
             AssignmentRole.HELPER.value, AS.PENDING.value, str(actor), get_settings().offer_ttl_hours * 3600.0,
         )
         await record_history(conn, "assignment", row["id"], None, AS.PENDING.value, actor,

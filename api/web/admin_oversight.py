@@ -20,7 +20,12 @@ from catalog.batch import RunDetailQuery, RunFilter
 from catalog.enums import LimitStep, Role, Urgency
 from catalog.errors import DomainError, Forbidden
 from catalog.limits import Alert
-from catalog.supervision import AlertFilter, SupervisionFilter, SupervisionNoteIn, TimeLimitsIn
+from catalog.supervision import (
+    AlertFilter,
+    SupervisionFilter,
+    SupervisionNoteIn,
+    TimeLimitsIn,
+)
 
 from . import names
 from .core import Form, View, page
@@ -183,8 +188,7 @@ async def supervision_note(v: View):
 # --- 批量派单记录 --------------------------------------------------------------------------------
 
 UNMATCHED_LABELS = batch.UNMATCHED_LABELS
-SKIP_LABELS = {"project_changed": "项目在求解期间已变化", "unit_cap_reached": "成员单位在办项目已达上限",
-               "team_not_written": "多单位项目只派主办单位", "no_location": "项目及所在社区均无坐标"}
+SKIP_LABELS = batch.SKIP_LABELS
 # the time-limit sweep's counts in a run record (catalog.sweep.TimeLimitSweep)
 LIMIT_WORDS = {"none": "计时正常", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯", "changed": "颜色变化",
                "cleared": "预警解除", "raised": "新列督办", "resolved": "督办解除", "credited": "逾期记信用"}

@@ -465,3 +465,44 @@ async def test_the_rows_in_columns_are_the_engine_problem_and_the_plan_reads_as_
         (u.project, u.code, u.label, u.taken_by_project) for u in model.unmatched]
     assert plan.unmatched_counts() == {code: sum(u.code == code for u in model.unmatched)
                                        for code in dict.fromkeys(u.code for u in model.unmatched)}
+
+
+async def test_a_team_project_is_proposed_to_a_whole_team_and_follows_its_lead(db):
+    """units_required = 3: one run proposes a lead (主办) and two helpers (协办); a helper that
+    declines is never paired with the project again, and when the lead declines the project goes
+    back to the next run with its helpers' offers withdrawn."""
+    from catalog import helpers
+    from catalog.enums import AssignmentRole
+
+    world = await make_world(db, communities=1, grids=1)
+    units = [await _serves(db, world, "public.elderly", capacity=2) for _ in range(4)]
+    team_project = await _offer(db, world, units=3)
+    summary = await batch.run_batch(db, seed=1)
+    team = [p for p in summary.proposed if p.project_id == team_project.id]
+    assert [p.role for p in team] == [AssignmentRole.LEAD, AssignmentRole.HELPER, AssignmentRole.HELPER]
+    assert summary.counts()["helpers"] == 2 and not summary.skipped
+    assert team[0].runner_ups == [] or team[0].runner_ups[0]["unit_id"] not in {p.unit_id for p in team}
+    assert (await projects.get_project(db, team_project.id)).status is ProjectStatus.DISPATCHED
+    # the run record lists the project once, with its lead's proposal
+    from catalog.sql import q
+    listed = await db.fetch(q("batch_run_projects"), summary.run_id, None, None, 100)
+    assert [(r["project_id"], r["unit_id"]) for r in listed] == [(team_project.id, team[0].unit_id)]
+
+    lead, first_helper, second_helper = team
+    await helpers.accept_helper(db, team_project.id, first_helper.unit_id, unit_actor(first_helper.unit_id))
+    await helpers.decline_helper(db, team_project.id, second_helper.unit_id,
+                                 ReasonIn(reason=DeclineReason.CAPACITY_FULL), unit_actor(second_helper.unit_id))
+    await projects.decline_offer(db, team_project.id, lead.unit_id, ReasonIn(reason=DeclineReason.SKILL_MISMATCH),
+                                 unit_actor(lead.unit_id))
+    rows = await db.fetch("SELECT unit_id, role, status FROM assignments WHERE project_id = $1 ORDER BY id",
+                          team_project.id)
+    assert [(r["role"], r["status"]) for r in rows] == [("lead", "declined"), ("helper", "released"),
+                                                         ("helper", "declined")]
+    assert (await projects.get_project(db, team_project.id)).status is ProjectStatus.PUBLISHED
+
+    # the next run: neither unit that declined is on the team; with one more unit it is full again
+    units.append(await _serves(db, world, "public.elderly", capacity=2))
+    again = await batch.run_batch(db, seed=1)
+    team2 = [p for p in again.proposed if p.project_id == team_project.id]
+    assert [p.role for p in team2] == [AssignmentRole.LEAD, AssignmentRole.HELPER, AssignmentRole.HELPER]
+    assert {p.unit_id for p in team2} == {u.id for u in units} - {lead.unit_id, second_helper.unit_id}

@@ -25,14 +25,15 @@ WRITERS = {"one_by_one": batch.write_plan, "bulk": batch_bulk.write_plan_bulk}
 
 
 async def _project(db, world, mode=DispatchMode.OPTIMISE, *, community=None, deadline=None,
-                   category="public.elderly"):
+                   category="public.elderly", units=1):
     community = community or world.community
     need = await make_need(db, world, community_code=community, grid_code=world.grids[community][0],
                            category_code=category)
     p = await projects.create_project(
         db,
         ProjectIn(need_ids=[need.id], title="助老服务", category_code=category, community_code=community,
-                  estimated_hours=Decimal("2.0"), dispatch_mode=mode, claim_deadline=deadline),
+                  estimated_hours=Decimal("2.0"), dispatch_mode=mode, claim_deadline=deadline,
+                  units_required=units),
         SECRETARY,
     )
     return await projects.publish_project(db, p.id, SECRETARY)
@@ -139,6 +140,28 @@ async def _declined(db, writer):
     return [first, second]
 
 
+async def _teams(db, writer):
+    """Two team projects of three units each and one single; between the snapshot and the write
+    one team's project is cancelled (its lead and helpers are all skipped) and a helper unit of
+    the other is suspended (the team is written short of it)."""
+    world = await make_world(db, communities=1, grids=1)
+    team_units = [await make_unit(db, world) for _ in range(4)]
+    for u in team_units:
+        await _resource(db, u, world.communities)
+    kept = await _project(db, world, units=3)
+    dropped = await _project(db, world, units=3)
+    await _project(db, world)
+
+    async def meanwhile():
+        await projects.cancel_project(db, dropped.id, SECRETARY, "no_longer_needed")
+        rows = await db.fetch("SELECT id FROM units ORDER BY id")
+        # the third unit of the four: on both teams (every unit has room for three projects)
+        await directory.set_unit_status(db, rows[2]["id"], UnitStatus.SUSPENDED, ADMIN)
+
+    first = await _write(db, writer, meanwhile=meanwhile)
+    return [first, kept.id]
+
+
 def _plain(value):
     return None if isinstance(value, dt.datetime) else value
 
@@ -190,6 +213,33 @@ async def test_a_declined_pair_gets_another_unit_the_same_way(db, monkeypatch):
     first, second = await _same_either_way(db, monkeypatch, _declined)
     assert len(first["proposed"]) == 2 and len(second["proposed"]) == 1
     assert second["proposed"][0]["unit_id"] != first["proposed"][0]["unit_id"]
+
+
+async def test_a_team_gets_its_lead_and_helpers_the_same_way(db, monkeypatch):
+    """A project needing three units is proposed to three: the best as 主办, the others as 协办,
+    in one run; a project that changed meanwhile loses its whole team, and a helper unit
+    suspended meanwhile is skipped without taking the lead down."""
+    async def story(db, writer):
+        summary, _ = await _teams(db, writer)
+        return [summary]
+
+    [summary] = await _same_either_way(db, monkeypatch, story)
+    kept = await db.fetchval("SELECT id FROM projects WHERE units_required = 3 AND status = 'dispatched'")
+    team = [p for p in summary["proposed"] if p["project_id"] == kept]
+    assert [p["role"] for p in team][0] == "lead" and {p["role"] for p in team[1:]} <= {"helper"}
+    assert len({p["unit_id"] for p in team}) == len(team) >= 2
+    number = await db.fetchval("SELECT number FROM projects WHERE id = $1", kept)
+    # the suspended unit was one of the kept team's helpers: the team is written one short
+    assert len(team) == 2 and {"project": number, "code": "unit_suspended"} in summary["skipped"]
+    codes = sorted(s["code"] for s in summary["skipped"])
+    assert codes == ["lead_not_written", "lead_not_written", "project_changed", "unit_suspended"]
+    rows = await db.fetch("SELECT role, kind, status FROM assignments WHERE project_id = $1 ORDER BY id", kept)
+    assert [(r["role"], r["kind"], r["status"]) for r in rows] == [
+        ("lead", "proposal", "pending")] + [("helper", "proposal", "pending")] * (len(team) - 1)
+    # each member, helpers included, has its explanation in the run record
+    assert await db.fetchval(
+        "SELECT count(*) FROM proposal_explanations e JOIN assignments a ON a.id = e.assignment_id"
+        " WHERE a.project_id = $1", kept) == len(team)
 
 
 async def test_a_resource_that_filled_up_meanwhile_is_not_overbooked(db):

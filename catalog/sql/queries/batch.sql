@@ -127,11 +127,12 @@ SELECT * FROM batch_runs WHERE id = $1 AND ($2::text[] IS NULL OR communities &&
 
 -- name: batch_run_projects
 -- What one run did with each project it wrote or left unmatched, in project order, with the
--- proposal's current status; only projects of the communities $2 (NULL: all).
+-- proposal's current status; only projects of the communities $2 (NULL: all). One row per
+-- project: a team's is its lead's proposal (the helpers are on the project's own page).
 WITH outcome AS (
     SELECT e.assignment_id, a.project_id, NULL::text AS reason,
            NULL::bigint AS taken_by_resource_id, NULL::bigint AS taken_by_project_id
-    FROM proposal_explanations e JOIN assignments a ON a.id = e.assignment_id
+    FROM proposal_explanations e JOIN assignments a ON a.id = e.assignment_id AND a.role = 'lead'
     WHERE e.run_id = $1
     UNION ALL
     SELECT NULL, u.project_id, u.reason, u.taken_by_resource_id, u.taken_by_project_id

@@ -35,38 +35,43 @@ GROUP BY r.id;
 SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true);
 
 -- name: batch_bulk_offer
--- Every accepted proposal at once: project 已发布 → 已派单, one pending proposal (offer) per project
--- expiring after $5 seconds, and the history rows in the order the one-by-one path writes them
--- (per proposal: the project's step, then the new assignment). Returns one row per assignment.
+-- Every accepted proposal at once: a lead's project 已发布 → 已派单, one pending proposal (offer)
+-- per unit expiring after $5 seconds ($6: each one's role, lead or helper; a project's lead comes
+-- before its helpers), and the history rows in the order the one-by-one path writes them (per
+-- lead: the project's step, then the new assignment; per helper: its assignment). Returns one
+-- row per assignment.
 WITH todo AS (
-    SELECT t.project_id, t.unit_id, t.resource_id, t.n
-    FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS t(project_id, unit_id, resource_id, n)
+    SELECT t.project_id, t.unit_id, t.resource_id, t.role, t.n
+    FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $6::text[]) WITH ORDINALITY
+         AS t(project_id, unit_id, resource_id, role, n)
 ), moved AS (
     UPDATE projects p
     SET status = 'dispatched', status_reason = NULL, updated_at = now()
     FROM todo
-    WHERE p.id = todo.project_id AND p.status = 'published'
+    WHERE p.id = todo.project_id AND todo.role = 'lead' AND p.status = 'published'
     RETURNING p.id
 ), made AS (
     INSERT INTO assignments (project_id, unit_id, resource_id, kind, role, status, created_by, expires_at)
-    SELECT project_id, unit_id, resource_id, 'proposal', 'lead', 'pending', $4,
+    SELECT project_id, unit_id, resource_id, 'proposal', role, 'pending', $4,
            now() + make_interval(secs => $5::double precision)
     FROM todo
     ORDER BY n
-    RETURNING id, project_id
+    RETURNING id, project_id, unit_id, role
 ), logged AS (
     INSERT INTO history (entity, entity_id, from_status, to_status, actor, reason_code, note)
     SELECT h.entity, h.entity_id, h.from_status, h.to_status, $4, NULL, h.note
     FROM made m
     CROSS JOIN LATERAL (VALUES
         (0, 'project', m.project_id::text, 'published', 'dispatched', NULL::text),
-        (1, 'assignment', m.id::text, NULL, 'pending', 'project:' || m.project_id)
+        (1, 'assignment', m.id::text, NULL, 'pending',
+         'project:' || m.project_id || CASE WHEN m.role = 'helper' THEN ' helper' ELSE '' END)
     ) AS h(step, entity, entity_id, from_status, to_status, note)
+    WHERE h.step = 1 OR m.role = 'lead'
     -- assignment ids follow the proposals' order, so this is the one-by-one path's order
     ORDER BY m.id, h.step
     RETURNING 1
 )
-SELECT m.project_id, m.id AS assignment_id,
+SELECT m.project_id, m.unit_id, m.id AS assignment_id,
        (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM logged) AS logged
 FROM made m
 ORDER BY m.id;
