@@ -339,12 +339,12 @@ async def sweep(db: Db, now: dt.datetime | None = None) -> tuple[int, int]:
     return expired, len(closed)
 
 
-async def sweep_time_limits(db: Db, now: dt.datetime | None = None) -> dict[str, int]:
+async def sweep_time_limits(db: Db, now: dt.datetime | None = None, *, preview: bool = False) -> dict[str, int]:
     """The time limits' part of the sweep (时限预警 and 督办, :func:`catalog.sweep.mark_time_limits`):
-    its counts, for the run record's ``sweep``."""
+    its counts, for the run record's ``sweep``; with ``preview`` what it would do, nothing kept."""
     from .sweep import mark_time_limits
 
-    marked = await mark_time_limits(db, now)
+    marked = await mark_time_limits(db, now, preview=preview)
     return marked.model_dump(exclude={"now"})
 
 
@@ -815,9 +815,12 @@ async def _phases(
 
     clock.start("sweep")
     if dry_run:
-        summary.expiring, summary.closed_unrated = await preview_sweep(pool, now or dt.datetime.now(dt.UTC))
+        at = now or dt.datetime.now(dt.UTC)
+        summary.expiring, summary.closed_unrated = await preview_sweep(pool, at)
         summary.expired = len(summary.expiring)
-        summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated}
+        # the colours as they stand now (before the expiries above, which a dry run does not do)
+        summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated,
+                         "time_limits": await sweep_time_limits(pool, at, preview=True)}
     else:
         summary.expired, summary.closed_unrated = await sweep(pool, now)
         summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated,

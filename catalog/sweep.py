@@ -78,12 +78,35 @@ def _labels(enum) -> dict[str, str]:
     return enum.labels()  # jsonb parameter: the pool encodes it
 
 
-async def mark_time_limits(db: Db, now: dt.datetime | None = None, *, recheck: bool = False) -> TimeLimitSweep:
+class _Preview(Exception):
+    """Ends a previewing sweep's transaction: everything it wrote is rolled back."""
+
+
+async def mark_time_limits(
+    db: Db, now: dt.datetime | None = None, *, recheck: bool = False, preview: bool = False,
+) -> TimeLimitSweep:
     """Colour every running clock at ``now``, resolve finished 督办 items, raise new red ones.
 
     Only clocks written by this sweep are checked for a missing item; ``recheck`` checks every red
     clock (slower on a large backlog, never different unless someone edited the tables by hand).
+    ``preview`` (``sandan batch --dry-run``) does all of it in a transaction that is rolled back:
+    the counts are exactly what a sweep at ``now`` would do, and nothing is kept.
     """
+    try:
+        result = await _mark(db, now, recheck=recheck, preview=preview)
+    except _Preview as done:
+        result = done.args[0]
+    log.info(
+        "time limits at %s%s: %d running (blue %d, yellow %d, red %d); %d alerts changed, %d cleared; "
+        "督办 %d raised, %d resolved; %d overdue credit events",
+        result.now.isoformat(timespec="seconds"), " (preview, rolled back)" if preview else "", result.running,
+        result.blue, result.yellow, result.red, result.changed, result.cleared, result.raised, result.resolved,
+        result.credited,
+    )
+    return result
+
+
+async def _mark(db: Db, now: dt.datetime | None, *, recheck: bool, preview: bool) -> TimeLimitSweep:
     now = now or dt.datetime.now(dt.UTC)
     if now.tzinfo is None:
         raise InvalidInput("时间须带时区", code="naive_datetime")
@@ -99,15 +122,11 @@ async def mark_time_limits(db: Db, now: dt.datetime | None = None, *, recheck: b
         resolved = await conn.fetchrow(q("limits_resolve"), now, order, _labels(LimitStep),
                                        _labels(SupervisionResolution))
         raised = await conn.fetchrow(q("limits_raise"), now, _labels(LimitStep), recheck)
-    result = TimeLimitSweep(
-        now=now, none=marked["none"], blue=marked["blue"], yellow=marked["yellow"], red=marked["red"],
-        changed=marked["changed"], cleared=marked["cleared"], raised=raised["raised"],
-        resolved=resolved["resolved"], credited=raised["credited"],
-    )
-    log.info(
-        "time limits at %s: %d running (blue %d, yellow %d, red %d); %d alerts changed, %d cleared; "
-        "督办 %d raised, %d resolved; %d overdue credit events",
-        now.isoformat(timespec="seconds"), result.running, result.blue, result.yellow, result.red,
-        result.changed, result.cleared, result.raised, result.resolved, result.credited,
-    )
+        result = TimeLimitSweep(
+            now=now, none=marked["none"], blue=marked["blue"], yellow=marked["yellow"], red=marked["red"],
+            changed=marked["changed"], cleared=marked["cleared"], raised=raised["raised"],
+            resolved=resolved["resolved"], credited=raised["credited"],
+        )
+        if preview:
+            raise _Preview(result)
     return result

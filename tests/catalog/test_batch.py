@@ -163,15 +163,22 @@ async def test_dry_run_writes_nothing(db):
     stale = await _project(db, world, DispatchMode.DIRECTED)
     await projects.direct_project(db, stale.id, repair.id, SECRETARY)
     await db.execute("UPDATE assignments SET expires_at = now() - interval '1 hour'")
+    # waiting three days for a unit: overdue, a real sweep would put it on the 督办 list
+    await db.execute("UPDATE projects SET published_at = now() - interval '3 days' WHERE id = $1", project.id)
     before = await snapshot(db)
+    at = dt.datetime.now(dt.UTC)
 
-    summary = await batch.run_batch(db, dry_run=True)
+    summary = await batch.run_batch(db, dry_run=True, now=at)
 
     assert summary.dry_run and summary.run_id is None and summary.expired == 1
-    assert "time_limits" not in summary.sweep  # a dry run marks no clocks
     assert [p.project_id for p in summary.proposed] == [project.id]
     assert await snapshot(db) == before
     assert await db.fetchval("SELECT count(*) FROM batch_runs") == 0
+    # the time limits were counted, not marked: a real sweep at the same moment does just that
+    previewed = summary.sweep["time_limits"]
+    assert previewed["red"] >= 1 and previewed["raised"] >= 1
+    from catalog.sweep import mark_time_limits
+    assert (await mark_time_limits(db, at)).model_dump(exclude={"now"}) == previewed
 
 
 async def test_scope_narrows_to_a_community_and_unknown_areas_are_refused(db):
@@ -395,6 +402,7 @@ async def test_dry_run_says_what_would_change(db, cli_env, capsys):
     out = capsys.readouterr().out
     assert "试运行" in out and f"{stale.number} 成员单位 {care.id}" in out and "项目将重新开放" in out
     assert "将新派单 1 个" in out and f"{turned_down.number} ✗ 成员单位 {repair.id}" in out
+    assert "时限：红灯 " in out and "将新列督办 " in out
     assert "仍未匹配 1 个：所有可承接单位均已拒绝（declined_by_all）" in out
     assert await asyncio.to_thread(main, ["batch", "--dry-run", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
