@@ -805,6 +805,12 @@ class DirectIn(Input):
     resource_id: Id | None = None
 
 
+class ReassignIn(DirectIn):
+    """改派: the unit (and resource) the project goes to instead, and why."""
+
+    note: ShortText | None = None
+
+
 class SweepResult(Record):
     expired: int
     closed_unrated: int

@@ -370,6 +370,23 @@ async def withdraw_offer(db: Db, project_id: int, actor: Actor, note: str | None
                               unit_id=None, reason="offer_withdrawn", note=note)
 
 
+async def reassign_offer(
+    db: Db, project_id: int, unit_id: int, actor: Actor, resource_id: int | None = None, note: str | None = None,
+) -> Assignment:
+    """改派: the unanswered offer is withdrawn and the project offered to another unit, in one
+    transaction: if the new offer cannot be made (the unit is full or suspended, the resource is
+    not its own …) the first offer stays exactly as it was."""
+    async with transaction(db) as conn:
+        # lock order as every command: the unit taking work, then the project
+        await _lock_unit_for_take(conn, unit_id)
+        lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=AssignmentKind.DIRECTED, action="reopen")
+        if lead["unit_id"] == unit_id:
+            raise Conflict("项目已派给该单位，请选择其他单位", code="same_unit",
+                           details={"id": project_id, "unit_id": unit_id})
+        await withdraw_offer(conn, project_id, actor, note or "改派")
+        return await direct_project(conn, project_id, unit_id, actor, resource_id)
+
+
 async def accept_offer(db: Db, project_id: int, unit_id: int, actor: Actor) -> Project:
     """The unit accepts an offer: 已派单 → 已接单, within its cap."""
     async with transaction(db) as conn:

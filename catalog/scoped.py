@@ -28,6 +28,7 @@ from .models import (
     CategoryIn,
     NeedReceipt,
     PublicNeedIn,
+    ReassignIn,
     Assignment,
     ClaimIn,
     ClosingIn,
@@ -290,6 +291,12 @@ async def direct_project(db: Db, p: Principal, project_id: int, data: DirectIn) 
 async def withdraw_offer(db: Db, p: Principal, project_id: int, data: NoteIn) -> Project:
     await _managed(db, p, project_id)
     return await projects.withdraw_offer(db, project_id, p.actor, data.note)
+
+
+async def reassign_offer(db: Db, p: Principal, project_id: int, data: ReassignIn) -> Assignment:
+    """改派 by the community's secretary: withdraw the unanswered offer and offer to another unit."""
+    await _managed(db, p, project_id)
+    return await projects.reassign_offer(db, project_id, data.unit_id, p.actor, data.resource_id, data.note)
 
 
 async def claim_project(db: Db, p: Principal, project_id: int, data: ClaimIn) -> Assignment:

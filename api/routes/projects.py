@@ -16,6 +16,7 @@ from catalog.models import (
     ProjectCancelIn,
     ProjectDetail,
     ProjectFilter,
+    ReassignIn,
     ProjectIn,
     ProjectPage,
     ProjectPatchIn,
@@ -91,6 +92,12 @@ async def direct(c: Call) -> Assignment:
 @endpoint("POST", P + "/withdraw-offer", summary="撤回派单（社区书记）", tag=T, body=NoteIn, response=Project)
 async def withdraw_offer(c: Call) -> Project:
     return await scoped.withdraw_offer(c.db, c.me, c.id("project_id"), c.body)
+
+
+@endpoint("POST", P + "/reassign", summary="改派（社区书记）：撤回待答复的派单并派给另一单位，一步完成", tag=T,
+          body=ReassignIn, response=Assignment)
+async def reassign(c: Call) -> Assignment:
+    return await scoped.reassign_offer(c.db, c.me, c.id("project_id"), c.body)
 
 
 @endpoint("POST", "/assignments/{assignment_id}/confirm", summary="确认优化派单建议（社区书记）；仍须单位接受",

@@ -15,7 +15,7 @@ from catalog import projects, scoped
 from catalog.enums import AssignmentStatus, DispatchMode, NeedStatus, ProjectStatus, UnitStatus, Urgency
 from catalog.errors import DomainError, NotFound
 from catalog.models import (DirectIn, NeedView, NoteIn, Project, ProjectCancelIn, ProjectDetail, ProjectIn,
-                            ProjectPatchIn, ResourceFilter, UnitFilter)
+                            ProjectPatchIn, ReassignIn, ResourceFilter, UnitFilter)
 
 from . import names
 from .core import LOCAL_TIME, Form, View, page, parse_form
@@ -237,21 +237,17 @@ async def direct(v: View):
     project_id = v.id("project_id")
     detail = await scoped.get_project(v.db, v.me, project_id)
     replaced = ""
-    if detail.project.status is ProjectStatus.DISPATCHED:
-        old = await holder_of(detail, UnitNames(v))
-        if old is not None and old.unit_id == data.unit_id:
-            form.fail("项目已派给该单位，请选择其他单位", "unit_id")
-            return await _direct_page(v, form)
-        try:
-            await scoped.withdraw_offer(v.db, v.me, project_id, NoteIn(note=(note.note if note else None) or "改派"))
-        except DomainError as exc:
-            form.fail(exc.message)
-            return await _direct_page(v, form)
-        replaced = f"已撤回原派单（{old.unit_name if old else ''}），"
     try:
-        await scoped.direct_project(v.db, v.me, project_id, data)
+        if detail.project.status is ProjectStatus.DISPATCHED:
+            # 改派 in one step: if the new offer cannot be made, the old one stays
+            old = await holder_of(detail, UnitNames(v))
+            await scoped.reassign_offer(v.db, v.me, project_id, ReassignIn(
+                unit_id=data.unit_id, resource_id=data.resource_id, note=note.note if note else None))
+            replaced = f"已撤回原派单（{old.unit_name if old else ''}），"
+        else:
+            await scoped.direct_project(v.db, v.me, project_id, data)
     except DomainError as exc:
-        form.fail(f"{replaced}但派单未成功：{exc.message}" if replaced else exc.message)
+        form.fail(exc.message, "unit_id" if exc.code == "same_unit" else "")
         return await _direct_page(v, form)
     unit = (await scoped.get_unit(v.db, v.me, data.unit_id)).name
     return v.redirect(_here(v), f"{replaced}已派单给 {unit}，等待该单位接受")

@@ -53,3 +53,23 @@ async def test_a_unit_lists_its_pending_proposals_and_nobody_else_may(client, ca
     assert page["items"][0]["project_status"] == "dispatched"
     assert (await client.get(url, headers=cast.headers["unit_y"])).status == 403
     assert (await client.get(url, headers=cast.headers["alliance"])).status == 200
+
+
+async def test_the_secretary_reassigns_a_proposal_in_one_call(client, cast, db):
+    """改派 over the API: the batch's proposal to unit_x goes to unit_y at once; the unit itself
+    cannot do it, and the same unit again is a 409 with its reason code."""
+    built = await make_project(db, cast.world, ProjectStatus.PUBLISHED, via=DispatchMode.OPTIMISE)
+    pid = built.project.id
+    await _json(await client.post(f"{API}/projects/{pid}/direct", headers=cast.headers["batch"],
+                                  json={"unit_id": cast.unit_x.id}), 201)
+    url = f"{API}/projects/{pid}/reassign"
+    refused = await client.post(url, headers=cast.headers["unit_x"], json={"unit_id": cast.unit_y.id})
+    assert refused.status in (403, 404)
+    same = await _json(await client.post(url, headers=cast.headers["sec_a"], json={"unit_id": cast.unit_x.id}), 409)
+    assert same["error"]["code"] == "same_unit"
+    moved = await _json(await client.post(url, headers=cast.headers["sec_a"],
+                                          json={"unit_id": cast.unit_y.id, "note": "就近改派"}), 200)
+    assert (moved["unit_id"], moved["kind"], moved["status"]) == (cast.unit_y.id, "directed", "pending")
+    rows = await db.fetch("SELECT unit_id, status, note FROM assignments WHERE project_id = $1 ORDER BY id", pid)
+    assert [(r["unit_id"], r["status"]) for r in rows] == [(cast.unit_x.id, "withdrawn"), (cast.unit_y.id, "pending")]
+    assert rows[0]["note"] == "就近改派"

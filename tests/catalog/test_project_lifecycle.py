@@ -307,3 +307,31 @@ async def test_no_offer_to_a_unit_at_its_cap(db):
         await projects.direct_project(db, second.project.id, unit.id, SECRETARY)
     assert err.value.code == "unit_cap_reached"
     assert await snapshot(db) == before
+
+
+async def test_reassigning_an_offer_is_one_step_that_keeps_the_old_offer_when_the_new_one_fails(db):
+    """改派: the unanswered offer goes back and the project goes to another unit at once; a new
+    unit that cannot take it (full), or the same unit again, changes nothing at all."""
+    world = await make_world(db, communities=1, grids=1)
+    built = await make_project(db, world, PS.DISPATCHED)
+    full = await make_unit(db, world, cap=1)
+    await make_project(db, world, ProjectStatus.ACCEPTED, unit=full)
+    before = await snapshot(db)
+    for unit_id, code in ((full.id, "unit_cap_reached"), (built.unit.id, "same_unit")):
+        with pytest.raises(Conflict) as err:
+            await projects.reassign_offer(db, built.id, unit_id, SECRETARY)
+        assert err.value.code == code
+        assert await snapshot(db) == before
+
+    other = await make_unit(db, world)
+    a = await projects.reassign_offer(db, built.id, other.id, SECRETARY, note="原单位人手不足")
+    assert (a.unit_id, a.status) == (other.id, AssignmentStatus.PENDING)
+    rows = await projects.assignments_of(db, built.id)
+    assert [(r.unit_id, r.status) for r in rows] == [(built.unit.id, AssignmentStatus.WITHDRAWN),
+                                                     (other.id, AssignmentStatus.PENDING)]
+    assert rows[0].note == "原单位人手不足"
+    assert (await projects.get_project(db, built.id)).status is PS.DISPATCHED
+    # nothing to reassign once the unit has accepted
+    await projects.accept_offer(db, built.id, other.id, unit_actor(other.id))
+    with pytest.raises(DomainError):
+        await projects.reassign_offer(db, built.id, built.unit.id, SECRETARY)
