@@ -70,6 +70,8 @@ from pathlib import Path
 import numpy as np
 from ortools.sat.python import cp_model
 
+from matching.gap_mx import MAX_UNITS, ExchangeSearch
+
 __all__ = ["GapResult", "solve_gap", "read_orlib", "gap_violations", "orlib_pairs"]
 
 # Above this many DP cells (pairs x hours) per knapsack pass, the exact bound is too slow for
@@ -105,6 +107,15 @@ _TS_ITER_SECONDS = 4e-4
 _TS_CELLS_PER_SECOND = 2e7
 # Jobs per tabu iteration whose swaps and chains are evaluated (against all jobs).
 _TABU_ROWS = 50
+# The multi-exchange search (matching.gap_mx) replaces the tabu search up to this many jobs
+# (its steps cost jobs squared per chain length) and MAX_UNITS units. A step costs a fixed
+# part plus depth x jobs x (jobs + units) cells, measured on that machine.
+_MAX_EXCHANGE_JOBS = 400
+_EXCHANGE_DEPTH = 6
+_EX_STEP_SECONDS = 3.5e-4
+_EX_CELLS_PER_SECOND = 8e7
+# See the slice choice in solve_gap.
+_PAIRED_LEAD = 3
 # Seconds to build one pair's variable, hint and constraint terms in the CP-SAT model (Python
 # side), measured on that machine at about 25 microseconds.
 _BUILD_SECONDS_PER_PAIR = 3e-5
@@ -1045,9 +1056,46 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     tabu_runs = 0
     first_slice: list[str] = []
 
-    def run_tabu(start, share):
-        """A tabu slice of ``share`` of the time limit, counted in iterations."""
+    units = pb.m + (0 if pb.must else 1)
+    exchange_ok = tabu_ok and n <= _MAX_EXCHANGE_JOBS and units <= MAX_UNITS
+    exchange: list[ExchangeSearch] = []
+
+    def run_exchange(start, start_value, share):
+        """A slice of the multi-exchange search, counted in steps; it keeps its trajectory
+        from slice to slice and takes ``start`` only when that is better than its best."""
+        if not exchange:
+            P, W, cap = dense.P, dense.W, pb.cap * 1.0
+            if not pb.must:
+                P = np.vstack([P, np.zeros((1, n))])
+                W = np.vstack([np.where(np.isfinite(dense.P), W, 0), np.zeros((1, n))])
+                cap = np.r_[cap, np.inf]
+            exchange.append(ExchangeSearch(P, W, cap, seed, depth=_EXCHANGE_DEPTH))
+        search = exchange[0]
+        per_step = (_EX_STEP_SECONDS
+                    + search.depth * n * (n + units) / _EX_CELLS_PER_SECOND)
+        steps = max(10, int(share * time_limit / per_step))
+        stats["exchange_steps"] = stats.get("exchange_steps", 0) + steps
+        plan = np.asarray(start, dtype=np.int64).copy()
+        plan[plan < 0] = -1 if pb.must else units - 1
+        missing = plan < 0
+        missing[~missing] = ~np.isfinite(search.P[plan[~missing], all_jobs[~missing]])
+        plan[missing] = np.argmax(search.P[:, missing], axis=0)
+        found = search.run(plan, start_value, steps)
+        if found is None:
+            return None, -math.inf
+        found = found.copy()
+        if not pb.must:
+            found[found == units - 1] = -1
+        if not _complete(found, pb):
+            return None, -math.inf
+        return found, dense.value(found)
+
+    def run_tabu(start, share, start_value=-math.inf):
+        """A tabu slice of ``share`` of the time limit, counted in iterations (or the
+        multi-exchange search where it applies)."""
         nonlocal tabu_runs
+        if exchange_ok:
+            return run_exchange(start, start_value, share)
         per_iter = _TS_ITER_SECONDS + (min(n, _TABU_ROWS) + pb.m + 1) * n / _TS_CELLS_PER_SECOND
         iters = max(10, int(share * time_limit / per_iter))
         stats["tabu_iterations"] = stats.get("tabu_iterations", 0) + iters
@@ -1195,7 +1243,11 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     spent = _SLICE * len(used)  # shares of the time limit given to search slices so far
     while (not done() and spent < _SEARCH_SHARE - 1e-9
            and time.perf_counter() - t0 < search_end):
-        arm = max(arms, key=lambda a: (gain[a], -last_used[a], -arms.index(a)))
+        # On ties the paired arm counts as used _PAIRED_LEAD slices earlier than it was: the
+        # exchange search keeps gaining on tight budgets where two-worker CP-SAT stalls.
+        arm = max(arms, key=lambda a: (gain[a],
+                                       -(last_used[a] - (_PAIRED_LEAD if a == "paired" else 0)),
+                                       -arms.index(a)))
         last_used[arm] = len(used)
         before = inc_value
         if arm == "paired":
@@ -1208,7 +1260,7 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
             with ThreadPoolExecutor(max_workers=1) as beside:
                 future = beside.submit(side_run, side, incumbent.copy(), inc_value, len(used),
                                        share)
-                found, val = run_tabu(incumbent, share)
+                found, val = run_tabu(incumbent, share, inc_value)
                 result = future.result()
             if val > inc_value + 1e-9:
                 incumbent, inc_value, primal = found, val, "tabu"
@@ -1246,7 +1298,7 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
         elif arm == "tabu":
             used.append(arm)
             spent += _SLICE
-            found, val = run_tabu(incumbent, _SLICE)
+            found, val = run_tabu(incumbent, _SLICE, inc_value)
             if val > inc_value + 1e-9:
                 incumbent, inc_value, primal = found, val, "tabu"
         else:

@@ -1,0 +1,183 @@
+"""Multi-exchange search for the hours-budget (GAP) solver.
+
+On tight budgets (OR-Library type d) an improving change moves several jobs at once: job 1
+goes to unit B, pushing out job 2, which goes to unit C, pushing out job 3, and so on, until
+the last job lands on a unit with room (a path) or on the unit job 1 left (a cycle). Shift and
+swap moves are the shortest of these; the tabu search in :mod:`matching.gap` looks at chains of
+two. Here each step finds the best chain of up to ``depth`` jobs over all jobs at once.
+
+The improvement graph has one node per job; arc ``j -> k`` means "j moves to k's unit and k
+leaves it". As long as a chain visits every unit at most once, each unit's change of load
+depends on one arc only, so the chain's effect is the sum of its arcs' effects, and the best
+chain of each length ending at each job is found by label correcting, one numpy pass over the
+``n x n`` arcs per length (units used so far kept as a bit mask per label). Keeping only the
+best label per job is a heuristic: it can miss a chain, never accept a wrong one (chains are
+checked before use).
+
+The search runs through over-budget plans: excess hours cost a price per unit. When no chain
+improves the priced objective, the prices move: up on the units over budget (in proportion to
+their excess) or, when the plan is within budget, down by random factors, so the search keeps
+oscillating around the budget boundary. After ``patience`` steps without a new best plan it
+restarts from the best one with a few jobs moved at random. All of it is a fixed number of
+steps with a seeded generator, so a run is reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["MAX_UNITS", "ExchangeSearch"]
+
+# Unit sets are bit masks in one uint64 per label.
+MAX_UNITS = 64
+
+
+def _best_chain(P, W, cap, a, load, price, depth, bits):
+    """The best priced chain from plan ``a``: ``(delta, new_plan)``, or ``(0.0, None)``.
+
+    ``delta`` is the change of (price of excess - profit); only negative ones count.
+    """
+    M, n = P.shape
+    jobs = np.arange(n)
+    cp = P[a, jobs]
+    wa = W[a, jobs]
+    pen = price * np.maximum(load - cap, 0.0)
+    # j leaves its unit with nothing coming in (the first job of a path).
+    relief = price[a] * np.maximum(load[a] - wa - cap[a], 0.0) - pen[a]
+    p_in = P[a[None, :], jobs[:, None]]  # [j, k]: profit of j at k's unit
+    w_in = W[a[None, :], jobs[:, None]]
+    after = (load - cap)[a] - wa  # k's unit once k has left, less its budget
+    arc = (cp[:, None] - p_in + price[a][None, :] * np.maximum(after[None, :] + w_in, 0.0)
+           - pen[a][None, :])
+    arc[(a[:, None] == a[None, :]) | ~np.isfinite(p_in)] = np.inf
+    # k lands on unit i without pushing anyone out (the last job of a path).
+    land = (cp[None, :] - P + price[:, None] * np.maximum(load[:, None] + W - cap[:, None], 0.0)
+            - pen[:, None]).T
+    land[~np.isfinite(P.T)] = np.inf
+    land[jobs, a] = np.inf
+    dist = np.zeros(n)
+    own = bits[a]
+    mask = own.copy()
+    start = jobs.copy()
+    preds = []
+    best_v, best = -1e-9, None
+    for t in range(depth + 1):
+        free = np.where((mask[:, None] & bits[None, :]) != 0, np.inf, land)
+        unit = np.argmin(free, axis=1)
+        val = dist + relief[start] + free[jobs, unit]
+        k = int(np.argmin(val))
+        if val[k] < best_v:
+            best_v, best = val[k], ("path", t, k, int(unit[k]))
+        if t >= 1:
+            close = dist + arc[jobs, start]
+            k = int(np.argmin(close))
+            if close[k] < best_v:
+                best_v, best = close[k], ("cycle", t, k, -1)
+        if t == depth:
+            break
+        cand = dist[:, None] + arc
+        cand[(mask[:, None] & own[None, :]) != 0] = np.inf
+        prev = np.argmin(cand, axis=0)
+        nxt = cand[prev, jobs]
+        ok = np.isfinite(nxt)
+        if not ok.any():
+            break
+        preds.append(prev)
+        dist = np.where(ok, nxt, np.inf)
+        mask = np.where(ok, mask[prev] | own, own)
+        start = np.where(ok, start[prev], jobs)
+    if best is None:
+        return 0.0, None
+    kind, t, k, unit = best
+    seq = [k]
+    for r in range(t - 1, -1, -1):
+        seq.append(int(preds[r][seq[-1]]))
+    seq.reverse()
+    units = [int(a[s]) for s in seq]
+    if len(set(units)) != len(units) or (kind == "path" and unit in units[1:]):
+        return 0.0, None  # a stale label; never apply a chain that reuses a unit
+    new = a.copy()
+    for s in range(t):
+        new[seq[s]] = units[s + 1]
+    new[seq[t]] = units[0] if kind == "cycle" else unit
+    return best_v, new
+
+
+class ExchangeSearch:
+    """A priced multi-exchange search whose state carries over from one call to the next.
+
+    ``P`` (units x jobs, ``-inf`` where a job cannot go), ``W`` and ``cap`` describe the
+    problem; a unit with ``cap = inf`` stands for "unplaced" when placing is optional.
+    """
+
+    def __init__(self, P, W, cap, seed, depth=6, grow=0.1, patience=150, kick=5):
+        self.P = P
+        self.W = np.where(np.isfinite(P), W, 0).astype(np.float64)
+        self.cap = np.asarray(cap, dtype=np.float64)
+        M, n = P.shape
+        if M > MAX_UNITS:
+            raise ValueError(f"at most {MAX_UNITS} units")
+        self.jobs = np.arange(n)
+        self.bits = np.uint64(1) << np.arange(M, dtype=np.uint64)
+        self.depth = max(1, min(M, depth))
+        self.grow, self.patience, self.kick = grow, patience, min(n, kick)
+        self.rng = np.random.default_rng(seed)
+        fin = np.isfinite(P)
+        self.fin = fin
+        self.price0 = float(np.abs(P[fin]).mean()) / max(float(self.W[fin].mean()), 1.0)
+        self.a = None
+        self.best, self.best_value = None, -math.inf
+        self.steps = 0
+
+    def _reset(self, plan):
+        self.a = plan.copy()
+        self.load = np.bincount(self.a, weights=self.W[self.a, self.jobs],
+                                minlength=self.P.shape[0])
+        self.price = np.full(self.P.shape[0], self.price0)
+        self.last = self.steps
+
+    def run(self, start, start_value, max_steps):
+        """Continue for ``max_steps`` steps; a ``start`` better than anything seen so far
+        (``start_value`` its profit, ``-inf`` if over budget) becomes the current plan.
+        Returns the best within-budget plan seen so far, or ``None``."""
+        P, W, cap, jobs = self.P, self.W, self.cap, self.jobs
+        start = np.asarray(start, dtype=np.int64)
+        if not np.all(np.isfinite(P[start, jobs])):
+            return self.best
+        if self.a is None or start_value > self.best_value + 1e-9:
+            self._reset(start)
+        for _ in range(max_steps):
+            self.steps += 1
+            excess = np.maximum(self.load - cap, 0.0)
+            over = float(excess.sum())
+            if over <= 1e-9:
+                value = float(P[self.a, jobs].sum())
+                if value > self.best_value + 1e-9:
+                    self.best, self.best_value = self.a.copy(), value
+                    self.last = self.steps
+            if self.best is not None and self.steps - self.last > self.patience:
+                # Long without a new best: back to the best plan, shaken, fresh prices.
+                plan = self.best.copy()
+                for j in self.rng.choice(jobs.size, size=self.kick, replace=False):
+                    options = np.nonzero(self.fin[:, j])[0]
+                    plan[j] = options[self.rng.integers(options.size)]
+                self._reset(plan)
+                continue
+            _, new = _best_chain(P, W, cap, self.a, self.load, self.price, self.depth,
+                                 self.bits)
+            if new is not None:
+                self.a = new
+                self.load = np.bincount(new, weights=W[new, jobs], minlength=P.shape[0])
+            elif over > 1e-9:
+                self.price = self.price * (1.0 + self.grow * excess / excess.max())
+            else:
+                self.price = self.price * (1.0 - 0.5 * self.grow
+                                           * self.rng.random(self.price.size))
+        if float(np.maximum(self.load - cap, 0.0).sum()) <= 1e-9:
+            value = float(P[self.a, jobs].sum())
+            if value > self.best_value + 1e-9:
+                self.best, self.best_value = self.a.copy(), value
+                self.last = self.steps
+        return self.best
