@@ -3,14 +3,17 @@
 A secretary publishes a project, a member unit claims it, the secretary confirms the claim, the
 unit reports progress and completion, the resident closes and rates it through the link sent to
 their phone, and the public board shows it finished with no one's name or number. Screenshots of
-the main pages go to docs/screenshots/ (shown in the README).
+the main pages are taken on the way: into a temporary folder, or with
+``SANDAN_SCREENSHOTS=docs/screenshots`` into the README's own pictures.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,7 +28,10 @@ from catalog.models import Actor, NeedIn, ProjectIn
 from catalog.settings import load_settings
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+# a test run leaves the README's pictures alone unless asked to refresh them
+SHOTS = ROOT / os.environ["SANDAN_SCREENSHOTS"] if os.environ.get("SANDAN_SCREENSHOTS") else (
+    Path(tempfile.gettempdir()) / f"sandan-screenshots-{os.getpid()}")
 COMMUNITY = "141099001001"  # 槐荫社区 in the demo county
 SECRETARY = f"sec-{COMMUNITY}"
 RESIDENT_NAME, RESIDENT_PHONE = "欧阳秀英", "13911112222"
