@@ -39,7 +39,7 @@ from typing import Annotated, Any, Literal
 import asyncpg
 import numpy as np
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
 import matching
 from matching.rules import PAIR_TERMS
@@ -567,16 +567,20 @@ def unmatched_of(snapshot: Snapshot, plan: BatchPlan) -> list[UnmatchedOut]:
     numbers = a.project_ids.tolist()
     p_db = snapshot.project_db.tolist()
     r_db = snapshot.resource_db.tolist()
-    out = []
+    rows = []
     for i, why, p, r, community in zip(q.tolist(), pa.reason[q].tolist(), tp.tolist(), tr.tolist(),
                                        snapshot.communities[q].tolist()):
         u = reasons[why]
-        out.append(UnmatchedOut.model_construct(
-            project=numbers[i], project_id=p_db[i], community=community, code=u.code, label=u.label,
-            taken_by_project=numbers[p] if p >= 0 else None, taken_by_project_id=p_db[p] if p >= 0 else None,
-            taken_by_resource_id=r_db[r] if r >= 0 else None,
-        ))
-    return out
+        rows.append({
+            "project": numbers[i], "project_id": p_db[i], "community": community, "code": u.code, "label": u.label,
+            "taken_by_project": numbers[p] if p >= 0 else None, "taken_by_project_id": p_db[p] if p >= 0 else None,
+            "taken_by_resource_id": r_db[r] if r >= 0 else None,
+        })
+    # validated all at once: at 100k a third of the projects, faster than building them one by one
+    return _UNMATCHED.validate_python(rows)
+
+
+_UNMATCHED = TypeAdapter(list[UnmatchedOut])
 
 
 async def _communities(db: Db, scope: Scope, snapshot: Snapshot) -> list[str]:
