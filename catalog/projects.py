@@ -26,6 +26,7 @@ from . import credit, supervision
 from .enums import (
     PROJECT_TRANSITIONS,
     AssignmentKind,
+    AssignmentRole,
     AssignmentStatus,
     CreditKind,
     DispatchMode,
@@ -526,20 +527,38 @@ async def expire_pending(db: Db, now: dt.datetime | None = None) -> int:
     A lead's project reopens (已发布) and its other live helpers end with it; a helper's expiry
     leaves the project and its lead as they are. An unanswered offer or helper proposal counts
     against the unit's 响应率; an unconfirmed claim does not, since the wait was the community's.
+
+    Set-based, in one transaction: a run's worth of proposals expiring together (tens of
+    thousands) takes a few statements, not a few per proposal. Projects and assignments busy in
+    another transaction are left for the next sweep.
     """
     now = now or dt.datetime.now(dt.UTC)
+    actor = "system:sweep"
     async with transaction(db) as conn:
-        rows = await conn.fetch(q("projects_reopen_expired"), now)
-        for r in rows:
-            await record_history(conn, "assignment", r["assignment_id"], AS.PENDING.value, AS.EXPIRED.value,
-                                 "system:sweep", "ttl_expired")
-            if r["reopened"]:
-                await record_history(conn, "project", r["project_id"], r["before_status"], PS.PUBLISHED.value,
-                                     "system:sweep", "ttl_expired")
-                await _end_helpers(conn, r["project_id"], "system:sweep", HelpersEnd.LEAD_ENDED, note="ttl_expired")
-            if r["kind"] != AssignmentKind.CLAIM:
-                await credit.append(conn, r["unit_id"], r["project_id"], CreditKind.OFFER_EXPIRED)
-    return len(rows)
+        locked = await conn.fetch(q("expire_lock_projects"), now)
+        if not locked:
+            return 0
+        before = {r["id"]: r["status"] for r in locked}
+        due = await conn.fetch(q("expire_lock_due"), now, list(before))
+        if not due:
+            return 0
+        await conn.execute(q("expire_end"), [r["id"] for r in due])
+        leads = sorted({r["project_id"] for r in due if r["role"] == AssignmentRole.LEAD})
+        reopened = {r["id"] for r in await conn.fetch(q("expire_reopen"), leads)} if leads else set()
+        # per assignment: its own line, then its project's when it reopened the project
+        lines: list[tuple[str, str, str, str]] = []
+        for r in due:
+            lines.append(("assignment", str(r["id"]), AS.PENDING.value, AS.EXPIRED.value))
+            if r["role"] == AssignmentRole.LEAD and r["project_id"] in reopened:
+                lines.append(("project", str(r["project_id"]), before[r["project_id"]], PS.PUBLISHED.value))
+        await conn.execute(q("expire_history"), *(list(column) for column in zip(*lines)), actor)
+        for row in await conn.fetch(q("expire_projects_with_helpers"), sorted(reopened)):
+            await _end_helpers(conn, row["project_id"], actor, HelpersEnd.LEAD_ENDED, note="ttl_expired")
+        charged = [r for r in due if r["kind"] != AssignmentKind.CLAIM]
+        if charged:
+            await conn.execute(q("expire_credit"), [r["unit_id"] for r in charged], [r["project_id"] for r in charged])
+    log.info("sweep: %d claims and offers expired, %d projects reopened", len(due), len(reopened))
+    return len(due)
 
 
 async def close_unrated(db: Db, now: dt.datetime | None = None) -> list[int]:

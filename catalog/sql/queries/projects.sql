@@ -57,42 +57,56 @@ WHERE ($1::text IS NULL OR community_code = $1)
 ORDER BY id DESC
 LIMIT $5;
 
--- name: projects_reopen_expired
--- Pending claims, offers and helper proposals past their time to live end as expired. A lead's
--- project goes back to 已发布; a helper's (协办) expiry leaves the project as it is.
--- The projects are locked with their assignments, and whatever is busy is skipped: the sweep
--- never waits, so it cannot deadlock with a command holding the project and wanting the assignment.
--- Each project row is locked once, in its own step, before anything is written: a project with
--- several due assignments (a lead and its helpers) must not be locked again after this statement
--- has reopened it, which would skip the rest as if someone else held it.
-WITH candidates AS (
-    SELECT a.id, a.project_id FROM assignments a
-    WHERE a.status = 'pending' AND a.expires_at <= $1
-), locked AS MATERIALIZED (
-    SELECT p.id FROM projects p
-    WHERE p.id IN (SELECT project_id FROM candidates)
-    ORDER BY p.id
-    FOR UPDATE SKIP LOCKED
-), due AS MATERIALIZED (
-    SELECT a.id, a.project_id, a.unit_id, a.kind, a.role FROM assignments a
-    WHERE a.id IN (SELECT id FROM candidates) AND a.project_id IN (SELECT id FROM locked)
-      AND a.status = 'pending' AND a.expires_at <= $1
-    ORDER BY a.id
-    FOR UPDATE SKIP LOCKED
-), ended AS (
-    UPDATE assignments a SET status = 'expired', ended_at = now(), reason_code = 'ttl_expired'
-    FROM due WHERE a.id = due.id
-    RETURNING a.id, a.project_id, a.unit_id, a.kind, a.role
-), reopened AS (
-    UPDATE projects p SET status = 'published', status_reason = 'ttl_expired', updated_at = now()
-    FROM ended WHERE p.id = ended.project_id AND ended.role = 'lead' AND p.status IN ('claiming', 'dispatched')
-    RETURNING p.id
-)
-SELECT e.id AS assignment_id, e.project_id, e.unit_id, e.kind, e.role,
-       (SELECT o.status FROM projects o WHERE o.id = e.project_id) AS before_status,
-       e.role = 'lead' AND EXISTS (SELECT 1 FROM reopened r WHERE r.id = e.project_id) AS reopened
-FROM ended e
-ORDER BY e.id;
+-- name: expire_lock_projects
+-- The sweep's expiry, step 1: the projects with a pending claim, offer or helper proposal past its
+-- time to live, locked in id order with their status as it is. Whatever is busy is skipped: the
+-- sweep never waits, so it cannot deadlock with a command holding the project.
+SELECT p.id, p.status FROM projects p
+WHERE p.id IN (SELECT a.project_id FROM assignments a WHERE a.status = 'pending' AND a.expires_at <= $1)
+ORDER BY p.id
+FOR UPDATE OF p SKIP LOCKED;
+
+-- name: expire_lock_due
+-- Step 2: the due assignments of the projects locked in step 1 ($2), locked in id order. Looked
+-- up project by project (the index on project_id), so a sweep that expires tens of thousands
+-- stays linear whatever the planner's statistics say.
+SELECT a.id, a.project_id, a.unit_id, a.kind, a.role
+FROM unnest($2::bigint[]) AS l(project_id)
+JOIN assignments a ON a.project_id = l.project_id
+WHERE a.status = 'pending' AND a.expires_at <= $1
+ORDER BY a.id
+FOR UPDATE OF a SKIP LOCKED;
+
+-- name: expire_end
+-- Step 3: the due assignments end as expired.
+UPDATE assignments SET status = 'expired', ended_at = now(), reason_code = 'ttl_expired'
+WHERE id = ANY($1::bigint[]) AND status = 'pending';
+
+-- name: expire_reopen
+-- Step 4: the projects whose lead expired go back to 已发布 (a helper's expiry leaves its project).
+UPDATE projects SET status = 'published', status_reason = 'ttl_expired', updated_at = now()
+WHERE id = ANY($1::bigint[]) AND status IN ('claiming', 'dispatched')
+RETURNING id;
+
+-- name: expire_history
+-- Step 5: the history rows, in the order given.
+INSERT INTO history (entity, entity_id, from_status, to_status, actor, reason_code, note)
+SELECT e, i, f, t, $5, 'ttl_expired', NULL
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS h(e, i, f, t, n)
+ORDER BY n;
+
+-- name: expire_credit
+-- Step 6: an unanswered offer or helper proposal counts against its unit's 响应率.
+INSERT INTO credit_events (unit_id, project_id, kind)
+SELECT u, p, 'offer_expired'
+FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS c(u, p, n)
+ORDER BY n;
+
+-- name: expire_projects_with_helpers
+-- Step 7: of the reopened projects, those with live helpers still to end.
+SELECT DISTINCT project_id FROM assignments
+WHERE project_id = ANY($1::bigint[]) AND role = 'helper' AND status IN ('pending', 'active')
+ORDER BY project_id;
 
 -- name: project_lock_for_edit
 -- The project an edit starts from, locked until the edit commits, and whether a claim or offer
