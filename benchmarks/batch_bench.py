@@ -364,6 +364,26 @@ async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str =
             "run_id": summary.run_id}
 
 
+async def child_expiry(dsn: str) -> dict:
+    """The sweep's expiry when every pending proposal has run out at once (a whole run unanswered
+    for its time to live): the proposals are made due, then ``expire_pending`` is timed."""
+    import asyncpg
+
+    from catalog import projects
+    from catalog.db import _init_connection
+
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, init=_init_connection)
+    try:
+        due = await pool.fetchval("WITH d AS (UPDATE assignments SET expires_at = now() - interval '1 minute'"
+                                  " WHERE status = 'pending' RETURNING 1) SELECT count(*) FROM d")
+        t0 = time.perf_counter()
+        expired = await projects.expire_pending(pool)
+        seconds = time.perf_counter() - t0
+    finally:
+        await pool.close()
+    return {"due": due, "expired": expired, "seconds": seconds}
+
+
 # ---------------------------------------------------------------------------------------------
 # child: the reader
 # ---------------------------------------------------------------------------------------------
@@ -581,6 +601,8 @@ def measure_size(args, admin: str, n: int, tmp: Path, log) -> dict:
             _stop(server)
             server_log.close()
         log(f"  {fmt_size(n)}: run done")
+        # two days later nobody has answered: every proposal of the run expires in one sweep
+        res["expiry"] = _child("expiry", dsn, timeout=args.timeout)
     finally:
         asyncio.run(drop_database(admin, name))
     return res
@@ -632,6 +654,12 @@ def print_report(doc: dict, out) -> None:
                     f"{during['p99_ms'] / TARGET_P99_MS:.2f}x of target ({verdict}); {ratio:.1f}x the idle p99")
                 worst = max(during["by_endpoint"].items(), key=lambda kv: kv[1]["p99_ms"])
                 out(f"  slowest endpoint during the run: {worst[0]} (p99 {worst[1]['p99_ms']:.1f} ms)")
+        expiry = res.get("expiry", {})
+        if "error" in expiry:
+            out(f"expiry: ERROR {expiry['error']}")
+        elif expiry:
+            out(f"  the sweep two days later, nobody having answered: {expiry['expired']} of {expiry['due']} "
+                f"proposals expired in {expiry['seconds']:.3f} s")
         peers = res.get("peers", {})
         if "error" in peers:
             out(f"peers: ERROR {peers['error']}")
@@ -706,6 +734,8 @@ def main(argv=None) -> int:
         elif kind == "run":
             print(json.dumps(asyncio.run(child_run(rest[0], int(rest[1]), rest[2], int(rest[3]),
                                                    rest[4] if len(rest) > 4 else "-"))))
+        elif kind == "expiry":
+            print(json.dumps(asyncio.run(child_expiry(rest[0]))))
         elif kind == "reader":
             asyncio.run(child_reader(rest[0], float(rest[1]), int(rest[2]), int(rest[3]), rest[4], rest[5],
                                      int(rest[6])))
