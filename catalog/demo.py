@@ -817,7 +817,7 @@ C, D, OPT = DispatchMode.CLAIM, DispatchMode.DIRECTED, DispatchMode.OPTIMISE
 PLANS: tuple[tuple[str, DispatchMode, str | None], ...] = (
     ("draft", C, None), ("draft", D, None),
     ("published", C, None), ("published", C, "released"), ("published", D, "declined"),
-    ("published", D, None), *[("published", OPT, None)] * 2, ("published", OPT, "expired"),
+    ("published", D, None), ("published", OPT, None), ("published", OPT, "team"), ("published", OPT, "expired"),
     ("published", C, "returned"),
     ("claiming", C, "rejected_claim"),
     ("dispatched", D, None), *[("dispatched", OPT, None)] * 2, ("dispatched", D, "withdrawn_offer"),
@@ -1321,9 +1321,11 @@ class _Builder:
         skills_all = list(dict.fromkeys(s for _, sk in themes for s in sk))
         p = await projects.create_project(self.conn, ProjectIn(
             need_ids=[n.id for n in plan.needs], title=title, description=description,
-            category_code=plan.category, community_code=plan.community.code, required_skills=skills_all,
+            category_code=plan.category, community_code=plan.community.code,
+            required_skills=[] if plan.story == "team" else skills_all,
             place="、".join(compounds), lat=lat, lon=lon, window_start=start, window_end=end,
-            units_required=1, estimated_hours=Decimal(r.choice((2, 3, 4, 6))) * len(plan.needs),
+            # "team": a bigger job the batch job proposes to a lead (主办) and a helper (协办)
+            units_required=2 if plan.story == "team" else 1, estimated_hours=Decimal(r.choice((2, 3, 4, 6))) * len(plan.needs),
             priority=5 if urgency is Urgency.URGENT else r.choice((2, 3, 3, 4)), urgency=urgency,
             dispatch_mode=plan.mode,
             claim_deadline=(dt.datetime.now(dt.UTC) + dt.timedelta(days=14)) if plan.mode is C else None,

@@ -130,12 +130,18 @@ async def test_caps_hold_and_every_live_project_has_one_holder(loaded):
     )
     assert over == []
     rows = await db.fetch(
-        "SELECT p.status, count(a.id) AS live FROM projects p LEFT JOIN assignments a"
+        "SELECT p.status, p.units_required, count(a.id) FILTER (WHERE a.role = 'lead') AS live,"
+        " count(a.id) FILTER (WHERE a.role = 'helper') AS helpers FROM projects p LEFT JOIN assignments a"
         " ON a.project_id = p.id AND a.status IN ('pending', 'active') GROUP BY p.id, p.status"
     )
     for r in rows:
         held = r["status"] in ("claiming", "dispatched", "accepted", "in_progress")
         assert r["live"] == (1 if held else 0), r
+        assert r["helpers"] <= (r["units_required"] - 1 if held else 0), r
+    # the team project: the batch job proposed it to a lead and a helper
+    team = await db.fetch("SELECT a.role FROM assignments a JOIN projects p ON p.id = a.project_id"
+                          " WHERE p.units_required = 2 AND a.status = 'pending' ORDER BY a.id")
+    assert [r["role"] for r in team] == ["lead", "helper"]
 
 
 async def test_need_text_reads_varied(loaded):
