@@ -307,8 +307,7 @@ async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str =
     # the writer) needs no change to the batch job itself
     write = batch_bulk.write_plan_bulk if writer == "bulk" else batch.write_plan
     batch.sweep = timed("sweep", batch.sweep, True)
-    # the time limits are marked alongside the snapshot and solve: shown inside, not as a phase
-    batch.sweep_time_limits = timed("sweep.time_limits_alongside_snapshot_and_solve", batch.sweep_time_limits, True)
+    batch.sweep_time_limits = timed("sweep", batch.sweep_time_limits, True)
     batch.take_snapshot = timed("snapshot", batch.take_snapshot, True)
     engine_input.problem_arrays = timed("snapshot.to_arrays", engine_input.problem_arrays, False)
     batch.solve = timed("solve", batch.solve, False)

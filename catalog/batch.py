@@ -27,7 +27,6 @@ operators) can run them one by one; a :class:`Progress` hears about each phase a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import time
@@ -84,7 +83,8 @@ def lower_priority(by: int) -> int:
     """Lower this process's CPU priority by ``by`` (0: leave it) and return the niceness now.
 
     Niceness only goes up for an ordinary user, so this is done once, by the command, before
-    the run; the database server's work for the run keeps its own priority."""
+    the run and after the database is up: an embedded server the command starts keeps normal
+    priority, and only its processes working for this run follow (``catalog.db.share_niceness``)."""
     import os
 
     if by > 0:
@@ -828,37 +828,22 @@ async def _phases(
                          "time_limits": await sweep_time_limits(pool, at, preview=True)}
     else:
         summary.expired, summary.closed_unrated = await sweep(pool, now)
-        summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated}
-    # The time limits' colours and 督办 need nothing the engine reads, and the engine nothing they
-    # write: on a pool they are marked on a connection of their own while the snapshot is read
-    # and solved, and committed before the write phase begins (on one connection, in turn).
-    limits = None
-    if not dry_run:
-        if isinstance(pool, asyncpg.Pool):
-            limits = asyncio.create_task(sweep_time_limits(pool, now))
-        else:
-            summary.sweep["time_limits"] = await sweep_time_limits(pool, now)
+        # before the snapshot: the overdue credit it charges is part of what the engine reads
+        summary.sweep = {"expired": summary.expired, "closed_unrated": summary.closed_unrated,
+                         "time_limits": await sweep_time_limits(pool, now)}
     clock.done(f"过期 {summary.expired} 个，未评价结单 {summary.closed_unrated} 个")
-    try:
-        clock.start("snapshot")
-        snap = await take_snapshot(pool, scope, now)
-        summary.projects = snap.arrays.n_projects
-        summary.resources = snap.arrays.n_resources
-        summary.communities = await _communities(pool, scope, snap)
-        clock.done(f"项目 {summary.projects} 个，资源 {summary.resources} 个")
 
-        clock.start("solve")
-        # off the event loop, so that the progress display keeps ticking
-        plan = await asyncio.to_thread(_solve_into, summary, snap, seed, params)
-        clock.done(f"匹配 {len(summary.proposed)} 个，未匹配 {len(summary.unmatched_projects)} 个，差距 {plan.gap:.4%}")
-        if limits is not None:
-            summary.sweep["time_limits"] = await limits
-    except BaseException:
-        if limits is not None and not limits.done():
-            limits.cancel()  # its transaction is rolled back
-            with contextlib.suppress(BaseException):
-                await limits
-        raise
+    clock.start("snapshot")
+    snap = await take_snapshot(pool, scope, now)
+    summary.projects = snap.arrays.n_projects
+    summary.resources = snap.arrays.n_resources
+    summary.communities = await _communities(pool, scope, snap)
+    clock.done(f"项目 {summary.projects} 个，资源 {summary.resources} 个")
+
+    clock.start("solve")
+    # off the event loop, so that the progress display keeps ticking
+    plan = await asyncio.to_thread(_solve_into, summary, snap, seed, params)
+    clock.done(f"匹配 {len(summary.proposed)} 个，未匹配 {len(summary.unmatched_projects)} 个，差距 {plan.gap:.4%}")
     if dry_run:
         summary.declined = declined_of(snap)
         return summary

@@ -163,12 +163,15 @@ def _batch(args: argparse.Namespace) -> int:
     if not 0 <= nice <= 19:
         print("sandan batch: --nice must be between 0 and 19", file=sys.stderr)
         return batch.EXIT_USAGE
-    batch.lower_priority(nice)
-
     async def run() -> int:
         live = sys.stdout.isatty() and sys.stderr.isatty()
         progress = _TerminalProgress(sys.stderr) if live else _LogProgress()
         async with open_database(get_settings()) as pool:
+            # Lowered only now: an embedded server this command starts must not inherit the
+            # priority (the web service works on it too). The pool's connections are made anew,
+            # so that the server processes working for this run share it.
+            batch.lower_priority(nice)
+            await pool.expire_connections()
             try:
                 scope = batch.Scope(community=args.community, street=args.street)
                 async with progress:

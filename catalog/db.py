@@ -109,8 +109,10 @@ async def share_niceness(conn: asyncpg.Connection) -> bool:
             postmasters.add(server.get_pid())
         except Exception as exc:  # noqa: BLE001 - a server that is not running has no backends to lower
             log.debug("embedded server in %s has no postmaster: %r", pgdata, exc)
+    postmasters.discard(None)
     pid = await conn.fetchval(q("backend_pid"))
-    if _parent_pid(pid) not in postmasters:
+    parent = _parent_pid(pid)
+    if parent is None or parent not in postmasters:
         return False
     try:
         if os.getpriority(os.PRIO_PROCESS, pid) < mine:

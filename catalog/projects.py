@@ -378,12 +378,13 @@ async def reassign_offer(
     transaction: if the new offer cannot be made (the unit is full or suspended, the resource is
     not its own …) the first offer stays exactly as it was."""
     async with transaction(db) as conn:
-        # lock order as every command: the unit taking work, then the project
-        await _lock_unit_for_take(conn, unit_id)
+        # what stands now (read, not locked: the withdrawal below checks it again under the lock)
         lead = await _live_lead(conn, project_id, status=AS.PENDING, kind=AssignmentKind.DIRECTED, action="reopen")
         if lead["unit_id"] == unit_id:
             raise Conflict("项目已派给该单位，请选择其他单位", code="same_unit",
                            details={"id": project_id, "unit_id": unit_id})
+        # lock order as every command: the unit taking work, then the project
+        await _lock_unit_for_take(conn, unit_id)
         await withdraw_offer(conn, project_id, actor, note or "改派")
         return await direct_project(conn, project_id, unit_id, actor, resource_id)
 

@@ -36,14 +36,25 @@ async def league_page(cached: Callable[[str, str, Callable[[], Awaitable[Any]]],
                       q: LeagueQuery) -> Any:
     """A page of the league table through the board's cache (the API's and the pages' alike).
 
-    The whole ranking (every active unit's credit) is cached once, and each page on its own: a
-    page served from the cache is a few kilobytes to decode, not the whole table."""
+    The whole ranking (every active unit's credit) is cached once, its length on its own, and
+    each page as served (first rank and size, however the query spelled them): a cached page is
+    a few kilobytes to decode, not the whole table. A page past the end is answered, not cached."""
+
+    async def whole() -> Any:
+        return await cached("board", "league", lambda: scoped.league_table(db))
+
+    async def count() -> int:
+        table = await whole()
+        return len(table.items if isinstance(table, LeagueTable) else table["items"])
+
+    total = await cached("board", "league:total", count)
+    if q.after and q.after >= total:
+        return LeagueTable(items=[], total=total)
 
     async def load() -> LeagueTable:
-        table = await cached("board", "league", lambda: scoped.league_table(db))
-        return LeagueTable.page(table, q)
+        return LeagueTable.page(await whole(), q)
 
-    return await cached("board", "league?" + q.model_dump_json(exclude_defaults=True), load)
+    return await cached("board", f"league@{q.after}+{q.page_size}", load)
 
 
 @endpoint("GET", "/public/units", summary="成员单位信用排行榜（分页，按名次）", tag="public", public=True,

@@ -99,3 +99,11 @@ async def test_public_board_pages_are_capped_and_filterable(client, demo):
     assert len(capped["items"]) == 58
     bad = await client.get(f"{API}/public/units", params={"cursor": "-1"})
     assert bad.status == 422
+
+
+async def test_league_pages_past_the_end_are_empty_and_spelled_alike_pages_are_one(client, demo):
+    far = await (await client.get(f"{API}/public/units", params={"cursor": "9999999"})).json()
+    assert far == {"items": [], "total": 58, "next_cursor": None}
+    a = await (await client.get(f"{API}/public/units", params={"limit": "100"})).json()
+    b = await (await client.get(f"{API}/public/units", params={"limit": "5000"})).json()
+    assert a == b and len(a["items"]) == 58  # both are the one page of 100

@@ -514,3 +514,30 @@ async def test_a_team_project_is_proposed_to_a_whole_team_and_follows_its_lead(d
     team2 = [p for p in again.proposed if p.project_id == team_project.id]
     assert [p.role for p in team2] == [AssignmentRole.LEAD, AssignmentRole.HELPER, AssignmentRole.HELPER]
     assert {p.unit_id for p in team2} == {u.id for u in units} - {lead.unit_id, second_helper.unit_id}
+
+
+async def test_the_engine_reads_the_credit_this_runs_sweep_charged(db, monkeypatch):
+    """An offer left unanswered past its 签收 limit is overdue: the run's sweep charges the unit
+    before the snapshot, so the engine already weighs the unit at its lowered credit."""
+    from catalog import credit
+
+    world, care, repair = await _county(db)
+    late = await _project(db, world, DispatchMode.DIRECTED)
+    await projects.direct_project(db, late.id, care.id, SECRETARY)
+    await db.execute("UPDATE assignments SET created_at = now() - interval '3 days' WHERE project_id = $1", late.id)
+    await _project(db, world, DispatchMode.OPTIMISE)
+    before = (await credit.score(db, care.id)).score
+
+    seen = {}
+    real = batch.take_snapshot
+
+    async def watched(*args, **kwargs):
+        snap = await real(*args, **kwargs)
+        seen.update(snap.rows.credit)
+        return snap
+
+    monkeypatch.setattr(batch, "take_snapshot", watched)
+    summary = await batch.run_batch(db, seed=0)
+    after = (await credit.score(db, care.id)).score
+    assert summary.sweep["time_limits"]["credited"] == 1 and after < before
+    assert seen[care.id] == after

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -189,3 +190,31 @@ def test_a_niced_process_leaves_a_server_it_did_not_start_alone(database_dsn):
         finally:
             proc.communicate("\n", timeout=60)
     assert proc.returncode == 0
+
+
+def _niceness(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat[stat.rfind(")") + 2:].split()[16])  # field 19 of proc(5)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_niced_batch_run_that_starts_the_server_leaves_the_server_at_normal_priority(tmp_path):
+    """`sandan batch` lowers its priority only once the database is up: an embedded server it
+    starts itself (the web service will work on it too) runs at normal priority."""
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if k != "SANDAN_DATABASE_URL"}
+    env.update(SANDAN_DATA_DIR=str(data_dir), SANDAN_LOG_LEVEL="WARNING")
+    run = subprocess.Popen([sys.executable, "-m", "api.cli", "batch", "--nice", "5", "--json"], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pid_file = data_dir / "pgdata" / "postmaster.pid"
+    seen = None
+    deadline = time.monotonic() + 120
+    while seen is None and run.poll() is None and time.monotonic() < deadline:
+        try:
+            seen = _niceness(int(pid_file.read_text().split()[0]))
+        except (OSError, ValueError, IndexError):
+            time.sleep(0.01)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    assert seen == 0
+    assert '"proposed": []' in out  # an empty county: the run itself went through

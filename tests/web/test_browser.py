@@ -31,7 +31,7 @@ CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 # a test run leaves the README's pictures alone unless asked to refresh them
 SHOTS = ROOT / os.environ["SANDAN_SCREENSHOTS"] if os.environ.get("SANDAN_SCREENSHOTS") else (
-    Path(tempfile.gettempdir()) / f"sandan-screenshots-{os.getpid()}")
+    Path(tempfile.gettempdir()) / f"sandan-screenshots-{os.getuid() if hasattr(os, 'getuid') else 0}")
 COMMUNITY = "141099001001"  # 槐荫社区 in the demo county
 SECRETARY = f"sec-{COMMUNITY}"
 RESIDENT_NAME, RESIDENT_PHONE = "欧阳秀英", "13911112222"
