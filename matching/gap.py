@@ -13,8 +13,8 @@ Method, in the order it runs:
    vectorised). Subgradient steps on the multipliers give an upper bound that is far tighter
    than the LP bound on GAP.
 2. Every few steps the knapsack solutions are repaired into a feasible assignment (drop double
-   placements, place the rest by regret). When budgets are too tight for the repair, a tabu
-   search started from the relaxation (or else CP-SAT) supplies the first plan.
+   placements, place the rest by regret). When budgets are too tight for the repair, the
+   exchange (or tabu) search started from the relaxation (or else CP-SAT) supplies the first plan.
 3. Reduced-profit fixing: a pair whose forced use pulls the Lagrangian bound below the incumbent
    cannot be in any strictly better plan and leaves the model.
 4. The search, in slices of the time limit, each going to the method whose last slice gained
@@ -22,21 +22,28 @@ Method, in the order it runs:
 
    * CP-SAT on what is left after fixing, warm-started with the plan; its first slice proves
      optimality on loose components, and when few pairs survive it gets all the time;
-   * tabu search over shift, swap and two-step ejection-chain moves through over-budget plans
-     with adaptive prices per unit of excess hours; on tight budgets (OR-Library type d)
-     every improvement is such a chain, which plain shift and swap cannot find;
+   * up to ``_MAX_EXCHANGE_JOBS`` jobs and ``MAX_UNITS`` units, the multi-exchange search of
+     :mod:`matching.gap_mx`: at each step the best chain or cycle of up to
+     ``_EXCHANGE_DEPTH`` jobs (job 1 to unit B pushing out job 2, job 2 to unit C, ...)
+     over all jobs at once, through over-budget plans with adaptive prices per unit of
+     excess hours; on tight budgets (OR-Library type d) every improvement is such a chain,
+     which plain shift and swap cannot find. Past those sizes, a tabu search over shift,
+     swap and two-step chains with the same kind of prices;
    * large neighbourhood search: CP-SAT re-solves the jobs of k units (random, or units that
      share plausible jobs by the Lagrangian costs), or the jobs where perturbed Lagrangian
      knapsacks disagree with the plan, keeping the rest fixed.
 
-   No one method wins everywhere (measured on OR-Library type d: CP-SAT with 5 units, tabu
-   search with 100 jobs, the neighbourhoods with 200), hence the portfolio.
+   No one method wins everywhere, hence the portfolio; on OR-Library type d the exchange
+   search finds nearly every improvement.
 
    With two workers, once a CP-SAT slice has neither closed the component nor improved the
-   plan, the slices are paired so that both cores work: the tabu search (Python, which holds
-   the interpreter) runs in the calling thread while, in a second thread, a single-worker
-   CP-SAT run on the reduced model or the neighbourhood search (native code, which releases
-   it) starts from the same plan; the better of the two plans carries on. Hinted CP-SAT runs
+   plan, the slices are paired so that both cores work: the exchange or tabu search (Python,
+   which holds the interpreter) runs in the calling thread while, in a second thread, a
+   single-worker CP-SAT run on the reduced model or the neighbourhood search (native code,
+   which releases it) starts from the same plan; the better of the two plans carries on.
+   When no method gained in its last slice, the paired slice goes first, and within it
+   single-worker CP-SAT (on type d, two-worker CP-SAT slices and the neighbourhoods stall
+   while the exchange search keeps gaining). Hinted CP-SAT runs
    on more than ``_PRESOLVE_PAIRS`` pairs skip presolve, which on 200 jobs x 20 units of a
    tight instance costs more than a slice's whole budget and would return nothing.
 5. A last CP-SAT run on the reduced model tightens the bound and may still improve the plan.
@@ -49,14 +56,14 @@ The reported bound is the best proven one: the Lagrangian bound or CP-SAT's, whi
 against).
 
 Determinism: every phase stops on a machine-independent budget that is a fixed share of
-``time_limit``: DP cells for the Lagrangian phase, iterations for tabu search, move counts for
-local search, CP-SAT's deterministic time for the rest; the portfolio's choices depend only on
-objective values. CP-SAT runs with a fixed ``random_seed`` and, with more than
-one worker, ``interleave_search``: plain multi-worker CP-SAT is not reproducible, because its
-workers share bounds and solutions as they come. The two sides of a paired slice each stop on
-their own budget and meet only when both are done, so which one finishes first does not
-matter. The wall-clock limit is only a guard; when it fires first (a slow or loaded machine)
-the result may differ between runs, and ``stats["wall_guard"]`` says so.
+``time_limit``: DP cells for the Lagrangian phase, steps for the exchange and tabu searches,
+move counts for local search, CP-SAT's deterministic time for the rest; the portfolio's
+choices depend only on objective values. CP-SAT runs with a fixed ``random_seed`` and, with
+more than one worker, ``interleave_search``: plain multi-worker CP-SAT is not reproducible,
+because its workers share bounds and solutions as they come. The two sides of a paired slice
+each stop on their own budget and meet only when both are done, so which one finishes first
+does not matter. The wall-clock limit is only a guard; when it fires first (a slow or loaded
+machine) the result may differ between runs, and ``stats["wall_guard"]`` says so.
 """
 
 from __future__ import annotations
@@ -112,10 +119,10 @@ _TABU_ROWS = 50
 # part plus depth x jobs x (jobs + units) cells, measured on that machine.
 _MAX_EXCHANGE_JOBS = 400
 _EXCHANGE_DEPTH = 6
-_EX_STEP_SECONDS = 3.5e-4
-_EX_CELLS_PER_SECOND = 8e7
+_EX_STEP_SECONDS = 2e-4
+_EX_CELLS_PER_SECOND = 1e8
 # See the slice choice in solve_gap.
-_PAIRED_LEAD = 3
+_PAIRED_LEAD = 100
 # Seconds to build one pair's variable, hint and constraint terms in the CP-SAT model (Python
 # side), measured on that machine at about 25 microseconds.
 _BUILD_SECONDS_PER_PAIR = 3e-5
@@ -983,6 +990,36 @@ def _lns(pb: _Problem, assign: np.ndarray, value: float, scale: float, dtime_bud
                            "lns_final_k": k, "lns_final_free": cap_free}
 
 
+def _exchange_search(pb: _Problem, dense: _Dense, seed: int) -> ExchangeSearch:
+    """The multi-exchange search on ``dense``; "unplaced" is one more unit without a budget
+    when placing is optional."""
+    P, W, cap = dense.P, np.where(np.isfinite(dense.P), dense.W, 0), pb.cap * 1.0
+    if not pb.must:
+        P = np.vstack([P, np.zeros((1, pb.n))])
+        W = np.vstack([W, np.zeros((1, pb.n), dtype=W.dtype)])
+        cap = np.r_[cap, np.inf]
+    return ExchangeSearch(P, W, cap, seed, depth=_EXCHANGE_DEPTH)
+
+
+def _exchange_plan(pb: _Problem, search: ExchangeSearch, plan) -> np.ndarray:
+    """``plan`` in the search's terms: unplaced jobs on the extra unit (or, when every job
+    must be placed, on their most profitable unit), as on jobs at a unit they cannot use."""
+    plan = np.asarray(plan, dtype=np.int64).copy()
+    plan[plan < 0] = -1 if pb.must else pb.m
+    missing = plan < 0
+    jobs = np.arange(pb.n)
+    missing[~missing] = ~np.isfinite(search.P[plan[~missing], jobs[~missing]])
+    plan[missing] = np.argmax(search.P[:, missing], axis=0)
+    return plan
+
+
+def _exchange_result(pb: _Problem, found: np.ndarray) -> np.ndarray:
+    found = found.copy()
+    if not pb.must:
+        found[found == pb.m] = -1
+    return found
+
+
 # --------------------------------------------------------------------------------------------
 # Entry point
 
@@ -1059,33 +1096,25 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     units = pb.m + (0 if pb.must else 1)
     exchange_ok = tabu_ok and n <= _MAX_EXCHANGE_JOBS and units <= MAX_UNITS
     exchange: list[ExchangeSearch] = []
+    search_name = "exchange" if exchange_ok else "tabu"
+    exchange_end = time_limit * (1.0 - _FINAL_SHARE)
 
     def run_exchange(start, start_value, share):
         """A slice of the multi-exchange search, counted in steps; it keeps its trajectory
         from slice to slice and takes ``start`` only when that is better than its best."""
         if not exchange:
-            P, W, cap = dense.P, dense.W, pb.cap * 1.0
-            if not pb.must:
-                P = np.vstack([P, np.zeros((1, n))])
-                W = np.vstack([np.where(np.isfinite(dense.P), W, 0), np.zeros((1, n))])
-                cap = np.r_[cap, np.inf]
-            exchange.append(ExchangeSearch(P, W, cap, seed, depth=_EXCHANGE_DEPTH))
+            exchange.append(_exchange_search(pb, dense, seed))
         search = exchange[0]
         per_step = (_EX_STEP_SECONDS
                     + search.depth * n * (n + units) / _EX_CELLS_PER_SECOND)
         steps = max(10, int(share * time_limit / per_step))
         stats["exchange_steps"] = stats.get("exchange_steps", 0) + steps
-        plan = np.asarray(start, dtype=np.int64).copy()
-        plan[plan < 0] = -1 if pb.must else units - 1
-        missing = plan < 0
-        missing[~missing] = ~np.isfinite(search.P[plan[~missing], all_jobs[~missing]])
-        plan[missing] = np.argmax(search.P[:, missing], axis=0)
-        found = search.run(plan, start_value, steps)
+        found = search.run(_exchange_plan(pb, search, start), start_value, steps,
+                           t0 + exchange_end)
+        stats["wall_guard"] |= search.walled
         if found is None:
             return None, -math.inf
-        found = found.copy()
-        if not pb.must:
-            found[found == units - 1] = -1
+        found = _exchange_result(pb, found)
         if not _complete(found, pb):
             return None, -math.inf
         return found, dense.value(found)
@@ -1111,7 +1140,7 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
         x, _, _ = ks.solve(pb.profit - lag.u[pb.job])
         found, val = run_tabu(dense.repair(x, dense.P - lag.u[None, :]), _SLICE)
         if found is not None:
-            incumbent, inc_value, primal = found, val, "tabu"
+            incumbent, inc_value, primal = found, val, search_name
             first_slice = ["tabu"]  # counts against the search budget below
     if incumbent is None:
         # Tight budgets can defeat the greedy repair; CP-SAT finds a first plan quickly.
@@ -1164,6 +1193,8 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
             return None, idx.size
         if presolve is None:
             presolve = idx.size <= _PRESOLVE_PAIRS
+        # The wall guard starts once the model is built: leave room for building it.
+        wall = max(0.01, min(wall, _left(deadline) - idx.size * _BUILD_SECONDS_PER_PAIR - 0.02))
         out = _cpsat(pb, idx, all_jobs, start, lag.bound, scale,
                      dtime_per_second * share * time_limit, wall, run_seed, n_workers,
                      presolve=presolve)
@@ -1243,18 +1274,23 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     spent = _SLICE * len(used)  # shares of the time limit given to search slices so far
     while (not done() and spent < _SEARCH_SHARE - 1e-9
            and time.perf_counter() - t0 < search_end):
-        # On ties the paired arm counts as used _PAIRED_LEAD slices earlier than it was: the
-        # exchange search keeps gaining on tight budgets where two-worker CP-SAT stalls.
-        arm = max(arms, key=lambda a: (gain[a],
-                                       -(last_used[a] - (_PAIRED_LEAD if a == "paired" else 0)),
-                                       -arms.index(a)))
+        # Untried arms go first, CP-SAT first of all (it closes loose components). After
+        # that, on ties the paired arm counts as used _PAIRED_LEAD slices earlier than it
+        # was: the exchange search keeps gaining on tight budgets where CP-SAT stalls.
+        arm = max(arms, key=lambda a: (
+            gain[a],
+            -(last_used[a] - (_PAIRED_LEAD if a == "paired" and last_used[a] >= 0 else 0)),
+            -arms.index(a)))
         last_used[arm] = len(used)
-        before = inc_value
+        before, bound_before = inc_value, bound
         if arm == "paired":
             share = min(_SLICE, _SEARCH_SHARE - spent)
             spent += share
-            side = max(side_arms, key=lambda a: (side_gain[a], -side_last[a],
-                                                 -side_arms.index(a)))
+            # On ties single-worker CP-SAT goes first: it runs in native code all through,
+            # while the neighbourhood search builds its models in Python, beside ours.
+            side = max(side_arms, key=lambda a: (
+                side_gain[a], -(side_last[a] - (_PAIRED_LEAD if a == "cp-sat" else 0)),
+                -side_arms.index(a)))
             side_last[side] = len(used)
             used.append("tabu+" + side)
             with ThreadPoolExecutor(max_workers=1) as beside:
@@ -1263,7 +1299,7 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
                 found, val = run_tabu(incumbent, share, inc_value)
                 result = future.result()
             if val > inc_value + 1e-9:
-                incumbent, inc_value, primal = found, val, "tabu"
+                incumbent, inc_value, primal = found, val, search_name
             side_value = before
             if side == "cp-sat":
                 run, alive, _ = result
@@ -1300,7 +1336,7 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
             spent += _SLICE
             found, val = run_tabu(incumbent, _SLICE, inc_value)
             if val > inc_value + 1e-9:
-                incumbent, inc_value, primal = found, val, "tabu"
+                incumbent, inc_value, primal = found, val, search_name
         else:
             used.append(arm)
             spent += _SLICE
@@ -1313,7 +1349,8 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
             stats["wall_guard"] |= got["lns_walled"]
             if inc_value > before + 1e-9:
                 primal = "lns"
-        gain[arm] = inc_value - before
+        # What a slice gained: a better plan or a tighter bound (both close the gap).
+        gain[arm] = inc_value - before + max(0.0, bound_before - bound)
         stats.setdefault("slice_ends", []).append(round(time.perf_counter() - t0, 2))
     stats.update(lns_stats)
     if not done() and spent < _SEARCH_SHARE - 1e-9:

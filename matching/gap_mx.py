@@ -10,7 +10,7 @@ The improvement graph has one node per job; arc ``j -> k`` means "j moves to k's
 leaves it". As long as a chain visits every unit at most once, each unit's change of load
 depends on one arc only, so the chain's effect is the sum of its arcs' effects, and the best
 chain of each length ending at each job is found by label correcting, one numpy pass over the
-``n x n`` arcs per length (units used so far kept as a bit mask per label). Keeping only the
+``n x n`` arcs per length (the units each label has touched kept beside it). Keeping only the
 best label per job is a heuristic: it can miss a chain, never accept a wrong one (chains are
 checked before use).
 
@@ -25,16 +25,18 @@ steps with a seeded generator, so a run is reproducible.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
 __all__ = ["MAX_UNITS", "ExchangeSearch"]
 
-# Unit sets are bit masks in one uint64 per label.
+# Each label keeps the set of units its chain has touched as a row of a jobs x units matrix;
+# past this many units that costs more than it finds.
 MAX_UNITS = 64
 
 
-def _best_chain(P, W, cap, a, load, price, depth, bits):
+def _best_chain(P, W, cap, a, load, price, depth):
     """The best priced chain from plan ``a``: ``(delta, new_plan)``, or ``(0.0, None)``.
 
     ``delta`` is the change of (price of excess - profit); only negative ones count.
@@ -58,13 +60,15 @@ def _best_chain(P, W, cap, a, load, price, depth, bits):
     land[~np.isfinite(P.T)] = np.inf
     land[jobs, a] = np.inf
     dist = np.zeros(n)
-    own = bits[a]
-    mask = own.copy()
+    # used[j]: the units the best chain ending at job j has touched (its own unit included).
+    own = np.zeros((n, M), dtype=bool)
+    own[jobs, a] = True
+    used = own.copy()
     start = jobs.copy()
     preds = []
     best_v, best = -1e-9, None
     for t in range(depth + 1):
-        free = np.where((mask[:, None] & bits[None, :]) != 0, np.inf, land)
+        free = np.where(used, np.inf, land)
         unit = np.argmin(free, axis=1)
         val = dist + relief[start] + free[jobs, unit]
         k = int(np.argmin(val))
@@ -78,7 +82,7 @@ def _best_chain(P, W, cap, a, load, price, depth, bits):
         if t == depth:
             break
         cand = dist[:, None] + arc
-        cand[(mask[:, None] & own[None, :]) != 0] = np.inf
+        np.putmask(cand, used[:, a], np.inf)
         prev = np.argmin(cand, axis=0)
         nxt = cand[prev, jobs]
         ok = np.isfinite(nxt)
@@ -86,7 +90,9 @@ def _best_chain(P, W, cap, a, load, price, depth, bits):
             break
         preds.append(prev)
         dist = np.where(ok, nxt, np.inf)
-        mask = np.where(ok, mask[prev] | own, own)
+        used = used[prev]
+        used[~ok] = False
+        used |= own
         start = np.where(ok, start[prev], jobs)
     if best is None:
         return 0.0, None
@@ -112,7 +118,7 @@ class ExchangeSearch:
     problem; a unit with ``cap = inf`` stands for "unplaced" when placing is optional.
     """
 
-    def __init__(self, P, W, cap, seed, depth=6, grow=0.1, patience=150, kick=5):
+    def __init__(self, P, W, cap, seed, depth=6, grow=0.2, patience=150, kick=5):
         self.P = P
         self.W = np.where(np.isfinite(P), W, 0).astype(np.float64)
         self.cap = np.asarray(cap, dtype=np.float64)
@@ -120,7 +126,6 @@ class ExchangeSearch:
         if M > MAX_UNITS:
             raise ValueError(f"at most {MAX_UNITS} units")
         self.jobs = np.arange(n)
-        self.bits = np.uint64(1) << np.arange(M, dtype=np.uint64)
         self.depth = max(1, min(M, depth))
         self.grow, self.patience, self.kick = grow, patience, min(n, kick)
         self.rng = np.random.default_rng(seed)
@@ -138,17 +143,22 @@ class ExchangeSearch:
         self.price = np.full(self.P.shape[0], self.price0)
         self.last = self.steps
 
-    def run(self, start, start_value, max_steps):
+    def run(self, start, start_value, max_steps, deadline=math.inf):
         """Continue for ``max_steps`` steps; a ``start`` better than anything seen so far
         (``start_value`` its profit, ``-inf`` if over budget) becomes the current plan.
-        Returns the best within-budget plan seen so far, or ``None``."""
+        Returns the best within-budget plan seen so far, or ``None``. ``deadline``
+        (``time.perf_counter()``) is a guard only; ``self.walled`` says when it cut in."""
         P, W, cap, jobs = self.P, self.W, self.cap, self.jobs
         start = np.asarray(start, dtype=np.int64)
         if not np.all(np.isfinite(P[start, jobs])):
             return self.best
         if self.a is None or start_value > self.best_value + 1e-9:
             self._reset(start)
-        for _ in range(max_steps):
+        self.walled = False
+        for step in range(max_steps):
+            if step % 16 == 15 and time.perf_counter() > deadline:
+                self.walled = True
+                break
             self.steps += 1
             excess = np.maximum(self.load - cap, 0.0)
             over = float(excess.sum())
@@ -165,8 +175,7 @@ class ExchangeSearch:
                     plan[j] = options[self.rng.integers(options.size)]
                 self._reset(plan)
                 continue
-            _, new = _best_chain(P, W, cap, self.a, self.load, self.price, self.depth,
-                                 self.bits)
+            _, new = _best_chain(P, W, cap, self.a, self.load, self.price, self.depth)
             if new is not None:
                 self.a = new
                 self.load = np.bincount(new, weights=W[new, jobs], minlength=P.shape[0])

@@ -300,6 +300,60 @@ def test_tabu_search_gets_close_on_a_tight_orlib_instance():
     assert -value <= 1.02 * optima()["cattrysse1994/gap12-0"]
 
 
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances(), st.integers(0, 3))
+def test_exchange_search_returns_only_valid_plans(instance, seed):
+    gap, pb, arrays = _internals(instance)
+    n, must = instance[5], instance[6]
+    if pb.profit.size == 0:
+        return
+    dense = gap._Dense(pb)
+    # Start from every job at its most profitable agent, budgets ignored.
+    start = np.where(np.isfinite(dense.P).any(axis=0), np.argmax(dense.P, axis=0), -1)
+
+    def run():
+        search = gap._exchange_search(pb, dense, seed)
+        found = search.run(gap._exchange_plan(pb, search, start), -math.inf, 60)
+        return None if found is None else gap._exchange_result(pb, found)
+
+    plan = run()
+    if plan is None:
+        return
+    value, problems = gap_violations(plan, *arrays, must_assign=must, n_jobs=n)
+    assert problems == []
+    assert value <= brute_force(*instance[:5], n, must) + 1e-9
+    again = run()
+    assert again is not None and again.tolist() == plan.tolist()
+
+
+def test_exchange_search_finds_a_rotation_no_shift_or_swap_can():
+    # Three full units, one job each. Every job earns more at the next unit, but no job can
+    # go to the unit before, so no shift fits and no swap exists: only the three-way
+    # rotation (job 0 to unit 1, job 1 to unit 2, job 2 to unit 0) improves.
+    from matching.gap_mx import ExchangeSearch
+
+    P = np.array([[1.0, -np.inf, 5.0], [5.0, 1.0, -np.inf], [-np.inf, 5.0, 1.0]])
+    W = np.ones((3, 3))
+    search = ExchangeSearch(P, W, np.ones(3), seed=0)
+    plan = search.run(np.arange(3), 3.0, 5)
+    assert plan.tolist() == [1, 2, 0]
+    assert search.best_value == 15.0
+
+
+def test_exchange_search_gets_within_target_on_a_tight_orlib_instance():
+    cost, weight, capacity = read_orlib(data_dir() / "chu1997" / "d05100")
+    args = orlib_pairs(cost, weight, capacity)
+    gap, pb, arrays = _internals((*args, cost.shape[1], True))
+    dense = gap._Dense(pb)
+    search = gap._exchange_search(pb, dense, 0)
+    found = search.run(gap._exchange_plan(pb, search, np.argmax(dense.P, axis=0)), -math.inf,
+                       1500)
+    value, problems = gap_violations(found, *args, must_assign=True, n_jobs=cost.shape[1])
+    assert problems == []
+    # Type d, every budget tight: within 0.5 % of the optimum from the search alone.
+    assert -value <= 1.005 * optima()["chu1997/d05100"]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_instances(), st.integers(0, 3))
 def test_neighbourhood_search_keeps_plans_valid_and_its_books_right(instance, seed):
