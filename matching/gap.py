@@ -119,8 +119,8 @@ _TABU_ROWS = 50
 # part plus depth x jobs x (jobs + units) cells, measured on that machine.
 _MAX_EXCHANGE_JOBS = 400
 _EXCHANGE_DEPTH = 6
-_EX_STEP_SECONDS = 2e-4
-_EX_CELLS_PER_SECOND = 1e8
+_EX_STEP_SECONDS = 3.5e-4
+_EX_CELLS_PER_SECOND = 8e7
 # See the slice choice in solve_gap.
 _PAIRED_LEAD = 100
 # Seconds to build one pair's variable, hint and constraint terms in the CP-SAT model (Python
