@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 import matching
+from matching.arrays import intern_names, skill_bitmask
 
 from .enums import Urgency
 
@@ -118,22 +119,6 @@ class RowArrays:
     no_point: list[int]  # positions of the project rows left out: no point, not even the community's
 
 
-def _intern(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct names and each value's code, as ``matching.from_problem`` interns them."""
-    if not values:
-        return np.array([], dtype=str), np.zeros(0, dtype=np.int32)
-    names, inv = np.unique(np.asarray(values), return_inverse=True)
-    return names, inv.astype(np.int32)
-
-
-def _bitmask(owner: np.ndarray, code: np.ndarray, n: int, words: int) -> np.ndarray:
-    out = np.zeros((n, words), dtype=np.uint64)
-    if len(code):
-        bits = np.left_shift(np.uint64(1), (code % 64).astype(np.uint64))
-        np.bitwise_or.at(out, (owner, code // 64), bits)
-    return out
-
-
 def problem_arrays(
     projects: Sequence[Row], resources: Sequence[Row], *, credit: Mapping[int, float],
     declined: Iterable[Row] = (), previous: Iterable[Row] = (), now: dt.datetime, today: dt.date,
@@ -198,7 +183,7 @@ def problem_arrays(
 
     # subcategory = (category, subcategory) pair, as from_problem codes it; a resource without a
     # subcategory offers every one of its category
-    cat_names, _ = _intern(cat + r_cat)
+    cat_names, _ = intern_names(cat + r_cat)
     cat_code = {c: i for i, c in enumerate(cat_names.tolist())}
     sub_keys = sorted(set(zip(cat, sub)) | {(c, s or "") for c, s in zip(r_cat, r_sub)})
     sub_code = {key: i for i, key in enumerate(sub_keys)}
@@ -209,22 +194,22 @@ def problem_arrays(
     r_sub_ptr = np.zeros(R + 1, dtype=np.int64)
     r_sub_ptr[1:] = np.cumsum([len(x) for x in r_sub_lists])
 
-    comm_names, comm_inv = _intern(community + [c for cs in r_comms for c in cs])
+    comm_names, comm_inv = intern_names(community + [c for cs in r_comms for c in cs])
     r_comm_ptr = np.zeros(R + 1, dtype=np.int64)
     r_comm_ptr[1:] = np.cumsum([len(cs) for cs in r_comms])
     has_street = np.array([bool(s) for s in street], dtype=bool)
-    street_names, street_inv = _intern([s for s in street if s])
+    street_names, street_inv = intern_names([s for s in street if s])
     p_street = np.full(P, -1, dtype=np.int32)
     p_street[has_street] = street_inv
 
     p_flat = [s for x in skills for s in x]
-    skill_names, skill_inv = _intern(p_flat + [s for x in r_skills for s in x])
+    skill_names, skill_inv = intern_names(p_flat + [s for x in r_skills for s in x])
     words = max(1, (len(skill_names) + 63) // 64)
     p_owner = np.repeat(np.arange(P), [len(x) for x in skills])
     r_owner = np.repeat(np.arange(R), [len(x) for x in r_skills])
     n_p = len(p_flat)
 
-    unit_names, r_unit = _intern([unit_ref(u) for u in r_unit_db])
+    unit_names, r_unit = intern_names([unit_ref(u) for u in r_unit_db])
     unit_of_name = {unit_ref(u): u for u in r_unit_db}
     unit_db = np.array([unit_of_name[n] for n in unit_names.tolist()], dtype=np.int64)
     p_index = {pid: i for i, pid in enumerate(p_db)}
@@ -244,7 +229,7 @@ def problem_arrays(
         p_lat=np.array(lat, dtype=np.float64),
         p_lon=np.array(lon, dtype=np.float64),
         p_sub=np.array([sub_code[key] for key in zip(cat, sub)], dtype=np.int32),
-        p_skills=_bitmask(p_owner, skill_inv[:n_p].astype(np.int64), P, words),
+        p_skills=skill_bitmask(p_owner, skill_inv[:n_p].astype(np.int64), P, words),
         p_start=np.array(start, dtype=np.int64),
         p_end=np.array(end, dtype=np.int64),
         p_priority=np.array(priority, dtype=np.int64),
@@ -255,7 +240,7 @@ def problem_arrays(
         r_unit=r_unit,
         r_sub_ptr=r_sub_ptr,
         r_sub=np.array([c for x in r_sub_lists for c in x], dtype=np.int32),
-        r_skills=_bitmask(r_owner, skill_inv[n_p:].astype(np.int64), R, words),
+        r_skills=skill_bitmask(r_owner, skill_inv[n_p:].astype(np.int64), R, words),
         r_comm_ptr=r_comm_ptr,
         r_comm=comm_inv[P:],
         r_lat=np.array(r_lat, dtype=np.float64),

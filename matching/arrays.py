@@ -317,14 +317,16 @@ def check_arrays(a: ProblemArrays) -> None:
         raise ValueError("invalid problem arrays: " + "; ".join(errors))
 
 
-def _intern(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def intern_names(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct names and each value's code (int32): how names become array codes."""
     if not values:
         return np.array([], dtype=str), np.zeros(0, dtype=np.int32)
     names, inv = np.unique(np.asarray(values), return_inverse=True)
     return names, inv.astype(np.int32)
 
 
-def _bitmask(owner: np.ndarray, code: np.ndarray, n: int, words: int) -> np.ndarray:
+def skill_bitmask(owner: np.ndarray, code: np.ndarray, n: int, words: int) -> np.ndarray:
+    """An (n, words) uint64 bitmask with bit ``code`` set in row ``owner``, pair by pair."""
     out = np.zeros((n, words), dtype=np.uint64)
     if len(code):
         bits = np.left_shift(np.uint64(1), (code % 64).astype(np.uint64))
@@ -337,7 +339,7 @@ def from_problem(problem: Problem) -> ProblemArrays:
     ps, rs = problem.projects, problem.resources
     P, R = len(ps), len(rs)
     # subcategory = (category, subcategory) pair; "" means the category as a whole
-    cat_names, _ = _intern(
+    cat_names, _ = intern_names(
         [p.category for p in ps] + [c.category for r in rs for c in r.categories]
     )
     cat_code = {c: i for i, c in enumerate(cat_names.tolist())}
@@ -362,27 +364,27 @@ def from_problem(problem: Problem) -> ProblemArrays:
     r_sub_ptr[1:] = np.cumsum([len(x) for x in r_sub_lists])
     r_sub = np.array([c for x in r_sub_lists for c in x], dtype=np.int32)
 
-    comm_names, comm_inv = _intern(
+    comm_names, comm_inv = intern_names(
         [p.community for p in ps] + [c for r in rs for c in r.area.communities]
     )
     r_comm_ptr = np.zeros(R + 1, dtype=np.int64)
     r_comm_ptr[1:] = np.cumsum([len(r.area.communities) for r in rs])
-    street_names, street_inv = _intern([p.street for p in ps if p.street])
+    street_names, street_inv = intern_names([p.street for p in ps if p.street])
     p_street = np.full(P, -1, dtype=np.int32)
     has_street = np.array([bool(p.street) for p in ps], dtype=bool)
     p_street[has_street] = street_inv
 
-    skill_names, skill_inv = _intern(
+    skill_names, skill_inv = intern_names(
         [s for p in ps for s in p.skills] + [s for r in rs for s in r.skills]
     )
     words = max(1, (len(skill_names) + 63) // 64)
     n_p_sk = sum(len(p.skills) for p in ps)
     p_owner = np.repeat(np.arange(P), [len(p.skills) for p in ps])
     r_owner = np.repeat(np.arange(R), [len(r.skills) for r in rs])
-    p_sk = _bitmask(p_owner, skill_inv[:n_p_sk].astype(np.int64), P, words)
-    r_sk = _bitmask(r_owner, skill_inv[n_p_sk:].astype(np.int64), R, words)
+    p_sk = skill_bitmask(p_owner, skill_inv[:n_p_sk].astype(np.int64), P, words)
+    r_sk = skill_bitmask(r_owner, skill_inv[n_p_sk:].astype(np.int64), R, words)
 
-    unit_names, r_unit = _intern([r.unit for r in rs])
+    unit_names, r_unit = intern_names([r.unit for r in rs])
     pid = {p.id: i for i, p in enumerate(ps)}
     rid = {r.id: i for i, r in enumerate(rs)}
     uid = {u: i for i, u in enumerate(unit_names.tolist())}
