@@ -30,7 +30,7 @@ from catalog.accounts import RateLimited, Unauthenticated
 from catalog.cache import ReadCache
 from catalog.enums import Role
 from catalog.errors import DomainError
-from catalog.models import Principal
+from catalog.models import Principal, ReasonIn
 
 from ..errors import DB_UNAVAILABLE, REQUEST_ID, status_for
 
@@ -309,6 +309,21 @@ class View:
     def validate(self, model: type[BaseModel], **kw: Any) -> tuple[Any, Form]:
         """The posted form as ``model``; see :func:`parse_form`."""
         return parse_form(model, self.form_data if self.form_data is not None else {}, **kw)
+
+    async def reason_step(self, step: Callable[[ReasonIn], Awaitable[Any]], *, blank: str) -> tuple[Any, Form]:
+        """A step that needs a reason (拒绝, 退单 …): the posted :class:`ReasonIn` and, if valid,
+        ``step(reason)``. Returns the step's result (None if not taken) and the form to show
+        again. A refused step is flashed (its form may be gone from the page: the work moved
+        on); 其他原因 without a note is said at the note."""
+        data, form = self.validate(ReasonIn, messages={"reason": blank})
+        if data is not None:
+            try:
+                return await step(data), form
+            except DomainError as exc:
+                self.flash(exc.message, "error")
+        elif form.general and "note" not in form.errors:
+            form.errors["note"] = form.general.pop()
+        return None, form
 
     async def cached(self, group: str, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
         """Read-mostly data through the shared cache (JSON-ready data), or straight from ``load``."""

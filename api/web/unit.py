@@ -9,7 +9,7 @@ from __future__ import annotations
 from catalog import scoped, suggestions
 from catalog.enums import AssignmentStatus, DeclineReason, ProjectStatus, Role
 from catalog.errors import DomainError
-from catalog.models import AssignmentFilter, ClaimIn, CompletionIn, ProgressIn, ProjectFilter, ReasonIn
+from catalog.models import AssignmentFilter, ClaimIn, CompletionIn, ProgressIn, ProjectFilter
 
 from . import names
 from .core import Form, View, page
@@ -99,30 +99,18 @@ async def complete(v: View):
 
 @page(HOME + "/{project_id}/give-back", method="POST", roles=UNIT, template="unit/project.html")
 async def give_back(v: View):
-    data, form = v.validate(ReasonIn, messages={"reason": "请选择退单理由"})
-    if data is not None:
-        try:
-            await scoped.give_back(v.db, v.me, v.id("project_id"), data)
-        except DomainError as exc:
-            v.flash(exc.message, "error")  # the form may not be on the page (not ours, gone)
-        else:
-            return v.redirect("/unit/work", "已退单，项目已退回社区重新发布")
-    elif form.general and "note" not in form.errors:
-        form.errors["note"] = form.general.pop()  # 其他原因 without a note: say it at the note
+    done, form = await v.reason_step(lambda r: scoped.give_back(v.db, v.me, v.id("project_id"), r),
+                                     blank="请选择退单理由")
+    if done is not None:
+        return v.redirect("/unit/work", "已退单，项目已退回社区重新发布")
     return await _project_context(v, back_form=form)
 
 
 @page(HOME + "/{project_id}/helper/give-back", method="POST", roles=UNIT, template="unit/project.html")
 async def give_back_helper(v: View):
     """退出协办: the unit leaves a project it helps on; the lead and the project go on."""
-    data, form = v.validate(ReasonIn, messages={"reason": "请选择退出理由"})
-    if data is not None:
-        try:
-            await scoped.give_back_helper(v.db, v.me, v.id("project_id"), data)
-        except DomainError as exc:
-            v.flash(exc.message, "error")
-        else:
-            return v.redirect("/unit/work", "已退出协办，社区将另请单位协助")
-    elif form.general and "note" not in form.errors:
-        form.errors["note"] = form.general.pop()  # 其他原因 without a note: say it at the note
+    done, form = await v.reason_step(lambda r: scoped.give_back_helper(v.db, v.me, v.id("project_id"), r),
+                                     blank="请选择退出理由")
+    if done is not None:
+        return v.redirect("/unit/work", "已退出协办，社区将另请单位协助")
     return await _project_context(v, back_form=form)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from catalog import scoped, suggestions
 from catalog.enums import AssignmentKind, AssignmentStatus, DeclineReason, Role
-from catalog.errors import DomainError
-from catalog.models import AssignmentFilter, ReasonIn
+from catalog.models import AssignmentFilter
 
 from . import names
 from .core import Form, View, page
@@ -51,16 +50,9 @@ async def accept(v: View):
 @page(OFFERS + "/{project_id}/decline", method="POST", roles=UNIT, template="unit/offers.html")
 async def decline(v: View):
     pid = v.id("project_id")
-    data, form = v.validate(ReasonIn, messages={"reason": "请选择拒绝理由"})
-    if data is not None:
-        try:
-            p = await scoped.decline_offer(v.db, v.me, pid, data)
-        except DomainError as exc:
-            v.flash(exc.message, "error")  # the form may not be on the page (not ours, gone)
-        else:
-            return v.redirect(OFFERS, f"已拒绝“{p.title}”，理由已告知社区；该项目不会再推荐给本单位")
-    if data is None and form.general and "note" not in form.errors:
-        form.errors["note"] = form.general.pop()  # 其他原因 without a note: say it at the note
+    p, form = await v.reason_step(lambda r: scoped.decline_offer(v.db, v.me, pid, r), blank="请选择拒绝理由")
+    if p is not None:
+        return v.redirect(OFFERS, f"已拒绝“{p.title}”，理由已告知社区；该项目不会再推荐给本单位")
     return await _context(v, {pid: form})
 
 
@@ -84,14 +76,7 @@ async def accept_helper(v: View):
 @page(OFFERS + "/{project_id}/helper/decline", method="POST", roles=UNIT, template="unit/offers.html")
 async def decline_helper(v: View):
     pid = v.id("project_id")
-    data, form = v.validate(ReasonIn, messages={"reason": "请选择拒绝理由"})
-    if data is not None:
-        try:
-            await scoped.decline_helper(v.db, v.me, pid, data)
-        except DomainError as exc:
-            v.flash(exc.message, "error")
-        else:
-            return v.redirect(OFFERS, "已拒绝协办邀请，理由已告知社区；该项目不会再推荐给本单位")
-    if data is None and form.general and "note" not in form.errors:
-        form.errors["note"] = form.general.pop()  # 其他原因 without a note: say it at the note
+    done, form = await v.reason_step(lambda r: scoped.decline_helper(v.db, v.me, pid, r), blank="请选择拒绝理由")
+    if done is not None:
+        return v.redirect(OFFERS, "已拒绝协办邀请，理由已告知社区；该项目不会再推荐给本单位")
     return await _context(v, {pid: form})
