@@ -43,7 +43,11 @@ Method, in the order it runs:
    which releases it) starts from the same plan; the better of the two plans carries on.
    When no method gained in its last slice, the paired slice goes first, and within it
    single-worker CP-SAT (on type d, two-worker CP-SAT slices and the neighbourhoods stall
-   while the exchange search keeps gaining). Hinted CP-SAT runs
+   while the exchange search keeps gaining). Where the exchange search applies and the time
+   limit is at least ``_WORKER_MIN_LIMIT``, the partner is instead a second exchange search
+   in a child process (:class:`matching.gap_mx.ExchangeWorker`) on a trajectory of its own,
+   restarting from nearby local optima rather than from its best; CP-SAT and the
+   neighbourhoods take over should the child fail. Hinted CP-SAT runs
    on more than ``_PRESOLVE_PAIRS`` pairs skip presolve, which on 200 jobs x 20 units of a
    tight instance costs more than a slice's whole budget and would return nothing.
 5. A last CP-SAT run on the reduced model tightens the bound and may still improve the plan.
@@ -77,7 +81,7 @@ from pathlib import Path
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matching.gap_mx import MAX_UNITS, ExchangeSearch
+from matching.gap_mx import MAX_UNITS, ExchangeSearch, ExchangeWorker, ExchangeWorkerError
 
 __all__ = ["GapResult", "solve_gap", "read_orlib", "gap_violations", "orlib_pairs"]
 
@@ -123,6 +127,16 @@ _EX_STEP_SECONDS = 3.5e-4
 _EX_CELLS_PER_SECOND = 8e7
 # See the slice choice in solve_gap.
 _PAIRED_LEAD = 100
+# With two workers and at least this time limit, a second exchange search runs in a child
+# process beside the first (see the paired slices). It restarts from nearby local optima
+# within this share of its best (``ExchangeSearch(accept=...)``), where the first always
+# restarts from its best: on OR-Library type d the two reach different plans, and the second
+# kind does better on 200 jobs. Below this limit starting a process costs too large a share.
+_WORKER_MIN_LIMIT = 3.0
+_WORKER_ACCEPT = 0.004
+# Seconds the child may take past its own wall guard (its start-up, under load) before the
+# solver gives up on it.
+_WORKER_GRACE = 3.0
 # Seconds to build one pair's variable, hint and constraint terms in the CP-SAT model (Python
 # side), measured on that machine at about 25 microseconds.
 _BUILD_SECONDS_PER_PAIR = 3e-5
@@ -990,26 +1004,27 @@ def _lns(pb: _Problem, assign: np.ndarray, value: float, scale: float, dtime_bud
                            "lns_final_k": k, "lns_final_free": cap_free}
 
 
-def _exchange_search(pb: _Problem, dense: _Dense, seed: int) -> ExchangeSearch:
-    """The multi-exchange search on ``dense``; "unplaced" is one more unit without a budget
-    when placing is optional."""
+def _exchange_arrays(pb: _Problem, dense: _Dense):
+    """``(P, W, cap)`` for the multi-exchange search on ``dense``; "unplaced" is one more unit
+    without a budget when placing is optional."""
     P, W, cap = dense.P, np.where(np.isfinite(dense.P), dense.W, 0), pb.cap * 1.0
     if not pb.must:
         P = np.vstack([P, np.zeros((1, pb.n))])
         W = np.vstack([W, np.zeros((1, pb.n), dtype=W.dtype)])
         cap = np.r_[cap, np.inf]
-    return ExchangeSearch(P, W, cap, seed, depth=_EXCHANGE_DEPTH)
+    return P, W, cap
 
 
-def _exchange_plan(pb: _Problem, search: ExchangeSearch, plan) -> np.ndarray:
-    """``plan`` in the search's terms: unplaced jobs on the extra unit (or, when every job
-    must be placed, on their most profitable unit), as on jobs at a unit they cannot use."""
+def _exchange_plan(pb: _Problem, P: np.ndarray, plan) -> np.ndarray:
+    """``plan`` in the search's terms (``P`` its profits): unplaced jobs on the extra unit (or,
+    when every job must be placed, on their most profitable unit), as on jobs at a unit they
+    cannot use."""
     plan = np.asarray(plan, dtype=np.int64).copy()
     plan[plan < 0] = -1 if pb.must else pb.m
     missing = plan < 0
     jobs = np.arange(pb.n)
-    missing[~missing] = ~np.isfinite(search.P[plan[~missing], jobs[~missing]])
-    plan[missing] = np.argmax(search.P[:, missing], axis=0)
+    missing[~missing] = ~np.isfinite(P[plan[~missing], jobs[~missing]])
+    plan[missing] = np.argmax(P[:, missing], axis=0)
     return plan
 
 
@@ -1033,6 +1048,17 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     ``must_assign``), so an unprofitable or oversized job stays at ``-1``. The same inputs and
     seed give the same result; see the module docstring for the one exception.
     """
+    spare: list[ExchangeWorker] = []  # a child process, when one is started; always stopped
+    try:
+        return _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_limit,
+                          seed, workers, spare)
+    finally:
+        for worker in spare:
+            worker.close()
+
+
+def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_limit, seed,
+               workers, spare) -> GapResult:
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     pb = _prepare(profit, job, agent, weight, capacity, n_jobs, must_assign)
@@ -1076,6 +1102,18 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
                           primal_method="cp-sat", cpsat_bound=out.value)
     ks = _Knapsacks(pb)
     dense = _Dense(pb) if pb.m * pb.n <= _MAX_DENSE else None
+    units = pb.m + (0 if pb.must else 1)
+    exchange_ok = (dense is not None and n <= min(_MAX_SWAP_JOBS, _MAX_EXCHANGE_JOBS)
+                   and units <= MAX_UNITS)
+    if exchange_ok:
+        ex_arrays = _exchange_arrays(pb, dense)
+        if workers >= 2 and time_limit >= _WORKER_MIN_LIMIT:
+            # Started now, so that the child's imports overlap the Lagrangian phase.
+            try:
+                spare.append(ExchangeWorker(*ex_arrays, seed + 1, depth=_EXCHANGE_DEPTH,
+                                            accept=_WORKER_ACCEPT))
+            except (OSError, RuntimeError) as exc:  # no processes here: one search it is
+                stats["exchange_worker"] = f"not started: {exc}"
     lag = _lagrangian(pb, ks, dense, 400 if ks.exact else 150,
                       _DP_CELLS_PER_SECOND * _LAGRANGE_SHARE * time_limit,
                       t0 + 2 * _LAGRANGE_SHARE * time_limit, step)
@@ -1093,31 +1131,35 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     tabu_runs = 0
     first_slice: list[str] = []
 
-    units = pb.m + (0 if pb.must else 1)
-    exchange_ok = tabu_ok and n <= _MAX_EXCHANGE_JOBS and units <= MAX_UNITS
     exchange: list[ExchangeSearch] = []
     search_name = "exchange" if exchange_ok else "tabu"
     exchange_end = time_limit * (1.0 - _FINAL_SHARE)
 
-    def run_exchange(start, start_value, share):
-        """A slice of the multi-exchange search, counted in steps; it keeps its trajectory
-        from slice to slice and takes ``start`` only when that is better than its best."""
-        if not exchange:
-            exchange.append(_exchange_search(pb, dense, seed))
-        search = exchange[0]
-        per_step = (_EX_STEP_SECONDS
-                    + search.depth * n * (n + units) / _EX_CELLS_PER_SECOND)
-        steps = max(10, int(share * time_limit / per_step))
-        stats["exchange_steps"] = stats.get("exchange_steps", 0) + steps
-        found = search.run(_exchange_plan(pb, search, start), start_value, steps,
-                           t0 + exchange_end)
-        stats["wall_guard"] |= search.walled
+    def exchange_steps(share):
+        depth = min(units, _EXCHANGE_DEPTH)
+        per_step = _EX_STEP_SECONDS + depth * n * (n + units) / _EX_CELLS_PER_SECOND
+        return max(10, int(share * time_limit / per_step))
+
+    def exchange_found(found):
         if found is None:
             return None, -math.inf
         found = _exchange_result(pb, found)
         if not _complete(found, pb):
             return None, -math.inf
         return found, dense.value(found)
+
+    def run_exchange(start, start_value, share):
+        """A slice of the multi-exchange search, counted in steps; it keeps its trajectory
+        from slice to slice and takes ``start`` only when that is better than its best."""
+        if not exchange:
+            exchange.append(ExchangeSearch(*ex_arrays, seed, depth=_EXCHANGE_DEPTH))
+        search = exchange[0]
+        steps = exchange_steps(share)
+        stats["exchange_steps"] = stats.get("exchange_steps", 0) + steps
+        found = search.run(_exchange_plan(pb, ex_arrays[0], start), start_value, steps,
+                           t0 + exchange_end)
+        stats["wall_guard"] |= search.walled
+        return exchange_found(found)
 
     def run_tabu(start, share, start_value=-math.inf):
         """A tabu slice of ``share`` of the time limit, counted in iterations (or the
@@ -1244,6 +1286,13 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     # own deterministic budget and they meet only at slice ends, so the result does not
     # depend on which finishes first. Which side runs next goes by what each made of its
     # last start. The two-worker CP-SAT arm keeps its turns: on loose budgets it closes.
+    #
+    # When a second exchange search runs in a child process, it is the side of every paired
+    # slice for as long as it works: a trajectory of its own, started from the incumbent of
+    # its first slice and never reset to ours, nor ours to its plans (pulled onto one plan,
+    # the two searches find the same things), judged by what it gained on itself. Single-worker CP-SAT and the
+    # neighbourhoods, which found nothing on tight budgets beside the exchange search, stay
+    # as the fallback should the child fail.
     paired = tabu_ok and workers >= 2
     arms = ["cp-sat"] + (["paired"] if paired else (["tabu"] if tabu_ok else []) + ["lns"])
     gain = {arm: math.inf for arm in arms}
@@ -1255,9 +1304,42 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
     for arm in used:
         gain[arm], last_used[arm] = 0.0, 0
     search_end = time_limit * (1.0 - _FINAL_SHARE)
-    side_arms = ["cp-sat", "lns"]
-    side_gain = {arm: math.inf for arm in side_arms}
+    side_arms = (["exchange"] if spare else []) + ["cp-sat", "lns"]
+    side_gain = {arm: (0.0 if spare else math.inf) for arm in side_arms}
+    side_gain["exchange"] = math.inf
     side_last = {arm: -1 for arm in side_arms}
+    worker_best = [-math.inf]  # the child search's best value so far
+
+    def drop_worker(exc):
+        stats["exchange_worker"] = str(exc)
+        side_arms.remove("exchange")
+        spare.pop().close()
+
+    def worker_submit(share, start, start_value):
+        """Start a slice of the child's search; False when the child failed (then dropped)."""
+        steps = exchange_steps(share)
+        stats["exchange_worker_steps"] = stats.get("exchange_worker_steps", 0) + steps
+        # The first slice hands it our incumbent; later ones run on its own trajectory.
+        first = worker_best[0] == -math.inf
+        try:
+            spare[0].submit(_exchange_plan(pb, ex_arrays[0], start),
+                            start_value if first else -math.inf, steps,
+                            t0 + exchange_end - time.perf_counter())
+        except ExchangeWorkerError as exc:
+            drop_worker(exc)
+            return False
+        return True
+
+    def worker_collect():
+        """``(plan, value)``: the child's best so far, or ``(None, -inf)``."""
+        try:
+            found, _, walled = spare[0].result(
+                max(0.0, t0 + exchange_end - time.perf_counter()) + _WORKER_GRACE)
+        except ExchangeWorkerError as exc:
+            drop_worker(exc)
+            return None, -math.inf
+        stats["wall_guard"] |= walled
+        return exchange_found(found)
 
     def side_run(arm, start, start_value, slot, share):
         """The partner of a paired slice: pure, returns a plan and what it learnt."""
@@ -1286,12 +1368,36 @@ def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None
         if arm == "paired":
             share = min(_SLICE, _SEARCH_SHARE - spent)
             spent += share
-            # On ties single-worker CP-SAT goes first: it runs in native code all through,
-            # while the neighbourhood search builds its models in Python, beside ours.
+            # On ties the child's exchange search goes first, else single-worker CP-SAT: it
+            # runs in native code all through, while the neighbourhood search builds its
+            # models in Python, beside ours.
             side = max(side_arms, key=lambda a: (
-                side_gain[a], -(side_last[a] - (_PAIRED_LEAD if a == "cp-sat" else 0)),
+                side_gain[a], -(side_last[a] - (_PAIRED_LEAD if a == side_arms[0] else 0)),
                 -side_arms.index(a)))
             side_last[side] = len(used)
+            if side == "exchange" and worker_submit(share, incumbent, inc_value):
+                used.append("tabu+exchange")
+                # Neither search is pulled onto the other's plans: each keeps its own region.
+                found, val = run_tabu(incumbent, share,
+                                      -math.inf if primal == "exchange-2" else inc_value)
+                if val > inc_value + 1e-9:
+                    incumbent, inc_value, primal = found, val, search_name
+                plan, value = worker_collect()
+                if value > inc_value + 1e-9:
+                    incumbent, inc_value, primal = plan, value, "exchange-2"
+                # Judged by what it gained on itself since it runs on its own.
+                if value > -math.inf:
+                    side_gain[side] = (value - before if worker_best[0] == -math.inf
+                                       else max(0.0, value - worker_best[0]))
+                    worker_best[0] = max(worker_best[0], value)
+                gain[arm] = inc_value - before + max(0.0, bound_before - bound)
+                stats.setdefault("slice_ends", []).append(round(time.perf_counter() - t0, 2))
+                continue
+            if side == "exchange":  # the child failed: the next side arm takes this slice
+                side = max(side_arms, key=lambda a: (
+                    side_gain[a], -(side_last[a] - (_PAIRED_LEAD if a == side_arms[0] else 0)),
+                    -side_arms.index(a)))
+                side_last[side] = len(used)
             used.append("tabu+" + side)
             with ThreadPoolExecutor(max_workers=1) as beside:
                 future = beside.submit(side_run, side, incumbent.copy(), inc_value, len(used),

@@ -18,18 +18,30 @@ The search runs through over-budget plans: excess hours cost a price per unit. W
 improves the priced objective, the prices move: up on the units over budget (in proportion to
 their excess) or, when the plan is within budget, down by random factors, so the search keeps
 oscillating around the budget boundary. After ``patience`` steps without a new best plan it
-restarts from the best one with a few jobs moved at random. All of it is a fixed number of
-steps with a seeded generator, so a run is reproducible.
+restarts from the best one with a few jobs moved at random. With ``accept`` above zero it may
+restart from the best plan of the stretch since the last restart instead, when that is within
+``accept`` (relative) of the best: a random walk over nearby local optima, which finds other
+regions where restarts from the best alone keep falling back into the same one. All of it is a
+fixed number of steps with a seeded generator, so a run is reproducible.
+
+:class:`ExchangeWorker` runs a second search in a child process, so that a second trajectory
+can use the second core (the search is Python and holds the interpreter lock).
 """
 
 from __future__ import annotations
 
 import math
+import os
+import pickle
+import select
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MAX_UNITS", "ExchangeSearch"]
+__all__ = ["MAX_UNITS", "ExchangeSearch", "ExchangeWorker", "ExchangeWorkerError"]
 
 # Each label keeps the set of units its chain has touched as a row of a jobs x units matrix;
 # past this many units that costs more than it finds.
@@ -118,7 +130,7 @@ class ExchangeSearch:
     problem; a unit with ``cap = inf`` stands for "unplaced" when placing is optional.
     """
 
-    def __init__(self, P, W, cap, seed, depth=6, grow=0.2, patience=150, kick=5):
+    def __init__(self, P, W, cap, seed, depth=6, grow=0.2, patience=150, kick=5, accept=0.0):
         self.P = P
         self.W = np.where(np.isfinite(P), W, 0).astype(np.float64)
         self.cap = np.asarray(cap, dtype=np.float64)
@@ -128,12 +140,15 @@ class ExchangeSearch:
         self.jobs = np.arange(n)
         self.depth = max(1, min(M, depth))
         self.grow, self.patience, self.kick = grow, patience, min(n, kick)
+        self.accept = accept
         self.rng = np.random.default_rng(seed)
         fin = np.isfinite(P)
         self.fin = fin
         self.price0 = float(np.abs(P[fin]).mean()) / max(float(self.W[fin].mean()), 1.0)
         self.a = None
         self.best, self.best_value = None, -math.inf
+        # The best within-budget plan since the last restart (see ``accept``).
+        self.stretch, self.stretch_value = None, -math.inf
         self.steps = 0
 
     def _reset(self, plan):
@@ -167,9 +182,16 @@ class ExchangeSearch:
                 if value > self.best_value + 1e-9:
                     self.best, self.best_value = self.a.copy(), value
                     self.last = self.steps
+                if self.accept and value > self.stretch_value + 1e-9:
+                    self.stretch, self.stretch_value = self.a.copy(), value
             if self.best is not None and self.steps - self.last > self.patience:
-                # Long without a new best: back to the best plan, shaken, fresh prices.
+                # Long without a new best: back to the best plan (or a nearly as good one
+                # of the last stretch), shaken, fresh prices.
                 plan = self.best.copy()
+                if (self.stretch is not None and self.stretch_value
+                        >= self.best_value - self.accept * abs(self.best_value)):
+                    plan = self.stretch.copy()
+                self.stretch, self.stretch_value = None, -math.inf
                 for j in self.rng.choice(jobs.size, size=self.kick, replace=False):
                     options = np.nonzero(self.fin[:, j])[0]
                     plan[j] = options[self.rng.integers(options.size)]
@@ -190,3 +212,85 @@ class ExchangeSearch:
                 self.best, self.best_value = self.a.copy(), value
                 self.last = self.steps
         return self.best
+
+
+
+def serve(stdin, stdout):
+    """The child side of :class:`ExchangeWorker` (``python -m matching.gap_child``): the
+    problem, then one slice per message until a ``None``, pickles in and out."""
+    P, W, cap, seed, params = pickle.load(stdin)
+    search = ExchangeSearch(P, W, cap, seed, **params)
+    while (msg := pickle.load(stdin)) is not None:
+        start, start_value, steps, seconds = msg
+        best = search.run(start, start_value, steps, time.perf_counter() + seconds)
+        pickle.dump((best, search.best_value, search.walled), stdout, pickle.HIGHEST_PROTOCOL)
+        stdout.flush()
+
+
+class ExchangeWorker:
+    """An :class:`ExchangeSearch` in a child process, driven one slice at a time.
+
+    The child is a fresh interpreter running :mod:`matching.gap_child`, talking over its
+    standard input and output; unlike ``multiprocessing`` it never re-imports the caller's
+    main script, and no solver threads are forked. It starts importing at once, so it is
+    usually ready by the time the first slice is sent. Any failure of the child shows up as
+    :class:`ExchangeWorkerError`, and callers carry on without it.
+    """
+
+    def __init__(self, P, W, cap, seed, **params):
+        root = str(Path(__file__).resolve().parents[1])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "matching.gap_child"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, env=env, close_fds=True)
+        self._busy = False
+        self._send((P, W, cap, seed, params))
+
+    def _send(self, msg):
+        try:
+            pickle.dump(msg, self._proc.stdin, pickle.HIGHEST_PROTOCOL)
+            self._proc.stdin.flush()
+        except (OSError, ValueError) as exc:
+            raise ExchangeWorkerError(f"exchange worker unreachable: {exc}") from exc
+
+    def submit(self, start, start_value, steps, seconds):
+        """Start a slice of ``steps`` steps; ``seconds`` is the wall-clock guard."""
+        self._send((np.asarray(start, dtype=np.int64), float(start_value), int(steps),
+                    max(0.0, float(seconds))))
+        self._busy = True
+
+    def result(self, timeout):
+        """``(best plan or None, its value, whether the wall guard cut in)``."""
+        try:
+            ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
+            if not ready:
+                raise ExchangeWorkerError(f"exchange worker silent for {timeout:.1f} s")
+            out = pickle.load(self._proc.stdout)
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError) as exc:
+            raise ExchangeWorkerError(f"exchange worker lost: {exc!r}") from exc
+        finally:
+            self._busy = False
+        return out
+
+    def close(self):
+        """Stop the child: politely when it is idle, else at once."""
+        try:
+            if not self._busy and self._proc.poll() is None:
+                self._send(None)
+                self._proc.stdin.close()
+                self._proc.wait(1.0)
+        except (ExchangeWorkerError, OSError, subprocess.TimeoutExpired):
+            pass
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        for stream in (self._proc.stdin, self._proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class ExchangeWorkerError(RuntimeError):
+    """The child process of an :class:`ExchangeWorker` failed or did not answer in time."""

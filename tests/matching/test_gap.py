@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.gap import GapResult, gap_violations, orlib_pairs, read_orlib, solve_gap
+from matching.gap_mx import ExchangeSearch, ExchangeWorker, ExchangeWorkerError
 
 REPO = Path(__file__).resolve().parents[2]
 STATUSES = {"optimal", "feasible", "infeasible", "unknown"}
@@ -312,8 +313,8 @@ def test_exchange_search_returns_only_valid_plans(instance, seed):
     start = np.where(np.isfinite(dense.P).any(axis=0), np.argmax(dense.P, axis=0), -1)
 
     def run():
-        search = gap._exchange_search(pb, dense, seed)
-        found = search.run(gap._exchange_plan(pb, search, start), -math.inf, 60)
+        search = ExchangeSearch(*gap._exchange_arrays(pb, dense), seed)
+        found = search.run(gap._exchange_plan(pb, search.P, start), -math.inf, 60)
         return None if found is None else gap._exchange_result(pb, found)
 
     plan = run()
@@ -330,8 +331,6 @@ def test_exchange_search_finds_a_rotation_no_shift_or_swap_can():
     # Three full units, one job each. Every job earns more at the next unit, but no job can
     # go to the unit before, so no shift fits and no swap exists: only the three-way
     # rotation (job 0 to unit 1, job 1 to unit 2, job 2 to unit 0) improves.
-    from matching.gap_mx import ExchangeSearch
-
     P = np.array([[1.0, -np.inf, 5.0], [5.0, 1.0, -np.inf], [-np.inf, 5.0, 1.0]])
     W = np.ones((3, 3))
     search = ExchangeSearch(P, W, np.ones(3), seed=0)
@@ -345,8 +344,8 @@ def test_exchange_search_gets_within_target_on_a_tight_orlib_instance():
     args = orlib_pairs(cost, weight, capacity)
     gap, pb, arrays = _internals((*args, cost.shape[1], True))
     dense = gap._Dense(pb)
-    search = gap._exchange_search(pb, dense, 0)
-    found = search.run(gap._exchange_plan(pb, search, np.argmax(dense.P, axis=0)), -math.inf,
+    search = ExchangeSearch(*gap._exchange_arrays(pb, dense), 0)
+    found = search.run(gap._exchange_plan(pb, search.P, np.argmax(dense.P, axis=0)), -math.inf,
                        1500)
     value, problems = gap_violations(found, *args, must_assign=True, n_jobs=cost.shape[1])
     assert problems == []
@@ -416,3 +415,82 @@ def test_same_seed_same_plan_unless_the_wall_clock_cut_in():
     if not (runs[0].stats["wall_guard"] or runs[1].stats["wall_guard"]):
         assert runs[0].assign.tolist() == runs[1].assign.tolist()
         assert runs[0].stats["slices"] == runs[1].stats["slices"]
+
+
+def _tight_instance(seed=3, m=6, n=40):
+    rng = np.random.default_rng(seed)
+    W = rng.integers(5, 25, size=(m, n)).astype(np.float64)
+    P = 60.0 - W + rng.integers(0, 10, size=(m, n))
+    cap = np.full(m, 0.8 * W.sum() / m / m)
+    return P, W, cap
+
+
+@pytest.mark.parametrize("accept", [0.0, 0.004])
+def test_exchange_search_in_a_child_process_walks_the_same_path(accept):
+    # The second core's search must be the same search: same seed and steps, same plans,
+    # slice after slice, whether it restarts from its best or from nearby local optima.
+    P, W, cap = _tight_instance()
+    start = np.argmax(P, axis=0)
+    here = ExchangeSearch(P, W, cap, 5, accept=accept, patience=20)
+    worker = ExchangeWorker(P, W, cap, 5, accept=accept, patience=20)
+    try:
+        for start_value in (-math.inf, -math.inf):
+            expected = here.run(start, start_value, 120)
+            worker.submit(start, start_value, 120, 60.0)
+            got, value, walled = worker.result(60.0)
+            assert not walled
+            assert expected is not None and got.tolist() == expected.tolist()
+            assert value == here.best_value
+    finally:
+        worker.close()
+
+
+def test_restarts_from_nearby_local_optima_stay_within_budget():
+    P, W, cap = _tight_instance(seed=8)
+    search = ExchangeSearch(P, W, cap, 1, accept=0.01, patience=10)
+    plan = search.run(np.argmax(P, axis=0), -math.inf, 400)
+    assert plan is not None
+    load = np.bincount(plan, weights=W[plan, np.arange(plan.size)], minlength=cap.size)
+    assert np.all(load <= cap + 1e-9)
+    assert search.best_value == pytest.approx(P[plan, np.arange(plan.size)].sum())
+
+
+def test_a_closed_worker_process_is_gone_and_says_so():
+    P, W, cap = _tight_instance()
+    worker = ExchangeWorker(P, W, cap, 0)
+    worker.close()
+    assert worker._proc.poll() is not None
+    with pytest.raises(ExchangeWorkerError):
+        worker.submit(np.argmax(P, axis=0), -math.inf, 10, 5.0)
+
+
+def test_solver_carries_on_when_the_second_search_dies(monkeypatch):
+    # A child that crashes mid-run must cost its slices, never the plan: the paired slices
+    # fall back to single-worker CP-SAT and the neighbourhoods, and the stats say why.
+    import matching.gap as gap
+
+    class Dying(ExchangeWorker):
+        def submit(self, *args):
+            self._proc.kill()
+            self._proc.wait()
+            super().submit(*args)
+
+    monkeypatch.setattr(gap, "ExchangeWorker", Dying)
+    cost, weight, capacity = read_orlib(data_dir() / "chu1997" / "d10100")
+    args = orlib_pairs(cost, weight, capacity)
+    r = solve_checked(*args, must_assign=True, time_limit=3.0)
+    assert r.status == "feasible"
+    assert -r.objective <= 1.02 * optima()["chu1997/d10100"]
+    assert "exchange worker" in r.stats["exchange_worker"]
+    assert "tabu+exchange" not in r.stats["slices"]
+    assert any(s in ("tabu+cp-sat", "tabu+lns") for s in r.stats["slices"])
+
+
+def test_tight_instance_uses_both_searches_and_keeps_the_better_plan():
+    cost, weight, capacity = read_orlib(data_dir() / "chu1997" / "d10100")
+    args = orlib_pairs(cost, weight, capacity)
+    r = solve_checked(*args, must_assign=True, time_limit=4.0)
+    assert "exchange_worker" not in r.stats  # started and answered
+    assert "tabu+exchange" in r.stats["slices"]
+    assert r.stats["exchange_worker_steps"] > 0
+    assert -r.objective <= 1.01 * optima()["chu1997/d10100"]
