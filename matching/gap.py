@@ -1305,10 +1305,15 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
         gain[arm], last_used[arm] = 0.0, 0
     search_end = time_limit * (1.0 - _FINAL_SHARE)
     side_arms = (["exchange"] if spare else []) + ["cp-sat", "lns"]
-    side_gain = {arm: (0.0 if spare else math.inf) for arm in side_arms}
-    side_gain["exchange"] = math.inf
+    # Beside the child's search, the others are fallbacks: untried, they do not go first.
+    side_gain = {arm: (0.0 if spare and arm != "exchange" else math.inf) for arm in side_arms}
     side_last = {arm: -1 for arm in side_arms}
     worker_best = [-math.inf]  # the child search's best value so far
+
+    def pick_side():
+        return max(side_arms, key=lambda a: (
+            side_gain[a], -(side_last[a] - (_PAIRED_LEAD if a == side_arms[0] else 0)),
+            -side_arms.index(a)))
 
     def drop_worker(exc):
         stats["exchange_worker"] = str(exc)
@@ -1371,9 +1376,7 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
             # On ties the child's exchange search goes first, else single-worker CP-SAT: it
             # runs in native code all through, while the neighbourhood search builds its
             # models in Python, beside ours.
-            side = max(side_arms, key=lambda a: (
-                side_gain[a], -(side_last[a] - (_PAIRED_LEAD if a == side_arms[0] else 0)),
-                -side_arms.index(a)))
+            side = pick_side()
             side_last[side] = len(used)
             if side == "exchange" and worker_submit(share, incumbent, inc_value):
                 used.append("tabu+exchange")
@@ -1394,9 +1397,7 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
                 stats.setdefault("slice_ends", []).append(round(time.perf_counter() - t0, 2))
                 continue
             if side == "exchange":  # the child failed: the next side arm takes this slice
-                side = max(side_arms, key=lambda a: (
-                    side_gain[a], -(side_last[a] - (_PAIRED_LEAD if a == side_arms[0] else 0)),
-                    -side_arms.index(a)))
+                side = pick_side()
                 side_last[side] = len(used)
             used.append("tabu+" + side)
             with ThreadPoolExecutor(max_workers=1) as beside:
