@@ -1290,9 +1290,9 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
     # When a second exchange search runs in a child process, it is the side of every paired
     # slice for as long as it works: a trajectory of its own, started from the incumbent of
     # its first slice and never reset to ours, nor ours to its plans (pulled onto one plan,
-    # the two searches find the same things), judged by what it gained on itself. Single-worker CP-SAT and the
-    # neighbourhoods, which found nothing on tight budgets beside the exchange search, stay
-    # as the fallback should the child fail.
+    # the two searches find the same things), judged by what it gained on itself.
+    # Single-worker CP-SAT and the neighbourhoods, which found nothing on tight budgets beside
+    # the exchange search, stay as the fallback should the child fail.
     paired = tabu_ok and workers >= 2
     arms = ["cp-sat"] + (["paired"] if paired else (["tabu"] if tabu_ok else []) + ["lns"])
     gain = {arm: math.inf for arm in arms}
@@ -1393,37 +1393,35 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
                     side_gain[side] = (value - before if worker_best[0] == -math.inf
                                        else max(0.0, value - worker_best[0]))
                     worker_best[0] = max(worker_best[0], value)
-                gain[arm] = inc_value - before + max(0.0, bound_before - bound)
-                stats.setdefault("slice_ends", []).append(round(time.perf_counter() - t0, 2))
-                continue
-            if side == "exchange":  # the child failed: the next side arm takes this slice
-                side = pick_side()
-                side_last[side] = len(used)
-            used.append("tabu+" + side)
-            with ThreadPoolExecutor(max_workers=1) as beside:
-                future = beside.submit(side_run, side, incumbent.copy(), inc_value, len(used),
-                                       share)
-                found, val = run_tabu(incumbent, share, inc_value)
-                result = future.result()
-            if val > inc_value + 1e-9:
-                incumbent, inc_value, primal = found, val, search_name
-            side_value = before
-            if side == "cp-sat":
-                run, alive, _ = result
-                if absorb(run, alive) == "skipped":
-                    side_arms.remove("cp-sat")
-                elif run[0].assign is not None:
-                    side_value = run[0].value
             else:
-                (plan, value), _, got = result
-                for key in lns_stats:
-                    lns_stats[key] += got[key]
-                stats["wall_guard"] |= got["lns_walled"]
-                side_value = value
-                if value > inc_value + 1e-9:
-                    incumbent, inc_value, primal = plan, value, "lns"
-            # Each side is judged by what it made of the common start, not by the tabu search.
-            side_gain[side] = side_value - before
+                if side == "exchange":  # the child failed: the next side arm takes this slice
+                    side = pick_side()
+                    side_last[side] = len(used)
+                used.append("tabu+" + side)
+                with ThreadPoolExecutor(max_workers=1) as beside:
+                    future = beside.submit(side_run, side, incumbent.copy(), inc_value, len(used),
+                                           share)
+                    found, val = run_tabu(incumbent, share, inc_value)
+                    result = future.result()
+                if val > inc_value + 1e-9:
+                    incumbent, inc_value, primal = found, val, search_name
+                side_value = before
+                if side == "cp-sat":
+                    run, alive, _ = result
+                    if absorb(run, alive) == "skipped":
+                        side_arms.remove("cp-sat")
+                    elif run[0].assign is not None:
+                        side_value = run[0].value
+                else:
+                    (plan, value), _, got = result
+                    for key in lns_stats:
+                        lns_stats[key] += got[key]
+                    stats["wall_guard"] |= got["lns_walled"]
+                    side_value = value
+                    if value > inc_value + 1e-9:
+                        incumbent, inc_value, primal = plan, value, "lns"
+                # Each side is judged by what it made of the common start, not by the tabu search.
+                side_gain[side] = side_value - before
         elif arm == "cp-sat":
             used.append(arm)
             spent += _SLICE
