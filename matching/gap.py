@@ -120,11 +120,12 @@ _TS_CELLS_PER_SECOND = 2e7
 _TABU_ROWS = 50
 # The multi-exchange search (matching.gap_mx) replaces the tabu search up to this many jobs
 # (its steps cost jobs squared per chain length) and MAX_UNITS units. A step costs a fixed
-# part plus depth x jobs x (jobs + units) cells, measured on that machine.
+# part plus depth x jobs x (jobs + units) cells, measured on that machine with the second
+# search (see _WORKER_MIN_LIMIT) running beside it: the two share the caches.
 _MAX_EXCHANGE_JOBS = 400
 _EXCHANGE_DEPTH = 6
-_EX_STEP_SECONDS = 3.5e-4
-_EX_CELLS_PER_SECOND = 8e7
+_EX_STEP_SECONDS = 5e-4
+_EX_CELLS_PER_SECOND = 1.8e8
 # See the slice choice in solve_gap.
 _PAIRED_LEAD = 100
 # With two workers and at least this time limit, a second exchange search runs in a child

@@ -48,64 +48,92 @@ __all__ = ["MAX_UNITS", "ExchangeSearch", "ExchangeWorker", "ExchangeWorkerError
 MAX_UNITS = 64
 
 
-def _best_chain(P, W, cap, a, load, price, depth):
+class _Scratch:
+    """Work arrays of :func:`_best_chain`, allocated once per search: fresh ``n x n`` arrays
+    on every step cost more than the arithmetic on them."""
+
+    def __init__(self, M, n, finite):
+        self.finite = finite  # every job can go to every unit: no masking needed
+        self.p_in = np.empty((n, n))
+        self.slack = np.empty((n, n))
+        self.arc = np.empty((n, n))
+        self.cand = np.empty((n, n))
+
+
+def _best_chain(P, W, cap, a, load, price, depth, ws):
     """The best priced chain from plan ``a``: ``(delta, new_plan)``, or ``(0.0, None)``.
 
-    ``delta`` is the change of (price of excess - profit); only negative ones count.
+    ``delta`` is the change of (price of excess - profit); only negative ones count. The
+    ``n x n`` arrays are laid out ``[k, j]`` (arc ``j -> k``), so that the best predecessor of
+    every job is a reduction along contiguous rows.
     """
     M, n = P.shape
     jobs = np.arange(n)
     cp = P[a, jobs]
     wa = W[a, jobs]
-    pen = price * np.maximum(load - cap, 0.0)
+    excess = load - cap
+    pen = price * np.maximum(excess, 0.0)
     # j leaves its unit with nothing coming in (the first job of a path).
     relief = price[a] * np.maximum(load[a] - wa - cap[a], 0.0) - pen[a]
-    p_in = P[a[None, :], jobs[:, None]]  # [j, k]: profit of j at k's unit
-    w_in = W[a[None, :], jobs[:, None]]
-    after = (load - cap)[a] - wa  # k's unit once k has left, less its budget
-    arc = (cp[:, None] - p_in + price[a][None, :] * np.maximum(after[None, :] + w_in, 0.0)
-           - pen[a][None, :])
-    arc[(a[:, None] == a[None, :]) | ~np.isfinite(p_in)] = np.inf
-    # k lands on unit i without pushing anyone out (the last job of a path).
-    land = (cp[None, :] - P + price[:, None] * np.maximum(load[:, None] + W - cap[:, None], 0.0)
-            - pen[:, None]).T
-    land[~np.isfinite(P.T)] = np.inf
-    land[jobs, a] = np.inf
+    # arc[k, j]: j moves to k's unit, which k leaves.
+    p_in, slack, arc = ws.p_in, ws.slack, ws.arc
+    P.take(a, axis=0, out=p_in)
+    W.take(a, axis=0, out=slack)
+    slack += (excess[a] - wa)[:, None]  # k's unit once k has left and j came, over budget
+    np.maximum(slack, 0.0, out=slack)
+    slack *= price[a][:, None]
+    np.subtract(cp[None, :], p_in, out=arc)
+    arc += slack
+    arc -= pen[a][:, None]
+    if not ws.finite:
+        arc[~np.isfinite(p_in)] = np.inf
+    # land[i, k]: k lands on unit i without pushing anyone out (the last job of a path).
+    over = W + load[:, None]
+    over -= cap[:, None]
+    np.maximum(over, 0.0, out=over)
+    over *= price[:, None]
+    land = cp[None, :] - P
+    land += over
+    land -= pen[:, None]
+    if not ws.finite:
+        land[~np.isfinite(P)] = np.inf
+    land[a, jobs] = np.inf
     dist = np.zeros(n)
-    # used[j]: the units the best chain ending at job j has touched (its own unit included).
-    own = np.zeros((n, M), dtype=bool)
-    own[jobs, a] = True
+    # used[i, j]: whether the best chain ending at job j has touched unit i (its own included).
+    own = np.zeros((M, n), dtype=bool)
+    own[a, jobs] = True
     used = own.copy()
     start = jobs.copy()
     preds = []
     best_v, best = -1e-9, None
+    cand = ws.cand
     for t in range(depth + 1):
         free = np.where(used, np.inf, land)
-        unit = np.argmin(free, axis=1)
-        val = dist + relief[start] + free[jobs, unit]
-        k = int(np.argmin(val))
+        val = dist + relief[start] + free.min(axis=0)
+        k = int(val.argmin())
         if val[k] < best_v:
-            best_v, best = val[k], ("path", t, k, int(unit[k]))
+            best_v, best = val[k], ("path", t, k, int(free[:, k].argmin()))
         if t >= 1:
-            close = dist + arc[jobs, start]
-            k = int(np.argmin(close))
+            close = dist + arc[start, jobs]
+            k = int(close.argmin())
             if close[k] < best_v:
                 best_v, best = close[k], ("cycle", t, k, -1)
         if t == depth:
             break
-        cand = dist[:, None] + arc
-        np.putmask(cand, used[:, a], np.inf)
-        prev = np.argmin(cand, axis=0)
-        nxt = cand[prev, jobs]
-        ok = np.isfinite(nxt)
-        if not ok.any():
+        # Row i of where(used, inf, dist): the labels a chain may extend into unit i (those
+        # whose chains have not touched i yet); row a[k] of it goes with the arcs into k.
+        np.where(used, np.inf, dist).take(a, axis=0, out=cand)
+        cand += arc
+        prev = cand.argmin(axis=1)
+        # A job no chain of this length reaches keeps an infinite label, and with it can
+        # neither close nor extend a chain: its other fields need no reset.
+        dist = cand[jobs, prev]
+        if dist.min() == np.inf:
             break
         preds.append(prev)
-        dist = np.where(ok, nxt, np.inf)
-        used = used[prev]
-        used[~ok] = False
+        used = used[:, prev]
         used |= own
-        start = np.where(ok, start[prev], jobs)
+        start = start[prev]
     if best is None:
         return 0.0, None
     kind, t, k, unit = best
@@ -144,6 +172,7 @@ class ExchangeSearch:
         self.rng = np.random.default_rng(seed)
         fin = np.isfinite(P)
         self.fin = fin
+        self.scratch = _Scratch(M, n, bool(fin.all()))
         self.price0 = float(np.abs(P[fin]).mean()) / max(float(self.W[fin].mean()), 1.0)
         self.a = None
         self.best, self.best_value = None, -math.inf
@@ -197,7 +226,8 @@ class ExchangeSearch:
                     plan[j] = options[self.rng.integers(options.size)]
                 self._reset(plan)
                 continue
-            _, new = _best_chain(P, W, cap, self.a, self.load, self.price, self.depth)
+            _, new = _best_chain(P, W, cap, self.a, self.load, self.price, self.depth,
+                                 self.scratch)
             if new is not None:
                 self.a = new
                 self.load = np.bincount(new, weights=W[new, jobs], minlength=P.shape[0])
