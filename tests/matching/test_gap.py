@@ -327,6 +327,44 @@ def test_exchange_search_returns_only_valid_plans(instance, seed):
     assert again is not None and again.tolist() == plan.tolist()
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_a_chain_changes_the_priced_objective_by_what_it_claims(seed):
+    # The arcs are summed from numpy arrays in a transposed layout; a slip there would make a
+    # chain look better than it is. From random over-budget plans at random prices, every
+    # chain found must change (price of excess - profit) by exactly its claimed delta, and
+    # move each job only to a unit it may go to.
+    from matching.gap_mx import _best_chain, _Scratch
+
+    rng = np.random.default_rng(seed)
+    M, n = (3, 8) if seed < 3 else (7, 40)
+    P = rng.integers(1, 40, size=(M, n)).astype(float)
+    if seed % 2:
+        P[rng.random((M, n)) < 0.35] = -np.inf
+        P[0] = np.where(np.isfinite(P[0]), P[0], 1.0)
+    W = np.where(np.isfinite(P), rng.integers(1, 20, size=(M, n)), 0).astype(float)
+    cap = np.full(M, 0.6 * W.sum() / M / 2)
+    ws = _Scratch(M, n, bool(np.isfinite(P).all()))
+    jobs = np.arange(n)
+
+    def priced(a, price):
+        load = np.bincount(a, weights=W[a, jobs], minlength=M)
+        return float((price * np.maximum(load - cap, 0.0)).sum() - P[a, jobs].sum())
+
+    found = 0
+    for _ in range(40):
+        a = np.array([rng.choice(np.nonzero(np.isfinite(P[:, j]))[0]) for j in range(n)])
+        price = rng.uniform(0.2, 3.0, M)
+        load = np.bincount(a, weights=W[a, jobs], minlength=M)
+        delta, new = _best_chain(P, W, cap, a, load, price, 4, ws)
+        if new is None:
+            continue
+        found += 1
+        assert delta < 0
+        assert np.isfinite(P[new, jobs]).all()
+        assert priced(new, price) - priced(a, price) == pytest.approx(delta, abs=1e-9)
+    assert found >= 10
+
+
 def test_exchange_search_finds_a_rotation_no_shift_or_swap_can():
     # Three full units, one job each. Every job earns more at the next unit, but no job can
     # go to the unit before, so no shift fits and no swap exists: only the three-way
