@@ -52,8 +52,7 @@ class _Scratch:
     """Work arrays of :func:`_best_chain`, allocated once per search: fresh ``n x n`` arrays
     on every step cost more than the arithmetic on them."""
 
-    def __init__(self, M, n, finite):
-        self.finite = finite  # every job can go to every unit: no masking needed
+    def __init__(self, n):
         self.p_in = np.empty((n, n))
         self.slack = np.empty((n, n))
         self.arc = np.empty((n, n))
@@ -65,7 +64,8 @@ def _best_chain(P, W, cap, a, load, price, depth, ws):
 
     ``delta`` is the change of (price of excess - profit); only negative ones count. The
     ``n x n`` arrays are laid out ``[k, j]`` (arc ``j -> k``), so that the best predecessor of
-    every job is a reduction along contiguous rows.
+    every job is a reduction along contiguous rows. A job's current pair is always allowed, so
+    the forbidden ones (``P = -inf``) come out as ``+inf`` arcs and landings by themselves.
     """
     M, n = P.shape
     jobs = np.arange(n)
@@ -85,8 +85,6 @@ def _best_chain(P, W, cap, a, load, price, depth, ws):
     np.subtract(cp[None, :], p_in, out=arc)
     arc += slack
     arc -= pen[a][:, None]
-    if not ws.finite:
-        arc[~np.isfinite(p_in)] = np.inf
     # land[i, k]: k lands on unit i without pushing anyone out (the last job of a path).
     over = W + load[:, None]
     over -= cap[:, None]
@@ -95,8 +93,6 @@ def _best_chain(P, W, cap, a, load, price, depth, ws):
     land = cp[None, :] - P
     land += over
     land -= pen[:, None]
-    if not ws.finite:
-        land[~np.isfinite(P)] = np.inf
     land[a, jobs] = np.inf
     dist = np.zeros(n)
     # used[i, j]: whether the best chain ending at job j has touched unit i (its own included).
@@ -172,7 +168,7 @@ class ExchangeSearch:
         self.rng = np.random.default_rng(seed)
         fin = np.isfinite(P)
         self.fin = fin
-        self.scratch = _Scratch(M, n, bool(fin.all()))
+        self.scratch = _Scratch(n)
         self.price0 = float(np.abs(P[fin]).mean()) / max(float(self.W[fin].mean()), 1.0)
         self.a = None
         self.best, self.best_value = None, -math.inf

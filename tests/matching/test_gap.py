@@ -343,7 +343,7 @@ def test_a_chain_changes_the_priced_objective_by_what_it_claims(seed):
         P[0] = np.where(np.isfinite(P[0]), P[0], 1.0)
     W = np.where(np.isfinite(P), rng.integers(1, 20, size=(M, n)), 0).astype(float)
     cap = np.full(M, 0.6 * W.sum() / M / 2)
-    ws = _Scratch(M, n, bool(np.isfinite(P).all()))
+    ws = _Scratch(n)
     jobs = np.arange(n)
 
     def priced(a, price):
