@@ -240,7 +240,6 @@ class ExchangeSearch:
         return self.best
 
 
-
 def serve(stdin, stdout):
     """The child side of :class:`ExchangeWorker` (``python -m matching.gap_child``): the
     problem, then one slice per message until a ``None``, pickles in and out."""
@@ -291,12 +290,12 @@ class ExchangeWorker:
         try:
             ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
             if not ready:
+                # Still working: it stays busy, so that close() stops it at once.
                 raise ExchangeWorkerError(f"exchange worker silent for {timeout:.1f} s")
             out = pickle.load(self._proc.stdout)
         except (OSError, ValueError, EOFError, pickle.UnpicklingError) as exc:
             raise ExchangeWorkerError(f"exchange worker lost: {exc!r}") from exc
-        finally:
-            self._busy = False
+        self._busy = False
         return out
 
     def close(self):
