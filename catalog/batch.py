@@ -296,6 +296,38 @@ class BatchSummary(BaseModel):
         }
 
 
+@dataclass(frozen=True)
+class Names:
+    """What the units, resources and areas a summary speaks of by id or code are called."""
+
+    units: dict[int, str] = field(default_factory=dict)
+    resources: dict[int, str] = field(default_factory=dict)
+    areas: dict[str, str] = field(default_factory=dict)
+
+
+async def names_of(db: Db, summary: BatchSummary) -> Names:
+    """The names behind a summary's ids and codes, for a person reading it (``--json`` keeps ids)."""
+    units = {p.unit_id for p in summary.proposed} | {e.unit_id for e in summary.expiring}
+    units |= {d.unit_id for d in summary.declined}
+    units |= {int(r["unit_id"]) for p in summary.proposed for r in p.runner_ups if r.get("unit_id") is not None}
+    resources = {p.resource_id for p in summary.proposed}
+    areas = {u.community for u in summary.unmatched_projects}
+    code = summary.scope.partition(":")[2]
+    if code:
+        areas.add(code)
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("batch_names"), sorted(units), sorted(resources), sorted(areas))
+    names = Names()
+    for r in rows:
+        if r["kind"] == "unit":
+            names.units[int(r["key"])] = r["name"]
+        elif r["kind"] == "resource":
+            names.resources[int(r["key"])] = r["name"]
+        else:
+            names.areas[r["key"]] = r["name"]
+    return names
+
+
 class Progress:
     """What a run tells as it goes: each phase's start and end, and the write phase's count.
 
