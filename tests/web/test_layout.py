@@ -1,0 +1,42 @@
+"""How pages are laid out and worded, where a test can see it: cells that stay cells, one
+highlighted menu entry, map labels inside the map, cards on a phone, a score that adds up, and
+status words that say whose move it is."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import api.web
+from api.web.maps import WIDTH, draw_map
+from api.web.svg import text_width
+from api.web.terms import shown_terms
+from catalog import projects
+from catalog.charts import ChartScope, MapArea, MapData
+from catalog.enums import AssignmentKind, AssignmentStatus, DispatchMode, ProjectStatus, Urgency
+from catalog.models import ProjectIn
+from tests.factories import CATEGORY, SECRETARY, make_need, make_project, make_resource
+
+from .conftest import sign_in
+from .test_unit_pages import text_of
+
+WEB = Path(api.web.__file__).resolve().parent
+CSS = (WEB / "static" / "site.css").read_text(encoding="utf-8")
+
+
+# --- action cells ------------------------------------------------------------------------------
+
+
+async def test_action_buttons_sit_in_a_box_inside_their_cell_so_the_cell_spans_the_row(client, cast, db):
+    """A table cell given ``display: flex`` (class ``actions``) stops being a table cell: its
+    borders end where its buttons do, half-way down a row whose other cells wrap."""
+    await make_need(db, cast.world, accept=False, title="4号楼4单元402窗户玻璃破损需要更换")
+    await sign_in(client, "sec-a")
+    page = await (await client.get("/secretary/needs")).text()
+    assert re.search(r'<td class="nowrap"><div class="actions">\s*<form[^>]*/accept', page)
+    for path in (WEB / "templates").rglob("*.html"):
+        assert not re.search(r'<td\b[^>]*class="(?:[^"]*\s)?actions[\s"]', path.read_text(encoding="utf-8")), path
+    assert not re.search(r"(^|[\s,}])td\.actions\b", CSS, re.MULTILINE)
