@@ -40,3 +40,22 @@ async def test_action_buttons_sit_in_a_box_inside_their_cell_so_the_cell_spans_t
     for path in (WEB / "templates").rglob("*.html"):
         assert not re.search(r'<td\b[^>]*class="(?:[^"]*\s)?actions[\s"]', path.read_text(encoding="utf-8")), path
     assert not re.search(r"(^|[\s,}])td\.actions\b", CSS, re.MULTILINE)
+
+
+# --- navigation --------------------------------------------------------------------------------
+
+
+def _highlighted(page: str) -> list[str]:
+    nav = page[page.index('<nav id="nav"'):page.index("</nav>")]
+    return re.findall(r'<a href="[^"]*" class="here" aria-current="page">([^<]+)</a>', nav)
+
+
+async def test_the_menu_highlights_the_page_s_own_entry_only(client, cast, db):
+    built = await make_project(db, cast.world, ProjectStatus.PUBLISHED)
+    for path, entry in (("/public", "项目公示"), (f"/public/projects/{built.project.number}", "项目公示"),
+                        ("/public/units", "单位排行"), ("/public/figures", "数据公示"), ("/", "首页")):
+        assert _highlighted(await (await client.get(path)).text()) == [entry], path
+    await sign_in(client, "unit-x")
+    for path, entry in (("/unit/projects", "可认领项目"), (f"/unit/projects/{built.id}", "可认领项目"),
+                        ("/public/units", "单位排行")):
+        assert _highlighted(await (await client.get(path)).text()) == [entry], path
