@@ -59,3 +59,31 @@ async def test_the_menu_highlights_the_page_s_own_entry_only(client, cast, db):
     for path, entry in (("/unit/projects", "可认领项目"), (f"/unit/projects/{built.id}", "可认领项目"),
                         ("/public/units", "单位排行")):
         assert _highlighted(await (await client.get(path)).text()) == [entry], path
+
+
+# --- map labels --------------------------------------------------------------------------------
+
+
+def _extent(attrs: dict) -> tuple[float, float]:
+    x, w = float(attrs["x"]), text_width(attrs.get("text", ""), float(attrs["font-size"]))
+    return {"start": (x, x + w), "middle": (x - w / 2, x + w / 2), "end": (x - w, x)}[attrs["text-anchor"]]
+
+
+def test_community_names_on_the_map_stay_inside_it():
+    """A community at the map's right edge has its name and counts drawn to the left of its
+    centre, not cut off by the picture's edge; the others keep theirs on the right."""
+    lon = {"A": 111.50, "B": 111.55, "C": 111.60}
+    areas = [MapArea(code=c, level="community", name=f"{name}社区", parent_code="S", lat=36.25, lon=lon[c])
+             for c, name in (("A", "西关"), ("B", "文庙"), ("C", "东城"))]
+    totals = {c: {"pending": 44} for c in lon}
+    scope = ChartScope(kind="county", code=None, name="全县", communities=None, public=True)
+    data = MapData(scope=scope, areas=areas, needs=[], totals=totals, resources=[], exact=False, truncated=False,
+                   unplaced=0)
+    picture = draw_map(data)
+    labels = [{**s.attrs, "text": s.text} for s in picture.shapes if s.kind == "text"]
+    names = {a["text"]: a for a in labels if a["text"].endswith("社区")}
+    assert set(names) == {"西关社区", "文庙社区", "东城社区"}
+    for label in labels:
+        left, right = _extent(label)
+        assert 0 <= left and right <= WIDTH, label
+    assert names["东城社区"]["text-anchor"] == "end" and names["西关社区"]["text-anchor"] == "start"
