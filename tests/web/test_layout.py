@@ -87,3 +87,51 @@ def test_community_names_on_the_map_stay_inside_it():
         left, right = _extent(label)
         assert 0 <= left and right <= WIDTH, label
     assert names["东城社区"]["text-anchor"] == "end" and names["西关社区"]["text-anchor"] == "start"
+
+
+# --- open projects on a phone ------------------------------------------------------------------
+
+
+async def _claimable(db, world, *, title: str, urgency: Urgency = Urgency.NORMAL):
+    need = await make_need(db, world)
+    p = await projects.create_project(db, ProjectIn(
+        need_ids=[need.id], title=title, category_code=CATEGORY, community_code=world.community,
+        estimated_hours=Decimal("2"), urgency=urgency, dispatch_mode=DispatchMode.CLAIM,
+    ), SECRETARY)
+    return await projects.publish_project(db, p.id, SECRETARY)
+
+
+def _media_blocks(css: str, max_width: int) -> str:
+    """The rules inside every ``@media (max-width: N px)`` with N at least ``max_width``."""
+    out = []
+    for m in re.finditer(r"@media \(max-width: (\d+)px\) \{", css):
+        if int(m.group(1)) < max_width:
+            continue
+        depth, i = 1, m.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(css[i], 0)
+            i += 1
+        out.append(css[m.end():i])
+    return "\n".join(out)
+
+
+async def test_open_projects_read_as_cards_with_the_claim_button_on_screen_on_a_phone(client, cast, db):
+    """On a 390 px screen a seven-column table squeezes the titles to two or three characters a
+    line and pushes the 认领 button off to the right: there each row is a card instead."""
+    await _claimable(db, cast.world, title="文庙街小区空巢老人探访（第二批）")
+    await sign_in(client, "unit-x")
+    page = await (await client.get("/unit/projects")).text()
+    table = page[page.index("全部开放认领的项目"):]
+    table = table[table.index("<table"):table.index("</table>")]
+    assert table.startswith('<table class="stack">')
+    row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", table, re.S).group(1)
+    cells = re.findall(r"<td([^>]*)>", row)
+    assert len(cells) == 7
+    # every cell says what it is once the column heads are gone, but for the title and the button
+    assert all('data-label="' in c or 'class="stack-title"' in c or 'class="stack-actions"' in c for c in cells)
+    assert 'class="stack-title">文庙街小区空巢老人探访（第二批）' in row and "认领</button>" in row
+    phone = _media_blocks(CSS, 390)
+    assert re.search(r"table\.stack tr \{[^}]*display: flex;[^}]*flex-wrap: wrap", phone)
+    assert re.search(r"table\.stack td\.stack-title \{[^}]*flex-basis: 100%", phone)
+    assert re.search(r"table\.stack td\.stack-actions[^{]*\.btn \{[^}]*width: 100%", phone)
+    assert re.search(r"table\.stack thead \{[^}]*position: absolute", phone)
