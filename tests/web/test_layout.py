@@ -135,3 +135,57 @@ async def test_open_projects_read_as_cards_with_the_claim_button_on_screen_on_a_
     assert re.search(r"table\.stack td\.stack-title \{[^}]*flex-basis: 100%", phone)
     assert re.search(r"table\.stack td\.stack-actions[^{]*\.btn \{[^}]*width: 100%", phone)
     assert re.search(r"table\.stack thead \{[^}]*position: absolute", phone)
+
+
+# --- the score and its terms -------------------------------------------------------------------
+
+
+_LINE = re.compile(r"得分 (\d+\.\d) = (.+?)(?:（距离约|；适用资源)")
+_TERM = re.compile(r"(?:^|\s([+−]))\s*([^\s+−\d][^+−]*?) (\d+\.\d)")
+
+
+def _added_up(line: str) -> tuple[float, list[str], float]:
+    m = _LINE.search(line)
+    assert m, line
+    total, terms = float(m.group(1)), _TERM.findall(m.group(2))
+    shown = sum((-1 if sign == "−" else 1) * float(amount) for sign, _, amount in terms)
+    return total, [label for _, label, _ in terms], round(shown, 1)
+
+
+async def test_the_score_on_a_suggestion_shows_every_term_and_they_add_up(client, cast, db):
+    await make_resource(db, cast.unit_x, cast.world)
+    await _claimable(db, cast.world, title="独居老人送医", urgency=Urgency.URGENT)
+    await _claimable(db, cast.world, title="陪老人散步")
+    await sign_in(client, "unit-x")
+    page = text_of(await (await client.get("/unit/projects")).text())
+    lines = re.findall(r"得分 .+?适用资源", page)
+    assert len(lines) == 2
+    added = [_added_up(line) for line in lines]
+    for (total, labels, shown), line in zip(added, lines, strict=True):
+        assert labels[0] == "基础分", line  # the same for every pair, but part of the sum
+        assert shown == total, line
+    assert "紧急程度" in added[0][1]  # the urgent project comes first, and says why
+
+
+@dataclass
+class _Term:
+    label: str
+    points: float
+
+
+def test_shown_terms_always_add_up_to_the_shown_total():
+    rng = random.Random(7)
+    for _ in range(2000):
+        terms = [_Term(f"t{i}", round(rng.uniform(-3, 12), 2) if rng.random() > 0.2 else 0.0) for i in range(7)]
+        total = round(sum(t.points for t in terms) + rng.choice((0, 0.01, -0.01)), 2)
+        for digits in (1, 2):
+            shown = shown_terms(terms, total, digits)
+            amount = sum((-1 if sign == "−" else 1) * float(a) for sign, _, a in shown)
+            # in steps of the last digit shown, against the total as printed
+            assert round(amount * 10**digits) == round(float(f"{total:.{digits}f}") * 10**digits), (terms, total)
+            # each term is off by less than one step of the last digit
+            by_label = {label: (-1 if sign == "−" else 1) * float(a) for sign, label, a in shown}
+            assert all(abs(by_label.get(t.label, 0.0) - t.points) < 10**-digits * 1.5 for t in terms)
+    # rounded one by one, 10.0 + 1.0 + 2.0 would miss 13.1
+    assert shown_terms([_Term("基础分", 10.04), _Term("距离", 1.03), _Term("紧急程度", 2.05)], 13.12) == [
+        ("+", "基础分", "10.0"), ("+", "距离", "1.0"), ("+", "紧急程度", "2.1")]
