@@ -1046,7 +1046,8 @@ async def get_run(db: Db, p: Principal, run_id: int, f: RunDetailQuery) -> RunDe
                 assignment_id=r["assignment_id"], unit_id=r["unit_id"], resource_id=r["resource_id"],
                 score=r["score"], breakdown=r["breakdown"],
                 runner_ups=[RunnerUpView.model_validate(x) for x in r["runner_ups"]],
-                assignment_status=a_status, assignment_status_label=a_status.label,
+                assignment_status=a_status,
+                assignment_status_label=a_status.label_for(AssignmentKind.PROPOSAL),
             )))
         else:
             items.append(RunProject(**common, outcome="unmatched", unmatched=UnmatchedView(

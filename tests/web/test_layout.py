@@ -189,3 +189,31 @@ def test_shown_terms_always_add_up_to_the_shown_total():
     # rounded one by one, 10.0 + 1.0 + 2.0 would miss 13.1
     assert shown_terms([_Term("基础分", 10.04), _Term("距离", 1.03), _Term("紧急程度", 2.05)], 13.12) == [
         ("+", "基础分", "10.0"), ("+", "距离", "1.0"), ("+", "紧急程度", "2.1")]
+
+
+# --- whose move a pending claim or offer waits on ----------------------------------------------
+
+
+def test_a_pending_assignment_says_whose_move_it_is():
+    pending = AssignmentStatus.PENDING
+    assert pending.label_for(AssignmentKind.CLAIM) == pending.label_for("claim", mine=True) == "待社区确认"
+    assert pending.label_for(AssignmentKind.DIRECTED) == pending.label_for("proposal") == "待单位答复"
+    assert pending.label_for("directed", mine=True) == pending.label_for("proposal", mine=True) == "待我方答复"
+    assert AssignmentStatus.ACTIVE.label_for("claim") == AssignmentStatus.ACTIVE.label
+    words = {pending.label_for(k, mine=m) for k in AssignmentKind for m in (False, True)}
+    assert pending.label not in words and not words & set(AssignmentStatus.labels().values())
+
+
+async def test_the_unit_s_work_tells_a_claim_waiting_for_the_community_from_an_offer_waiting_for_it(
+        client, cast, db):
+    claimed = await make_project(db, cast.world, ProjectStatus.CLAIMING, unit=cast.unit_x)
+    offered = await make_project(db, cast.world, ProjectStatus.DISPATCHED, unit=cast.unit_x)
+    await sign_in(client, "unit-x")
+    page = text_of(await (await client.get("/unit/work")).text())
+    assert f"{claimed.project.number} 助老服务 认领 待社区确认" in page
+    assert f"{offered.project.number} 助老服务 定向派单 待我方答复" in page
+    assert "待确认" not in page
+    # the secretary reads the same offer as waiting for the unit
+    await sign_in(client, "sec-a")
+    page = text_of(await (await client.get(f"/secretary/projects/{offered.id}")).text())
+    assert "定向派单 待单位答复" in page and "待确认" not in page.replace("社区已确认", "")
