@@ -6,14 +6,18 @@ import argparse
 import logging
 import sys
 
-from catalog.cli import add_commands
+from catalog.cli import add_commands, solve
 from catalog.settings import SettingsError, get_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sandan", description="三单联动：居民点单、社区下单、联盟接单")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("serve", help="run the web service (启动服务)")
+    p = sub.add_parser(
+        "serve", help="run the web service (启动服务)",
+        description="启动网页服务与 HTTP API：先迁移数据库，SIGTERM 或 Ctrl-C 时处理完进行中的请求再退出。"
+        "其余设置见 README 的 Configuration（SANDAN_* 环境变量）。Run the web pages and the HTTP API.",
+    )
     p.add_argument("--host", help="listen address (default SANDAN_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default SANDAN_PORT or 8080)")
     p.add_argument("--demo", action="store_true", help="load the demo county first if the database is empty")
@@ -30,7 +34,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["solve"]:
+        # the engine parses its own options (and answers its own --help): see catalog.cli
+        args = argparse.Namespace(command="solve", func=solve, args=argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
     try:
         settings = get_settings()
     except SettingsError as exc:

@@ -296,6 +296,38 @@ class BatchSummary(BaseModel):
         }
 
 
+@dataclass(frozen=True)
+class Names:
+    """What the units, resources and areas a summary speaks of by id or code are called."""
+
+    units: dict[int, str] = field(default_factory=dict)
+    resources: dict[int, str] = field(default_factory=dict)
+    areas: dict[str, str] = field(default_factory=dict)
+
+
+async def names_of(db: Db, summary: BatchSummary) -> Names:
+    """The names behind a summary's ids and codes, for a person reading it (``--json`` keeps ids)."""
+    units = {p.unit_id for p in summary.proposed} | {e.unit_id for e in summary.expiring}
+    units |= {d.unit_id for d in summary.declined}
+    units |= {int(r["unit_id"]) for p in summary.proposed for r in p.runner_ups if r.get("unit_id") is not None}
+    resources = {p.resource_id for p in summary.proposed}
+    areas = {u.community for u in summary.unmatched_projects}
+    code = summary.scope.partition(":")[2]
+    if code:
+        areas.add(code)
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("batch_names"), sorted(units), sorted(resources), sorted(areas))
+    names = Names()
+    for r in rows:
+        if r["kind"] == "unit":
+            names.units[int(r["key"])] = r["name"]
+        elif r["kind"] == "resource":
+            names.resources[int(r["key"])] = r["name"]
+        else:
+            names.areas[r["key"]] = r["name"]
+    return names
+
+
 class Progress:
     """What a run tells as it goes: each phase's start and end, and the write phase's count.
 
@@ -1014,7 +1046,8 @@ async def get_run(db: Db, p: Principal, run_id: int, f: RunDetailQuery) -> RunDe
                 assignment_id=r["assignment_id"], unit_id=r["unit_id"], resource_id=r["resource_id"],
                 score=r["score"], breakdown=r["breakdown"],
                 runner_ups=[RunnerUpView.model_validate(x) for x in r["runner_ups"]],
-                assignment_status=a_status, assignment_status_label=a_status.label,
+                assignment_status=a_status,
+                assignment_status_label=a_status.label_for(AssignmentKind.PROPOSAL),
             )))
         else:
             items.append(RunProject(**common, outcome="unmatched", unmatched=UnmatchedView(

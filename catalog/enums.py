@@ -190,7 +190,7 @@ class AssignmentRole(Labelled):
 
 @_labelled(
     {
-        "pending": "待确认",
+        "pending": "待处理",
         "active": "承接中",
         "completed": "已完成",
         "declined": "已拒绝",
@@ -202,6 +202,11 @@ class AssignmentRole(Labelled):
     }
 )
 class AssignmentStatus(Labelled):
+    """Where a claim or an offer stands. A pending one waits on someone, and on whom depends on its
+    kind: a claim (认领) on the community's confirmation, an offer (定向派单 or 优化派单, to lead or
+    to help) on the unit's answer. :meth:`label_for` says which; the bare label (待处理) is for
+    where both are meant at once, such as a filter or a count."""
+
     PENDING = "pending"
     ACTIVE = "active"
     COMPLETED = "completed"
@@ -211,6 +216,19 @@ class AssignmentStatus(Labelled):
     WITHDRAWN = "withdrawn"
     RETURNED = "returned"
     CANCELLED = "cancelled"
+
+    def label_for(self, kind: AssignmentKind | str, *, mine: bool = False) -> str:
+        """The word for this status of an assignment of ``kind``; ``mine``: as the unit the
+        assignment is for reads it (待我方答复 rather than 待单位答复)."""
+        if self is not AssignmentStatus.PENDING:
+            return self.label
+        if AssignmentKind(kind) is AssignmentKind.CLAIM:
+            return PENDING_LABELS["claim"]
+        return PENDING_LABELS["offer_mine" if mine else "offer"]
+
+
+# A pending assignment by whose move it is (see AssignmentStatus.label_for).
+PENDING_LABELS = {"claim": "待社区确认", "offer": "待单位答复", "offer_mine": "待我方答复"}
 
 
 @_labelled(

@@ -5,7 +5,7 @@ helpers. A helper is an assignment with role ``helper``: proposed by the batch j
 ``proposal``, written in the same transaction as the lead's proposal) or added by the secretary
 (kind ``directed``) once the project is 已派单, 已接单 or 执行中. Either way the unit answers:
 
-* accept (待确认 → 承接中) or decline with a reason (→ 已拒绝; the batch job then never pairs the
+* accept (待单位答复 → 承接中) or decline with a reason (→ 已拒绝; the batch job then never pairs the
   unit with the project again, as for a declined lead);
 * give an accepted helper role back with a reason (承接中 → 已退单);
 * the secretary may withdraw a helper proposal still waiting for its answer (→ 已撤回).
@@ -125,7 +125,7 @@ async def _own_helper(conn: asyncpg.Connection, project_id: int, unit_id: int, s
 
 
 async def accept_helper(db: Db, project_id: int, unit_id: int, actor: Actor) -> Assignment:
-    """The unit accepts its helper proposal (待确认 → 承接中); the project's status stays."""
+    """The unit accepts its helper proposal (待单位答复 → 承接中); the project's status stays."""
     async with transaction(db) as conn:
         # the pending proposal already counts towards the unit's live work; accepting adds none
         await _lock_unit_for_take(conn, unit_id, counting_self=True)

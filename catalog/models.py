@@ -650,7 +650,7 @@ class TeamMember(Record):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def status_label(self) -> str:
-        return self.status.label
+        return self.status.label_for(self.kind)
 
 
 class ProjectDetail(Record):

@@ -12,15 +12,23 @@ from .models import Problem
 from .params import Params
 
 
-def run_solve_cli(args: list[str]) -> int:
-    """Exit codes: 0 plan written, 2 bad arguments or invalid input (errors on stderr)."""
-    if args and args[0] == "solve":
-        args = args[1:]
-    ap = argparse.ArgumentParser(prog="sandan solve", description="批量派单：读取问题 JSON，输出派单方案 JSON")
+def build_parser(prog: str = "sandan solve") -> argparse.ArgumentParser:
+    """The command line of the solver: its options and their help, in one place."""
+    ap = argparse.ArgumentParser(
+        prog=prog, description="批量派单：读取问题 JSON，输出派单方案 JSON (solve a matching problem, write the plan)",
+        epilog="exit codes: 0 plan written; 2 bad arguments, unreadable or invalid input.")
     ap.add_argument("problem", help="problem JSON file ('-' for stdin)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="engine seed (default 0); same seed, same plan")
     ap.add_argument("-o", "--output", help="plan JSON file (default stdout)")
     ap.add_argument("--params", help="JSON file with Params overrides")
+    return ap
+
+
+def run_solve_cli(args: list[str]) -> int:
+    """Exit codes: 0 plan written (or help shown), 2 bad arguments or invalid input (errors on stderr)."""
+    if args and args[0] == "solve":
+        args = args[1:]
+    ap = build_parser()
     try:
         ns = ap.parse_args(args)
     except SystemExit as e:

@@ -57,7 +57,8 @@ How to add a page
        {% endblock %}
 
    Filters: ``|dt`` (date and time, Beijing time), ``|date``, ``|label`` (an enum's Chinese
-   word; ``value|label(ProjectStatus)`` for a raw value), ``|yuan``. Globals: every enum of
+   word; ``value|label(ProjectStatus)`` for a raw value), ``|yuan``, ``terms|score_terms(total)``
+   (a score's terms rounded so that they add up to the total shown). Globals: every enum of
    ``catalog.enums`` by name. Status badges: ``<span class="badge s-{{ p.status }}">``.
 4. **Static files** in ``static/`` (``/static/site.css``, ``/static/site.js``): hand-written, no
    CDN, no build step. Buttons that change something important get ``data-confirm="确定…？"``.
@@ -78,13 +79,13 @@ from aiohttp import web
 
 from catalog import enums
 
-from . import core
+from . import core, terms
 from .core import page_middleware
 
 __all__ = ["install", "page_middleware"]
 
 HERE = Path(__file__).resolve().parent
-_SKIP = {"core"}
+_SKIP = {"core", "terms"}
 
 
 def _load_modules() -> None:
@@ -103,7 +104,7 @@ def environment(app: web.Application) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(dt=core.fmt_time, date=core.fmt_date, label=core.label,
-                       yuan=lambda v: "" if v is None else f"{float(v):.2f} 元")
+                       yuan=lambda v: "" if v is None else f"{float(v):.2f} 元", score_terms=terms.shown_terms)
     env.globals.update({name: obj for name, obj in vars(enums).items()
                         if isinstance(obj, type) and issubclass(obj, enums.Labelled) and obj is not enums.Labelled})
     return env

@@ -120,6 +120,13 @@ def nav_for(principal: Principal | None) -> list[tuple[str, str]]:
     return [(r.nav, r.path) for r in routes]  # type: ignore[misc]
 
 
+def nav_here(nav: list[tuple[str, str]], path: str) -> str | None:
+    """The navigation entry the page at ``path`` belongs to: the longest entry that is the path
+    or one of its parents (``/public/units`` is 单位排行, not also 项目公示 at ``/public``)."""
+    found = [p for _, p in nav if path == p or (p != "/" and path.startswith(p + "/"))]
+    return max(found, key=len) if found else None
+
+
 def home_for(principal: Principal) -> str:
     for r in sorted(PAGES, key=lambda r: r.order):
         if r.home and r.method == "GET" and not r.public and r.allows(principal):
@@ -434,9 +441,11 @@ def render(request: web.Request, template: str, context: dict[str, Any], *, stat
     principal = request.get(PRINCIPAL)
     flashes = _read_flashes(request) + [(k, m) for k, m in request.get(_FLASH_OUT, [])]
     request[_FLASH_OUT] = []  # shown now; nothing left to carry to the next page
+    nav = nav_for(principal)
     base = {
         "me": principal,
-        "nav": nav_for(principal),
+        "nav": nav,
+        "nav_here": nav_here(nav, request.path),
         "flashes": flashes,
         "csrf_token": csrf_token(request),
         "current_path": request.path,

@@ -13,7 +13,7 @@ import math
 from catalog.charts import MAP_STATES, MapData, MapNeed
 from catalog.enums import ServiceMode, Urgency
 
-from .svg import FRAME, INK, MUTED, Picture, Shape, Table, circle, line, num, rect, text
+from .svg import FRAME, INK, MUTED, Picture, Shape, Table, circle, line, num, rect, text, text_width
 
 STATE_COLOURS = {"pending": "#7048e8", "accepted": "#0b5cad", "waiting": "#d9480f", "working": "#e8a317",
                  "done": "#2b8a3e"}
@@ -187,10 +187,12 @@ def draw_map(data: MapData, pid: str = "map") -> Picture:
             extra.append(f"资源 {res_by_community[a.code]}")
         shapes.append(rect(x - 5, y - 5, 10, 10, "#fff", a.name, stroke=COMMUNITY_COLOUR, **{"stroke-width": "2.5",
                                                                                          "data-community-centre": a.code}))
-        shapes.append(text(x + 9, y - 7, label, size=13, weight="700", stroke="#fff", **{
+        counts = " · ".join(extra)
+        lx, anchor = _label_x(x, max(text_width(label, 13), text_width(counts, 11)))
+        shapes.append(text(lx, y - 7, label, anchor=anchor, size=13, weight="700", stroke="#fff", **{
             "stroke-width": "3", "paint-order": "stroke"}))
         if extra:
-            shapes.append(text(x + 9, y + 9, " · ".join(extra), size=11, fill=MUTED, stroke="#fff", **{
+            shapes.append(text(lx, y + 9, counts, anchor=anchor, size=11, fill=MUTED, stroke="#fff", **{
                 "stroke-width": "3", "paint-order": "stroke"}))
     shapes += _scale_bar(proj)
     shapes += _north(proj)
@@ -207,6 +209,17 @@ def draw_map(data: MapData, pid: str = "map") -> Picture:
         notes.append("按社区名单服务的资源不画范围，计入社区名旁的“资源”数。")
     return Picture(pid, title, desc, WIDTH, h, shapes, legend, table, note=" ".join(notes),
                    clip=(1.0, 1.0, WIDTH - 2.0, h - 2.0))
+
+
+def _label_x(x: float, width: float) -> tuple[float, str]:
+    """Where a community's name goes beside its centre at ``x``, and its anchor: to the right,
+    or to the left where it would run past the map's right edge (the picture cuts it there)."""
+    gap, edge = 9.0, 4.0
+    if x + gap + width <= WIDTH - edge:
+        return x + gap, "start"
+    if x - gap - width >= edge:
+        return x - gap, "end"
+    return max(edge, WIDTH - edge - width), "start"
 
 
 def _covers(r, lat: float | None, lon: float | None) -> bool:

@@ -49,7 +49,7 @@ async def test_a_helper_is_asked_answers_and_shows_in_the_team(client, cast, db)
     detail = await _json(await client.get(f"{API}/projects/{pid}", headers=y), 200)
     assert detail["personal_data"] == "masked" and detail["needs"][0]["requester_phone"] == "137****5678"
     assert [(m["unit_name"], m["role_label"], m["status_label"]) for m in detail["team"]] == [
-        ("绿叶志愿服务队", "主办", "待确认"), ("红星家电维修协会", "协办", "待确认")]
+        ("绿叶志愿服务队", "主办", "待单位答复"), ("红星家电维修协会", "协办", "待单位答复")]
 
     got = await _json(await client.post(f"{API}/projects/{pid}/helper/accept", headers=y), 200)
     assert got["status"] == "active"

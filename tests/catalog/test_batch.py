@@ -400,8 +400,8 @@ async def test_dry_run_says_what_would_change(db, cli_env, capsys):
 
     assert await asyncio.to_thread(main, ["batch", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "试运行" in out and f"{stale.number} 成员单位 {care.id}" in out and "项目将重新开放" in out
-    assert "将新派单 1 个" in out and f"{turned_down.number} ✗ 成员单位 {repair.id}" in out
+    assert "试运行" in out and f"{stale.number} {care.name} [{care.id}]" in out and "项目将重新开放" in out
+    assert "将新派单 1 个" in out and f"{turned_down.number} ✗ {repair.name} [{repair.id}]" in out
     assert "时限：红灯 " in out and "将新列督办 " in out
     assert "仍未匹配 1 个：所有可承接单位均已拒绝（declined_by_all）" in out
     assert await asyncio.to_thread(main, ["batch", "--dry-run", "--json"]) == 0
@@ -423,6 +423,86 @@ async def test_the_command_logs_each_phase_when_not_at_a_terminal(db, cli_env, c
         assert any(line.startswith(f"batch phase {phase} done in") for line in lines), lines
     assert "batch write 1/1" in lines
     assert "用时：" in capsys.readouterr().out
+
+
+def _screen(raw: str) -> list[str]:
+    """The lines a terminal shows after the output ``raw``: a line redrawn after a carriage
+    return (and erased with ESC [K) shows only its last drawing."""
+    lines = []
+    for line in raw.replace("\x1b[K", "").split("\n"):
+        lines.append(line.rstrip("\r").rsplit("\r", 1)[-1])
+    return [line for line in lines if line.strip()]
+
+
+def _at_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run ``sandan`` with a pseudo-terminal for its stdout and stderr, as a person would."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", *argv], cwd=REPO, env=env,
+                            stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+    os.close(slave)
+    out = bytearray()
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the command ended and closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return proc.wait(timeout=60), out.decode()
+
+
+async def test_at_a_terminal_the_command_shows_chinese_progress_and_names(db, database_dsn):
+    import os
+
+    world, care, repair = await _county(db)
+    p = await _project(db, world, DispatchMode.OPTIMISE)
+    await _project(db, world, DispatchMode.OPTIMISE, community=world.communities[1], category="public.health")
+    env = {**os.environ, "SANDAN_DATABASE_URL": database_dsn, "SANDAN_BATCH_NICE": "0", "SANDAN_LOG_LEVEL": "INFO"}
+
+    code, raw = await asyncio.to_thread(_at_a_terminal, ["batch"], env)
+    assert code == 0, raw
+    screen = _screen(raw)
+    # no English log lines: the phases and the summary say it in Chinese
+    assert not [line for line in screen if "INFO" in line or "catalog." in line], screen
+    done = [line for line in screen if line.startswith("  ✓ ")]
+    assert [line.split()[1].rstrip("\u3000") for line in done] == [batch.PHASE_LABELS[k] for k in batch.PHASES]
+    # units, resources and communities by name, the id in brackets
+    resource = await db.fetchval("SELECT title FROM resources WHERE unit_id = $1", care.id)
+    assert f"{p.number} → 主办 {care.name} [{care.id}]，资源“{resource}”" in raw
+    community = await db.fetchval("SELECT name FROM areas WHERE code = $1", world.communities[1])
+    assert f"（{community}）" in raw and f"社区 {world.communities[1]}" not in raw
+
+
+async def test_at_a_terminal_warnings_show_above_the_progress_line():
+    """A warning logged during a phase gets a line of its own and the progress line is drawn
+    again under it; info lines stay out of the way."""
+    import io
+    import logging
+
+    from catalog import cli
+
+    out = io.StringIO()
+    with cli._logs_above(cli._live):
+        async with cli._TerminalProgress(out) as progress:
+            progress.start("solve")
+            logging.getLogger("catalog.sweep").info("time limits at …")
+            logging.getLogger("catalog.batch").warning("resource 7 has no room left")
+            progress.done("solve", 0.5, "匹配 1 个")
+        logging.getLogger("catalog.batch").warning("after the display")
+    assert logging.getLogger().handlers, "the log's handlers are put back"
+    screen = _screen(out.getvalue())
+    assert screen == ["  ! 警告（catalog.batch）：resource 7 has no room left", "  ✓ 求解　　   0.50 s  匹配 1 个"]
+    raw = out.getvalue()
+    assert raw.index("resource 7") < raw.rindex("… 求解") < raw.index("✓ 求解")  # drawn again under the warning
 
 
 async def test_the_rows_in_columns_are_the_engine_problem_and_the_plan_reads_as_its_json(db):

@@ -38,7 +38,7 @@ async def test_the_secretary_sees_the_team_invites_a_helper_and_withdraws_the_in
     here = f"/secretary/projects/{pid}"
     page = text_of(await (await client.get(here)).text())
     assert "承办团队" in page and "需要 3 个单位：主办 1 个，协办最多 2 个（已有 0 个）" in page
-    assert "绿叶志愿服务队 主办 定向派单 待确认" in page
+    assert "绿叶志愿服务队 主办 定向派单 待单位答复" in page
     assert "邀请协办单位" in page
 
     # nothing chosen: said at the field, in Chinese, nothing written
@@ -56,7 +56,7 @@ async def test_the_secretary_sees_the_team_invites_a_helper_and_withdraws_the_in
     assert r.status == 303 and r.headers["Location"] == f"{here}#team"
     page = text_of(await (await client.get(here)).text())
     assert "已邀请 红星家电维修协会 协办，等待该单位答复" in page
-    assert "红星家电维修协会 协办 定向派单 待确认" in page and "（已有 1 个）" in page
+    assert "红星家电维修协会 协办 定向派单 待单位答复" in page and "（已有 1 个）" in page
     html = await (await client.get(here)).text()
     assert f'action="{here}/helpers/{cast.unit_y.id}/withdraw"' in html
     # the lead is never offered as a helper in the form, nor is the unit already asked
@@ -109,7 +109,7 @@ async def test_a_unit_sees_a_helper_offer_marked_and_accepts_it(client, cast, db
     assert r.status == 303 and r.headers["Location"] == f"/unit/projects/{pid}"
     page = text_of(await (await client.get(r.headers["Location"])).text())
     assert "已作为协办单位参与：老旧小区义诊" in page
-    assert "承办单位" in page and "绿叶志愿服务队 主办 待确认" in page and "红星家电维修协会（本单位） 协办 承接中" in page
+    assert "承办单位" in page and "绿叶志愿服务队 主办 待单位答复" in page and "红星家电维修协会（本单位） 协办 承接中" in page
     assert "13712345678" in page and "退出协办" in page
     assert await db.fetchval("SELECT status FROM projects WHERE id = $1", pid) == "dispatched"
     work = text_of(await (await client.get("/unit/work")).text())

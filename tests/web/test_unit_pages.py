@@ -154,7 +154,7 @@ async def test_open_projects_are_ranked_for_the_unit_with_a_score_and_a_reason_a
     assert ranked.index("独居老人送医") < ranked.index("陪老人散步")  # urgent first
     assert "法律咨询进社区" not in ranked  # the unit offers no legal aid
     assert "法律咨询进社区" in page[page.index("全部开放认领的项目"):]  # but it is still listed below
-    assert "紧急程度 +" in text_of(ranked) and "得分" in ranked
+    assert "+ 紧急程度 " in text_of(ranked) and "得分" in ranked
     r = await _post(client, "/unit/projects", f"/unit/projects/{urgent.id}/claim", {})
     assert r.status == 303
     row = await db.fetchrow("SELECT unit_id, kind, status FROM assignments WHERE project_id = $1", urgent.id)

@@ -154,3 +154,11 @@ LIMIT $4;
 
 -- name: batch_street_communities
 SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM areas WHERE parent_code = $1 AND level = 'community';
+
+-- name: batch_names
+-- The names behind a run summary's ids: units $1, resources $2, areas $3.
+SELECT 'unit' AS kind, id::text AS key, name FROM units WHERE id = ANY($1::bigint[])
+UNION ALL
+SELECT 'resource', id::text, title FROM resources WHERE id = ANY($2::bigint[])
+UNION ALL
+SELECT 'area', code, name FROM areas WHERE code = ANY($3::text[]);
