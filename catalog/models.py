@@ -448,6 +448,13 @@ class ClosingIn(Input):
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
 
+class ClosingLink(Record):
+    """A usable closing link: which project it closes, and until when."""
+
+    project_number: str
+    expires_at: dt.datetime
+
+
 class Completion(Record):
     """A completed project and the single-use link token the resident closes it with."""
 
@@ -739,6 +746,13 @@ class PublicProject(Record):
     beneficiaries_served: int | None
     unit_name: str | None
     progress: list[PublicProgress] = Field(default_factory=list)
+
+
+class ClosingPage(Record):
+    """What the resident sees behind a usable link: the project as the public board shows it."""
+
+    project: PublicProject
+    expires_at: dt.datetime
 
 
 class PublicProjectPage(Record):

@@ -32,6 +32,7 @@ from .models import (
     Assignment,
     ClaimIn,
     ClosingIn,
+    ClosingPage,
     CompletionIn,
     CreditLedger,
     CreditLedgerEntry,
@@ -342,6 +343,13 @@ async def complete_project(db: Db, p: Principal, project_id: int, data: Completi
         body = f"【三单联动】“{done.project.title}”已办结，请打开链接结单并评价：/closing/{done.closing_token}"
         await conn.execute(q("outbox_closing_link"), project_id, body)
     return done.project
+
+
+async def closing_page(db: Db, token: str) -> ClosingPage:
+    """What a resident's closing link is for, shown before they rate: the project as the public
+    board shows it (no one's name) and until when the link works. An unusable link raises."""
+    link = await projects.closing_link(db, token)
+    return ClosingPage(project=await public_project(db, link.project_number), expires_at=link.expires_at)
 
 
 async def close_by_resident(db: Db, token: str, data: ClosingIn) -> PublicProject:

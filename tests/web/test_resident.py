@@ -1,0 +1,92 @@
+"""The residents' pages as a phone sees them: the closing link and the need form."""
+
+from __future__ import annotations
+
+import logging
+
+from api.web.core import fmt_date
+from catalog.enums import ProjectStatus
+from tests.factories import make_project, make_world
+
+from .conftest import csrf_of, post_form
+
+FORGED = "x" * 43
+
+
+async def test_a_forged_closing_link_says_so_at_once_without_a_form(client, db):
+    r = await client.get(f"/closing/{FORGED}")
+    text = await r.text()
+    assert r.status == 404 and "结单链接无效" in text
+    assert "提交评价" not in text and 'name="outcome"' not in text
+    # posted anyway (by hand, with a valid CSRF value from another page): the same answer
+    r = await post_form(client, "/need", f"/closing/{FORGED}", outcome="solved", score="5")
+    assert r.status == 404 and "结单链接无效" in await r.text()
+
+
+async def test_a_used_closing_link_says_so_at_once(client, db):
+    world = await make_world(db, communities=1)
+    rated = await make_project(db, world, ProjectStatus.RATED)
+    r = await client.get(f"/closing/{rated.token}")
+    text = await r.text()
+    assert r.status == 410 and "已经用过" in text and "提交评价" not in text
+
+
+async def test_an_expired_closing_link_says_so_at_once_with_how_long_links_last(client, db):
+    world = await make_world(db, communities=1)
+    built = await make_project(db, world, ProjectStatus.AWAITING_CLOSE)
+    await db.execute("UPDATE closing_tokens SET expires_at = now() - interval '1 minute' WHERE project_id = $1",
+                     built.id)
+    r = await client.get(f"/closing/{built.token}")
+    text = await r.text()
+    assert r.status == 410 and "结单链接已过期" in text and "7 天内有效" in text and "提交评价" not in text
+
+
+async def test_a_valid_closing_link_names_the_project_the_unit_and_the_dates(client, db):
+    world = await make_world(db, communities=1)
+    built = await make_project(db, world, ProjectStatus.AWAITING_CLOSE)
+    p = built.project
+    r = await client.get(f"/closing/{built.token}")
+    text = await r.text()
+    assert r.status == 200 and r.headers["Cache-Control"] == "no-store"
+    assert p.title in text and p.number in text and built.unit.name in text
+    assert "发布日期" in text and fmt_date(p.published_at) in text
+    assert "办结日期" in text and fmt_date(p.completed_at) in text
+    assert "提交评价" in text
+
+    # a rating left half done keeps saying what is being rated
+    r = await post_form(client, f"/closing/{built.token}", outcome="", score="9")
+    text = await r.text()
+    assert r.status == 200 and "请选择办理结果" in text and "请选择 1 到 5 星" in text and p.number in text
+
+    r = await post_form(client, f"/closing/{built.token}", outcome="solved", score="4")
+    assert r.status == 303 and r.headers["Location"] == f"/public/projects/{p.number}"
+    r = await client.get(f"/closing/{built.token}")
+    assert r.status == 410 and "已经用过" in await r.text()
+
+
+async def test_a_link_used_in_another_window_meanwhile_is_explained_not_rated_twice(client, db):
+    world = await make_world(db, communities=1)
+    built = await make_project(db, world, ProjectStatus.AWAITING_CLOSE)
+    page = await client.get(f"/closing/{built.token}")
+    assert page.status == 200
+    csrf = csrf_of(await page.text())
+    first = await client.post(f"/closing/{built.token}", data={"_csrf": csrf, "outcome": "solved", "score": "5"},
+                              allow_redirects=False)
+    assert first.status == 303
+    again = await client.post(f"/closing/{built.token}", data={"_csrf": csrf, "outcome": "unsolved", "score": "1"},
+                              allow_redirects=False)
+    assert again.status == 410 and "已经用过" in await again.text()
+    assert await db.fetchval("SELECT score FROM ratings WHERE project_id = $1", built.id) == 5
+
+
+async def test_the_closing_token_stays_out_of_the_logs(client, db, caplog):
+    world = await make_world(db, communities=1)
+    built = await make_project(db, world, ProjectStatus.AWAITING_CLOSE)
+    caplog.set_level(logging.DEBUG)
+    assert (await client.get(f"/closing/{built.token}")).status == 200
+    assert (await client.get(f"/closing/{FORGED}")).status == 404
+    assert (await post_form(client, f"/closing/{built.token}", outcome="solved", score="5")).status == 303
+    assert (await client.get(f"/closing/{built.token}")).status == 410
+    ours = [rec.getMessage() for rec in caplog.records if rec.name.startswith("sandan")]
+    assert any("/closing/" in m for m in ours)  # the requests were logged …
+    assert not any(built.token in m or FORGED in m for m in ours)  # … without the token
