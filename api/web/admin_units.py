@@ -29,8 +29,7 @@ UNITS = "/admin/units"
 CATEGORIES = "/admin/categories"
 REVIEW = "/admin/resources"
 
-_MESSAGES = {"contact_phone": "请填写正确的电话号码（5–20 位数字，可含 + 和 -）",
-             "active_cap": "承接上限须为 1 到 1000 之间的整数", "unit_type": "请选择单位类型",
+_MESSAGES = {"active_cap": "承接上限须为 1 到 1000 之间的整数", "unit_type": "请选择单位类型",
              "home_area": "请选择所属区域"}
 _DOMAIN_FIELD = {"duplicate_unit": "name", "unknown_area": "home_area", "duplicate_category": "name",
                  "unknown_category": "parent_code"}

@@ -24,8 +24,9 @@ from .core import Form, View, page
 log = logging.getLogger("sandan.web")
 
 HONEYPOT = "website"  # hidden from people by CSS; filled in by form-filling robots
+# Only where every error means "choose one": the other fields' own messages say what is wrong
+# (a phone number's, a length limit).
 _NEED_MESSAGES = {
-    "requester_phone": "请填写正确的手机号码（5–20 位数字）",
     "community_code": "请选择您所在的社区",
     "category_code": "请选择需求类别",
     "title": "请用一句话说明您需要什么帮助",

@@ -209,7 +209,7 @@ async def test_a_project_from_publication_to_the_residents_rating(site, browser,
     await mobile.fill("#f-requester_phone", "123")
     await mobile.click("button:has-text('提交')")
     await mobile.wait_for_selector(".field.invalid")
-    assert "请选择需求类别" in await mobile.content() and "请填写正确的手机号码" in await mobile.content()
+    assert "请选择需求类别" in await mobile.content() and "请填写 11 位手机号码" in await mobile.content()
     assert await mobile.input_value("#f-title") == "小区门口路灯不亮"
     await mobile.select_option("#f-category_code", "public.repair")
     await mobile.select_option("#f-community_code", COMMUNITY)

@@ -35,7 +35,7 @@ async def test_the_need_form_keeps_what_was_typed_and_says_what_is_missing(clien
     assert r.status == 200
     text = await r.text()
     assert 'value="楼道灯不亮"' in text and 'value="12"' in text
-    assert "请选择需求类别" in text and "请选择您所在的社区" in text and "请填写正确的手机号码" in text
+    assert "请选择需求类别" in text and "请选择您所在的社区" in text and "请填写 11 位手机号码" in text
     assert "请填写此项" in text  # the name
     r = await post_form(client, "/need", title="楼道灯不亮", category_code=CATEGORY, community_code=world.community,
                         requester_name="王建华", requester_phone="13800002222", urgency="normal", beneficiary_count="1")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from api.web.core import fmt_date
 from catalog.enums import ProjectStatus
-from tests.factories import make_project, make_world
+from tests.factories import CATEGORY, make_project, make_world
 
 from .conftest import csrf_of, post_form
 
@@ -90,3 +91,16 @@ async def test_the_closing_token_stays_out_of_the_logs(client, db, caplog):
     ours = [rec.getMessage() for rec in caplog.records if rec.name.startswith("sandan")]
     assert any("/closing/" in m for m in ours)  # the requests were logged …
     assert not any(built.token in m or FORGED in m for m in ours)  # … without the token
+
+
+async def test_the_need_form_takes_a_mobile_number_as_people_type_it(client, db):
+    world = await make_world(db, communities=1)
+    fields = dict(title="楼道灯不亮", category_code=CATEGORY, community_code=world.community, requester_name="王建华")
+    for typed in ("12345", "1381234567", "0351-2345678"):
+        r = await post_form(client, "/need", **fields, requester_phone=typed)
+        text = await r.text()
+        assert r.status == 200 and re.search(r'id="e-requester_phone">(请填写 11 位手机号码|需要手机号码)', text), typed
+        assert f'value="{typed}"' in text
+    r = await post_form(client, "/need", **fields, requester_phone="138 0000 2222")
+    assert r.status == 303
+    assert await db.fetchval("SELECT requester_phone FROM needs") == "13800002222"
