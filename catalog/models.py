@@ -478,7 +478,8 @@ class Assignment(Record):
 
 class ProgressIn(Input):
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    photo_url: Annotated[str, StringConstraints(pattern=r"^https?://\S{1,500}$")] | None = None
+    # "https://" and up to 500 characters; the length checked on its own, so it is said as such
+    photo_url: Annotated[str, StringConstraints(max_length=508, pattern=r"^https?://\S+$")] | None = None
 
 
 class ProgressEntry(Record):

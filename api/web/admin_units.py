@@ -173,7 +173,8 @@ class SubcategoryForm(Input):
     """A new subcategory as the page asks for it; its code is ``<parent>.<suffix>``."""
 
     parent_code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{1,63}$")]
-    suffix: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]{0,30}$")]
+    suffix: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=31,
+                                             pattern=r"^[a-z][a-z0-9_]*$")]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
     sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
 

@@ -104,3 +104,17 @@ async def test_the_need_form_takes_a_mobile_number_as_people_type_it(client, db)
     r = await post_form(client, "/need", **fields, requester_phone="138 0000 2222")
     assert r.status == 303
     assert await db.fetchval("SELECT requester_phone FROM needs") == "13800002222"
+
+
+async def test_a_title_far_too_long_is_told_its_limit_not_asked_for_a_sentence(client, db):
+    world = await make_world(db, communities=1)
+    r = await post_form(client, "/need", title="灯" * 10_000, description="很" * 6000, category_code=CATEGORY,
+                        community_code=world.community, requester_name="王建华", requester_phone="13800002222")
+    text = await r.text()
+    assert r.status == 200 and await db.fetchval("SELECT count(*) FROM needs") == 0
+    assert 'id="e-title">不能超过 100 个字<' in text and "请用一句话说明" not in text
+    assert 'id="e-description">不能超过 5000 个字<' in text
+    # left empty, the title still gets the form's own words
+    r = await post_form(client, "/need", title="", category_code=CATEGORY, community_code=world.community,
+                        requester_name="王建华", requester_phone="13800002222")
+    assert 'id="e-title">请用一句话说明您需要什么帮助<' in await r.text()
