@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -20,7 +21,7 @@ import urllib.request
 from aiohttp import web
 
 from catalog.runtime import open_database
-from catalog.settings import get_settings
+from catalog.settings import ENV_PREFIX, get_settings
 
 from .app import create_app, load_demo_if_empty
 from .observe import configure_access_log
@@ -50,6 +51,12 @@ def serve(*, host: str | None = None, port: int | None = None, demo: bool = Fals
     settings = get_settings()
     host = host or settings.host
     port = settings.port if port is None else port
+    if (host, port) != (settings.host, settings.port):
+        # --host and --port stand for SANDAN_HOST and SANDAN_PORT, here and in the workers: links
+        # in messages default to the address the service listens on
+        os.environ[f"{ENV_PREFIX}HOST"], os.environ[f"{ENV_PREFIX}PORT"] = host, str(port)
+        get_settings.cache_clear()
+        settings = get_settings()
     workers = settings.workers if workers is None else workers
     if workers < 1:
         log.error("workers must be at least 1 (got %s)", workers)

@@ -22,7 +22,7 @@ from . import access, resources
 from .directory import ensure_category_open, get_unit
 from .enums import ResourceStatus, Role, UnitStatus, UnitType
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .models import Code, Input, ListQuery, Name, Phone, Principal, Record, Resource, ResourceIn, Unit, UnitView
+from .models import Code, ContactPhone, Input, ListQuery, Name, Principal, Record, Resource, ResourceIn, Unit, UnitView
 from .scoped import get_resource, unit_view
 from .sql import q
 from .tx import Db, connection, guarded_step, record_history, transaction
@@ -38,7 +38,7 @@ class UnitEditIn(Input):
     name: Name
     unit_type: UnitType
     contact_name: Name
-    contact_phone: Phone
+    contact_phone: ContactPhone
     home_area: Code
     active_cap: Annotated[int, Field(ge=1, le=1000)]
 

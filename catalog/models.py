@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, computed_field, field_validator, model_validator
 
 from .enums import (
     AreaLevel,
@@ -43,7 +44,62 @@ CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{1,63}
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+-]{5,20}$")]
+
+
+# Phone numbers as people write them: spaces, hyphens, dots, brackets, full-width digits and
+# +86 / 0086 are taken off; what is stored is the bare number (a landline with a hyphen after
+# its area code), always within the database's CHECK.
+_PHONE_NOISE = re.compile(r"[\s\-.()\u2010-\u2015\u2212]")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+# area code 010, 02x or 0xxx (three digits after the 0), then a local number of 7-8 digits
+# that never starts with 0 or 1
+_LANDLINE = re.compile(r"(0(?:10|2[0-9]|[3-9][0-9]{2}))([2-9][0-9]{6,7})")
+MOBILE_MESSAGE = "请填写 11 位手机号码，如 13812345678"
+CONTACT_MESSAGE = "请填写 11 位手机号码或带区号的固定电话，如 13812345678 或 0351-2345678"
+
+
+def _phone_digits(text: str) -> str:
+    """The number's digits, or ``""`` for text far too long to be one."""
+    if len(text) > 40:
+        return ""
+    s = _PHONE_NOISE.sub("", unicodedata.normalize("NFKC", text))
+    for prefix in ("+86", "0086"):
+        if s.startswith(prefix):
+            s = s[len(prefix):]
+            # +86 351 …: an area code written after the country code loses its 0
+            return s if s[:1] == "0" or _MOBILE.fullmatch(s) else "0" + s
+    if len(s) == 13 and s.startswith("86") and _MOBILE.fullmatch(s[2:]):
+        return s[2:]
+    return s
+
+
+def mobile_number(text: str) -> str:
+    """A mainland mobile number, bare (``13812345678``): the closing link goes to it by SMS."""
+    digits = _phone_digits(text)
+    if _MOBILE.fullmatch(digits):
+        return digits
+    if _LANDLINE.fullmatch(digits):
+        raise ValueError("需要手机号码（用于接收短信），不能填写固定电话")
+    raise ValueError(MOBILE_MESSAGE)
+
+
+def contact_number(text: str) -> str:
+    """A mobile number, or a landline with its area code (``0351-2345678``)."""
+    digits = _phone_digits(text)
+    if _MOBILE.fullmatch(digits):
+        return digits
+    if m := _LANDLINE.fullmatch(digits):
+        return f"{m.group(1)}-{m.group(2)}"
+    raise ValueError(CONTACT_MESSAGE)
+
+
+# 手机号码: where a text message must reach the person (a resident's need).
+MobilePhone = Annotated[str, AfterValidator(mobile_number),
+                        Field(description="手机号码：11 位，可带 +86、空格或连字符", examples=["13812345678"])]
+# 联系电话: where someone may call (a unit's contact).
+ContactPhone = Annotated[str, AfterValidator(contact_number),
+                         Field(description="联系电话：手机号码或带区号的固定电话", examples=["13812345678", "0351-2345678"])]
+
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
@@ -120,7 +176,7 @@ class UnitIn(Input):
     name: Name
     unit_type: UnitType
     contact_name: Name
-    contact_phone: Phone
+    contact_phone: ContactPhone
     home_area: Code
     active_cap: Annotated[int, Field(ge=1, le=1000)] | None = None
 
@@ -242,7 +298,7 @@ class NeedIn(Input):
     desired_to: dt.date | None = None
     source_channel: SourceChannel
     requester_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-    requester_phone: Phone
+    requester_phone: MobilePhone
 
     @model_validator(mode="after")
     def _rules(self) -> NeedIn:
@@ -422,7 +478,8 @@ class Assignment(Record):
 
 class ProgressIn(Input):
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    photo_url: Annotated[str, StringConstraints(pattern=r"^https?://\S{1,500}$")] | None = None
+    # "https://" and up to 500 characters; the length checked on its own, so it is said as such
+    photo_url: Annotated[str, StringConstraints(max_length=508, pattern=r"^https?://\S+$")] | None = None
 
 
 class ProgressEntry(Record):
@@ -446,6 +503,13 @@ class ClosingIn(Input):
     outcome: Outcome
     score: Annotated[int, Field(ge=1, le=5)]
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+
+
+class ClosingLink(Record):
+    """A usable closing link: which project it closes, and until when."""
+
+    project_number: str
+    expires_at: dt.datetime
 
 
 class Completion(Record):
@@ -741,6 +805,13 @@ class PublicProject(Record):
     progress: list[PublicProgress] = Field(default_factory=list)
 
 
+class ClosingPage(Record):
+    """What the resident sees behind a usable link: the project as the public board shows it."""
+
+    project: PublicProject
+    expires_at: dt.datetime
+
+
 class PublicProjectPage(Record):
     items: list[PublicProject]
     next_cursor: str | None
@@ -830,7 +901,7 @@ class PublicNeedIn(Input):
     desired_from: dt.date | None = None
     desired_to: dt.date | None = None
     requester_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-    requester_phone: Phone
+    requester_phone: MobilePhone
 
 
 class NeedReceipt(Record):

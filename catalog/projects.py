@@ -40,6 +40,7 @@ from .models import (
     Actor,
     Assignment,
     ClosingIn,
+    ClosingLink,
     Completion,
     CompletionIn,
     HistoryEntry,
@@ -494,21 +495,43 @@ async def complete_project(db: Db, project_id: int, unit_id: int, data: Completi
     return Completion(project=Project.model_validate(dict(row)), closing_token=token)
 
 
-async def close_by_resident(db: Db, token: str, data: ClosingIn) -> Project:
-    """结单 and 评价 through the link: 待结单 → 已结单 → 已评价, once; the rating never changes."""
+def _token_digest(token: str) -> bytes:
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         raise Forbidden("结单链接无效", code="token_invalid")
-    digest = _token_hash(token)
+    return _token_hash(token)
+
+
+def _unusable(state: asyncpg.Record | None) -> Forbidden | Conflict:
+    """Why a link cannot be used: it names nothing, was used, or ran out."""
+    if state is None:
+        return Forbidden("结单链接无效", code="token_invalid")
+    if state["used_at"] is not None:
+        return Conflict("该结单链接已使用", code="token_used")
+    return Conflict("结单链接已过期", code="token_expired")
+
+
+async def closing_link(db: Db, token: str) -> ClosingLink:
+    """The project a closing link is for, read without using the link.
+
+    A link that cannot be used raises what using it would (``token_invalid``, ``token_used``,
+    ``token_expired``), so the resident learns it before filling in the rating.
+    """
+    digest = _token_digest(token)
+    async with connection(db) as conn:
+        state = await conn.fetchrow(q("closing_link_get"), digest)
+    if state is None or state["used_at"] is not None or state["expired"]:
+        raise _unusable(state)
+    return ClosingLink(project_number=state["number"], expires_at=state["expires_at"])
+
+
+async def close_by_resident(db: Db, token: str, data: ClosingIn) -> Project:
+    """结单 and 评价 through the link: 待结单 → 已结单 → 已评价, once; the rating never changes."""
+    digest = _token_digest(token)
     resident = Actor(role="resident", ref="link")
     async with transaction(db) as conn:
         project_id = await conn.fetchval(q("closing_token_use"), digest)
         if project_id is None:
-            state = await conn.fetchrow(q("closing_token_state"), digest)
-            if state is None:
-                raise Forbidden("结单链接无效", code="token_invalid")
-            if state["used_at"] is not None:
-                raise Conflict("该结单链接已使用", code="token_used")
-            raise Conflict("结单链接已过期", code="token_expired")
+            raise _unusable(await conn.fetchrow(q("closing_token_state"), digest))
         lead = await conn.fetchrow(q("assignment_lead_for_progress"), project_id)
         await _project_step(conn, project_id, "close", PS.CLOSED, resident, data.outcome.value)
         row = await _project_step(conn, project_id, "rate", PS.RATED, resident, f"score_{data.score}")

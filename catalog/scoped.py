@@ -32,6 +32,7 @@ from .models import (
     Assignment,
     ClaimIn,
     ClosingIn,
+    ClosingPage,
     CompletionIn,
     CreditLedger,
     CreditLedgerEntry,
@@ -73,6 +74,7 @@ from .models import (
     UnitView,
     ListQuery,
 )
+from .settings import get_settings
 from .sql import q
 from .tx import Db, connection, transaction
 
@@ -339,9 +341,18 @@ async def complete_project(db: Db, p: Principal, project_id: int, data: Completi
     unit = await _as_unit(db, p, project_id)
     async with transaction(db) as conn:
         done = await projects.complete_project(conn, project_id, unit, data, p.actor)
-        body = f"【三单联动】“{done.project.title}”已办结，请打开链接结单并评价：/closing/{done.closing_token}"
+        # absolute: the message is opened on a phone, which knows nothing of our address
+        link = get_settings().link(f"/closing/{done.closing_token}")
+        body = f"【三单联动】“{done.project.title}”已办结，请打开链接结单并评价：{link}"
         await conn.execute(q("outbox_closing_link"), project_id, body)
     return done.project
+
+
+async def closing_page(db: Db, token: str) -> ClosingPage:
+    """What a resident's closing link is for, shown before they rate: the project as the public
+    board shows it (no one's name) and until when the link works. An unusable link raises."""
+    link = await projects.closing_link(db, token)
+    return ClosingPage(project=await public_project(db, link.project_number), expires_at=link.expires_at)
 
 
 async def close_by_resident(db: Db, token: str, data: ClosingIn) -> PublicProject:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 from pydantic import Field, ValidationError, field_validator
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
     closing_days: int = Field(
         default=7, ge=1, le=90, description="Days a resident has to close and rate before 未评价."
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The address people open the service at (https://sandan.example.org/); every link in a "
+        "message starts with it. Unset: the address the service listens on, http://HOST:PORT/.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -65,6 +71,26 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return v
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str | None) -> str | None:
+        """An http(s) address with a host and nothing after the path; the path ends with ``/``."""
+        if v is None or not v.strip():
+            return None
+        v = v.strip()
+        parts = urlsplit(v)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in v):
+            raise ValueError("must be an http:// or https:// address with a host, e.g. https://sandan.example.org")
+        if "?" in v or "#" in v:
+            raise ValueError("must not have a query (?) or a fragment (#): links are appended to it")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("must not carry a user name or password")
+        try:
+            parts.port  # noqa: B018  (reading it checks it)
+        except ValueError:
+            raise ValueError("has an invalid port") from None
+        return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path.rstrip("/") + "/", "", ""))
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, v: str) -> str:
@@ -72,6 +98,19 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+
+    @property
+    def base_url(self) -> str:
+        """Where links in messages start: ``public_url``, else the address the service listens on."""
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    def link(self, path: str) -> str:
+        """An absolute address for one of our paths: a phone opens it from a text message."""
+        return self.base_url + path.lstrip("/")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -110,6 +110,12 @@ def environment(app: web.Application) -> jinja2.Environment:
     return env
 
 
+async def _favicon(request: web.Request) -> web.FileResponse:
+    """Browsers ask for /favicon.ico whatever the page links; the pages link the SVG too."""
+    return web.FileResponse(HERE / "static" / "favicon.ico",
+                            headers={"Content-Type": "image/x-icon", "Cache-Control": "public, max-age=86400"})
+
+
 def install(app: web.Application, pool_key: web.AppKey, cache_key: web.AppKey) -> None:
     """Mount every page, the static files and the templates on ``app``.
 
@@ -119,5 +125,6 @@ def install(app: web.Application, pool_key: web.AppKey, cache_key: web.AppKey) -
     app[core.KEYS] = core.Keys(pool=pool_key, cache=cache_key)
     environment(app)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=False)
+    app.router.add_get("/favicon.ico", _favicon)
     for route in core.PAGES:
         app.router.add_route(route.method, route.path, core.make_handler(route))

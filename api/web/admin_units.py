@@ -29,8 +29,7 @@ UNITS = "/admin/units"
 CATEGORIES = "/admin/categories"
 REVIEW = "/admin/resources"
 
-_MESSAGES = {"contact_phone": "请填写正确的电话号码（5–20 位数字，可含 + 和 -）",
-             "active_cap": "承接上限须为 1 到 1000 之间的整数", "unit_type": "请选择单位类型",
+_MESSAGES = {"active_cap": "承接上限须为 1 到 1000 之间的整数", "unit_type": "请选择单位类型",
              "home_area": "请选择所属区域"}
 _DOMAIN_FIELD = {"duplicate_unit": "name", "unknown_area": "home_area", "duplicate_category": "name",
                  "unknown_category": "parent_code"}
@@ -174,7 +173,8 @@ class SubcategoryForm(Input):
     """A new subcategory as the page asks for it; its code is ``<parent>.<suffix>``."""
 
     parent_code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{1,63}$")]
-    suffix: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]{0,30}$")]
+    suffix: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=31,
+                                             pattern=r"^[a-z][a-z0-9_]*$")]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
     sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
 

@@ -169,6 +169,10 @@ class Form:
         return self
 
 
+# Errors that say how much a field may hold; a field's own message ("请选择…", "请填写…") would hide it.
+_LIMITS = frozenset({"string_too_long", "too_long"})
+
+
 def _zh(err: dict[str, Any]) -> str:
     """A pydantic error in words a secretary or a resident understands."""
     t, ctx = err["type"], err.get("ctx") or {}
@@ -218,7 +222,8 @@ def parse_form(model: type[BaseModel], data: MultiDictProxy | dict, *, lists: It
     Only the model's fields are read (the CSRF field and buttons are ignored); an empty text box
     counts as not filled in, so the model's default applies. ``lists``: fields sent several
     times (checkboxes). ``datetimes``: ``<input type=datetime-local>`` fields, read as local
-    time. ``messages``: a field's own message instead of the generic one (e.g. a phone number).
+    time. ``messages``: a field's own message instead of the generic one (e.g. "choose a
+    category"), but never for a length limit: text too long always says how long it may be.
     ``extra``: values the page supplies itself (e.g. the community of the signed-in secretary).
     """
     lists, datetimes, messages = set(lists), set(datetimes), messages or {}
@@ -251,7 +256,7 @@ def parse_form(model: type[BaseModel], data: MultiDictProxy | dict, *, lists: It
         for err in exc.errors(include_url=False, include_input=False):
             loc = [str(p) for p in err["loc"]]
             name = loc[0] if loc else ""
-            message = messages.get(name) or _zh(err)
+            message = (None if err["type"] in _LIMITS else messages.get(name)) or _zh(err)
             if name and name in model.model_fields and name not in (extra or {}):
                 form.errors.setdefault(name, message)
             else:

@@ -7,7 +7,7 @@ figures) go here or in sibling modules, each with ``roles=SEC``.
 from __future__ import annotations
 
 from catalog import scoped
-from catalog.enums import ProjectStatus, Role
+from catalog.enums import DispatchMode, ProjectStatus, Role
 from catalog.models import NoteIn, ProjectFilter
 
 from . import names
@@ -16,6 +16,12 @@ from .sec_helpers import team_context
 
 SEC = (Role.SECRETARY,)
 BOARD = "/secretary/projects"
+# What publishing started: only a 认领 project is open to units' claims.
+PUBLISHED = {
+    DispatchMode.CLAIM: "已发布，成员单位现在可以认领",
+    DispatchMode.DIRECTED: "已发布，请点“定向派单”选择承接单位",
+    DispatchMode.OPTIMISE: "已发布，等待优化派单：批量派单任务下次运行时会派给合适的成员单位，结果见“派单建议”",
+}
 
 
 @page(BOARD, roles=SEC, template="secretary/projects.html", nav="项目清单", order=20, home=True)
@@ -45,7 +51,7 @@ def _here(v: View) -> str:
 @page(BOARD + "/{project_id}/publish", method="POST", roles=SEC)
 async def publish(v: View):
     p = await scoped.publish_project(v.db, v.me, v.id("project_id"))
-    return v.redirect(_here(v), f"项目 {p.number} 已发布，成员单位现在可以认领")
+    return v.redirect(_here(v), f"项目 {p.number} {PUBLISHED[p.dispatch_mode]}")
 
 
 @page(BOARD + "/{project_id}/confirm", method="POST", roles=SEC)

@@ -57,7 +57,7 @@ async def test_an_administrator_adds_a_unit_and_a_bad_form_keeps_the_input_and_a
     r = await _post(client, "/admin/units/new", "/admin/units/new", bad)
     assert r.status == 200
     page = await r.text()
-    assert "请填写正确的电话号码" in page and "承接上限须为 1 到 1000 之间的整数" in page and "请填写此项" in page
+    assert "请填写 11 位手机号码或带区号的固定电话" in page and "承接上限须为 1 到 1000 之间的整数" in page and "请填写此项" in page
     assert 'value="刘芳"' in page and 'value="电话"' in page and 'value="0"' in page
     assert f'<option value="{cast.world.street}" selected>' in page
     r = await _post(client, "/admin/units/new", "/admin/units/new", {**UNIT, "home_area": cast.world.street,

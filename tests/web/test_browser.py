@@ -197,6 +197,7 @@ async def test_a_project_from_publication_to_the_residents_rating(site, browser,
     # the link the resident's phone receives
     body = await db.fetchval("SELECT body FROM outbox WHERE project_id = $1 ORDER BY id DESC LIMIT 1", project_id)
     link = re.search(r"/closing/[A-Za-z0-9_-]+", body).group()
+    number_of_project = await db.fetchval("SELECT number FROM projects WHERE id = $1", project_id)
 
     # the resident, on a phone: the need form first, then closing through the link
     phone = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2,
@@ -209,7 +210,7 @@ async def test_a_project_from_publication_to_the_residents_rating(site, browser,
     await mobile.fill("#f-requester_phone", "123")
     await mobile.click("button:has-text('提交')")
     await mobile.wait_for_selector(".field.invalid")
-    assert "请选择需求类别" in await mobile.content() and "请填写正确的手机号码" in await mobile.content()
+    assert "请选择需求类别" in await mobile.content() and "请填写 11 位手机号码" in await mobile.content()
     assert await mobile.input_value("#f-title") == "小区门口路灯不亮"
     await mobile.select_option("#f-category_code", "public.repair")
     await mobile.select_option("#f-community_code", COMMUNITY)
@@ -219,6 +220,7 @@ async def test_a_project_from_publication_to_the_residents_rating(site, browser,
     await mobile.wait_for_selector("text=已收到您的需求")
 
     await mobile.goto(site + link)
+    assert number_of_project in await mobile.inner_text(".closing-project")  # it says what is being rated
     await mobile.check("input[name=outcome][value=solved]")
     await mobile.check("input[name=score][value='5']")
     await mobile.fill("#f-comment", "师傅很细心，谢谢社区！")
@@ -226,11 +228,9 @@ async def test_a_project_from_publication_to_the_residents_rating(site, browser,
     await mobile.click("button:has-text('提交评价')")
     await mobile.wait_for_selector(".flash.ok:has-text('感谢您的评价')")
     assert "已评价" in await mobile.inner_text("h1")
-    await mobile.goto(site + link)  # the link works once
-    await mobile.check("input[name=outcome][value=solved]")
-    await mobile.check("input[name=score][value='1']")
-    await mobile.click("button:has-text('提交评价')")
-    await mobile.wait_for_selector("text=这个结单链接已经用过了")
+    used = await mobile.goto(site + link)  # the link works once, and says so before any form
+    assert used.status == 410 and "这个结单链接已经用过了" in await mobile.content()
+    assert await mobile.locator("input[name=outcome]").count() == 0
 
     # the public board: finished, with its progress, and nobody's name or number
     number = await db.fetchval("SELECT number FROM projects WHERE id = $1", project_id)

@@ -11,6 +11,12 @@ RETURNING project_id;
 -- name: closing_token_state
 SELECT project_id, used_at, expires_at FROM closing_tokens WHERE token_hash = $1;
 
+-- name: closing_link_get
+-- What a link is for, read without using it; "expired" by the database's clock, as the use is.
+SELECT p.number, t.used_at, t.expires_at, t.expires_at <= now() AS expired
+FROM closing_tokens t JOIN projects p ON p.id = t.project_id
+WHERE t.token_hash = $1;
+
 -- name: rating_insert
 INSERT INTO ratings (project_id, unit_id, outcome, score, comment)
 VALUES ($1, $2, $3, $4, $5)
