@@ -6,7 +6,8 @@
 
 The environment lives in ``.venv`` beside this file and is reinstalled only when
 ``pyproject.toml`` changes. Extra arguments after ``serve`` go to ``sandan serve``; after ``test``
-they go to pytest.
+they go to pytest. Progress is one ``[dev]`` line a step; what the installers print is shown only
+when they fail.
 """
 
 from __future__ import annotations
@@ -61,9 +62,23 @@ def ensure_installed(extras: str) -> None:
     target = f".[{extras}]" if extras else "."
     say(f"installing sandan{f'[{extras}]' if extras else ''} and its dependencies (first run takes a minute)")
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
-    subprocess.run([str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True, env=env)
-    subprocess.run([str(PY), "-m", "pip", "install", "--quiet", "-e", target], check=True, cwd=ROOT, env=env)
+    # Kept back unless pip fails: setuptools' notes on editable installs, and warnings about the
+    # machine's own pip configuration, are nothing a newcomer can act on.
+    pip = [str(PY), "-m", "pip", "install", "--quiet", "--no-input"]
+    run_quietly([*pip, "--upgrade", "pip"], env=env)
+    run_quietly([*pip, "-e", target], env=env)
     stamp.write_text(digest)
+
+
+def run_quietly(cmd: list[str], *, env: dict[str, str] | None = None, timeout: float | None = None) -> None:
+    """Run ``cmd`` with its output held back: nothing is shown when it succeeds; when it fails its
+    output goes to stderr and ``CalledProcessError`` is raised (``TimeoutExpired`` past ``timeout``)."""
+    done = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace", timeout=timeout)
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout)
+        sys.stderr.flush()
+        raise subprocess.CalledProcessError(done.returncode, cmd)
 
 
 def serve(args: list[str]) -> int:
