@@ -156,10 +156,10 @@ def download_once(cmd: list[str], timeout: float = DOWNLOAD_SECONDS) -> bool:
                             start_new_session=True)  # its own process group: stopping it stops node too
     failed = threading.Event()
 
-    def stop() -> None:
+    def stop(sig: int) -> None:
         try:
             if hasattr(os, "killpg"):
-                os.killpg(proc.pid, signal.SIGKILL)
+                os.killpg(proc.pid, sig)
             else:
                 proc.kill()
         except ProcessLookupError:
@@ -170,7 +170,7 @@ def download_once(cmd: list[str], timeout: float = DOWNLOAD_SECONDS) -> bool:
         for line in proc.stdout:
             if line.startswith("Error:") and not failed.is_set():
                 failed.set()
-                stop()
+                stop(signal.SIGTERM)  # lets Playwright remove its lock on the browsers' folder
 
     with proc:
         watcher = threading.Thread(target=watch, daemon=True)
@@ -179,9 +179,12 @@ def download_once(cmd: list[str], timeout: float = DOWNLOAD_SECONDS) -> bool:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
             failed.set()
-            stop()
-            proc.wait()
-        watcher.join(5)
+            stop(signal.SIGTERM)
+        watcher.join(5)  # its output ends when every process of the group has gone
+        if watcher.is_alive():
+            stop(getattr(signal, "SIGKILL", signal.SIGTERM))
+            watcher.join(5)
+        proc.wait()
     return proc.returncode == 0 and not failed.is_set()
 
 
