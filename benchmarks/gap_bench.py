@@ -278,7 +278,8 @@ def print_row(row, first):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(REPO / ".." / "shared" / "data" / "gap"))
+    parser.add_argument("--data", default=str(REPO / "benchmarks" / "data" / "gap"),
+                        help="the instances and their optima.csv (default: the ones shipped here)")
     parser.add_argument("--sets", nargs="+", choices=sorted(SETS), default=["cattrysse", "chu"])
     parser.add_argument("--only", nargs="*", help="substrings of instance names to keep")
     parser.add_argument("--time-limit", type=float, default=10.0)

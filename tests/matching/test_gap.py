@@ -20,11 +20,8 @@ STATUSES = {"optimal", "feasible", "infeasible", "unknown"}
 
 
 def data_dir() -> Path:
-    """The benchmark instances live beside the repository; CI must provide them."""
-    path = (REPO / ".." / "shared" / "data" / "gap").resolve()
-    if not (path / "optima.csv").is_file():
-        raise FileNotFoundError(f"GAP instances not found at {path} (expected ../shared/data/gap)")
-    return path
+    """The public instances the tests and the benchmark share, shipped with the repository."""
+    return REPO / "benchmarks" / "data" / "gap"
 
 
 def optima() -> dict[str, int]:

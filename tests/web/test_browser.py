@@ -1,4 +1,4 @@
-"""The whole story in a real browser (Debian's Chromium, driven by Playwright).
+"""The whole story in a real browser (the system's Chromium, driven by Playwright).
 
 A secretary publishes a project, a member unit claims it, the secretary confirms the claim, the
 unit reports progress and completion, the resident closes and rates it through the link sent to
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
+import sys
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -26,8 +26,8 @@ from catalog.demo import DEMO_PASSWORD, load_demo
 from catalog.enums import DispatchMode, Role
 from catalog.models import Actor, NeedIn, ProjectIn
 from catalog.settings import load_settings
+from dev import BROWSER_HELP, find_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 # a test run leaves the README's pictures alone unless asked to refresh them
 SHOTS = ROOT / os.environ["SANDAN_SCREENSHOTS"] if os.environ.get("SANDAN_SCREENSHOTS") else (
@@ -59,30 +59,37 @@ async def site(db, database_dsn):
         await server.close()
 
 
-def _system_chromium() -> str | None:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    return found or (CHROMIUM if Path(CHROMIUM).exists() else None)
+def chromium_or_fail() -> str:
+    """The Chromium ``python3 dev.py test`` found or set up (it passes it on in SANDAN_CHROMIUM),
+    else the one found the same way here; with none, the test fails with the line dev.py printed."""
+    found = find_chromium(sys.executable)
+    if not found:
+        pytest.fail(BROWSER_HELP, pytrace=False)
+    return found
 
 
 @pytest.fixture
 async def browser():
-    """The system's Chromium (Debian's package, which .ci/run installs), else the one Playwright
-    downloads (``python3 dev.py test`` fetches it on a machine without a system Chromium)."""
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
-    system = _system_chromium()
+    chromium = chromium_or_fail()
     async with async_playwright() as pw:
         try:
-            b = await pw.chromium.launch(executable_path=system, args=["--no-sandbox", "--disable-dev-shm-usage"])
+            b = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage"])
         except PlaywrightError as exc:
-            pytest.fail(f"no Chromium to drive: install Debian's chromium (.ci/run does so as root) or run "
-                        f"`.venv/bin/python -m playwright install chromium` ({str(exc).splitlines()[0]})",
-                        pytrace=False)
+            pytest.fail(f"could not start Chromium at {chromium}: {str(exc).splitlines()[0]}", pytrace=False)
         try:
             yield b
         finally:
             await b.close()
+
+
+def test_without_chromium_the_test_fails_with_the_line_dev_py_prints(monkeypatch, tmp_path):
+    monkeypatch.setenv("SANDAN_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    with pytest.raises(pytest.fail.Exception) as failed:
+        chromium_or_fail()
+    assert str(failed.value) == BROWSER_HELP
 
 
 async def _draft_project(db) -> int:
@@ -130,7 +137,7 @@ async def _shot(page, name: str) -> None:
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-async def test_a_project_from_publication_to_the_residents_rating(site, browser, db):
+async def test_a_project_from_publication_to_the_residents_rating(browser, site, db):  # browser first: none, no demo load
     project_id = await _draft_project(db)
     unit_user = await _unit_with_room(db)
     assert unit_user, "no demo unit has room for one more project"
