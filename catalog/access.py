@@ -56,9 +56,24 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(1, len(name) - 1) if name else ""
 
 
-# Runs of seven or more digits (mobile and landline numbers, with an area code or not); shorter
-# numbers in free text are counts, years or house numbers and stay.
-_PHONE_LIKE = re.compile(r"(?<![0-9])(?:[0-9]{3,4}-)?[0-9]{7,}(?![0-9])")
+# Phone-shaped numbers: a mainland mobile (1[3-9] and nine digits, maybe after +86, maybe in
+# 3-4-4 groups split by spaces or dashes) or a landline with its area code (0 and two or three
+# digits: 010, 0351; then seven or eight digits not starting with 0), the code maybe in
+# brackets. The text around them is ours too: project and need numbers (XM0000270), area codes
+# (12 and 14 digits), dates, amounts. So a match must stand alone: no letter or digit before it
+# (a number's prefix, or a longer code), no digit after it, nor a decimal point and digit on
+# either side (an amount). A bare local number (1234567) is left alone: it cannot be told from
+# an amount or a date.
+_NOT_AFTER = r"(?<![0-9A-Za-z])(?<![0-9]\.)"
+_NOT_BEFORE = r"(?![0-9])(?!\.[0-9])"
+_PHONE_LIKE = re.compile(
+    _NOT_AFTER
+    + r"(?:"
+    + r"(?:\+86[ -]?)?1[3-9][0-9](?P<s>[ -]?)[0-9]{4}(?P=s)[0-9]{4}"  # mobile
+    + r"|(?:0[1-9][0-9]{1,2}[ -]?|[(（]0[1-9][0-9]{1,2}[)）] ?)[1-9][0-9]{6,7}"  # landline
+    + r")"
+    + _NOT_BEFORE
+)
 
 
 def scrub(text: str, names: Iterable[str] = ()) -> str:
@@ -69,7 +84,13 @@ def scrub(text: str, names: Iterable[str] = ()) -> str:
     """
     for name in sorted({n.strip() for n in names if len(n.strip()) >= 2}, key=len, reverse=True):
         text = text.replace(name, mask_name(name))
-    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group().replace("-", "")), text)
+    return _PHONE_LIKE.sub(lambda m: mask_phone(_phone_digits(m.group())), text)
+
+
+def _phone_digits(shown: str) -> str:
+    """The number as dialled within the country: separators, brackets and +86 dropped."""
+    digits = "".join(c for c in shown if c.isascii() and c.isdigit())
+    return digits[2:] if shown.startswith("+86") else digits
 
 
 def blur_point(lat: float | None, lon: float | None) -> tuple[float | None, float | None]:
