@@ -583,6 +583,7 @@ async def public_projects(db: Db, f: ProjectFilter) -> PublicProjectPage:
         rows = await conn.fetch(
             q("public_project_page"), open_, f.community, f.street, f.category,
             f.status.value if f.status else None, f.after, f.ascending, f.page_size, None,
+            f.urgency.value if f.urgency else None, f.created_from, f.created_to,
         )
         names = await _requester_names(conn, [r["id"] for r in rows])
     return PublicProjectPage(items=[_public(r, names.get(r["id"], [])) for r in rows],
@@ -593,6 +594,7 @@ async def public_project(db: Db, number: str) -> PublicProject:
     async with connection(db) as conn:
         row = await conn.fetchrow(
             q("public_project_page"), sorted(access.OPEN_TO_ALL), None, None, None, None, None, False, 1, number,
+            None, None, None,
         )
         if row is None:
             raise NotFound("项目不存在或未公示", code="project_not_found", details={"number": number})

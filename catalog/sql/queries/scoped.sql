@@ -71,6 +71,7 @@ LIMIT $4;
 
 -- name: public_project_page
 -- The public board: only columns without personal data, and only projects out in the open.
+-- $9 one project by number; $10 urgency, $11..$12 created from / to (calendar days, as above).
 SELECT p.id, p.number, p.title, p.category_code, cat.name AS category_name, p.community_code,
        c.name AS community_name, p.status, p.urgency, p.published_at, p.completed_at,
        p.beneficiaries_served,
@@ -87,6 +88,9 @@ WHERE p.status = ANY($1::text[])
   AND ($5::text IS NULL OR p.status = $5)
   AND ($6::bigint IS NULL OR CASE WHEN $7::boolean THEN p.id > $6 ELSE p.id < $6 END)
   AND ($9::text IS NULL OR p.number = $9)
+  AND ($10::text IS NULL OR p.urgency = $10)
+  AND ($11::date IS NULL OR p.created_at >= ($11::date::timestamp AT TIME ZONE 'Asia/Shanghai'))
+  AND ($12::date IS NULL OR p.created_at < (($12::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'))
 ORDER BY CASE WHEN $7::boolean THEN p.id END, p.id DESC
 LIMIT $8;
 
