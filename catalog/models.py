@@ -693,8 +693,8 @@ class NeedFilter(ListQuery):
     category: CategoryCode | None = None
     status: NeedStatus | None = None
     urgency: Urgency | None = None
-    created_from: Day | None = None
-    created_to: Day | None = None
+    created_from: Day | None = Field(None, description="创建日期起（含），YYYY-MM-DD，按北京时间")
+    created_to: Day | None = Field(None, description="创建日期止（含），YYYY-MM-DD，按北京时间")
 
     @model_validator(mode="after")
     def _range(self) -> NeedFilter:
