@@ -5,9 +5,11 @@ the scoped service (``catalog.scoped``) and the tests share one statement of the
 
 * a grid worker records and reads needs of their own grid only;
 * a secretary reads and changes the needs and projects of their own community;
-* a street admin reads (never changes) the needs and projects of their street, reviews
-  resources and manages units; without a street they are the alliance's administrator and see
-  the whole county;
+* a street admin reads (never changes) the needs and projects of their street, and manages the
+  member units homed in their street (in it or in one of its communities): edits, suspends and
+  reinstates them, reviews and takes down their resources, reads their credit ledger, their
+  work and their contacts in full. Without a street they are the alliance's administrator: the
+  whole county, and the units homed county-wide too;
 * a member unit reads projects that are out in the open (published onwards) and those it ever
   held; it changes only its own resources, claims, progress and completion;
 * the batch job reads open projects and proposes units for them.
@@ -18,7 +20,8 @@ be probed; changing something one may read but not change is refused (403).
 Personal data (a requester's name and phone, a unit contact's name and phone) is shown in full
 only to those who must act on it: the secretary of the community, the grid worker of the grid,
 the unit while it holds the project (from the confirmed claim or accepted offer until it reports
-completion; a helper unit from accepting its helper role until it ends), the alliance administrators for unit contacts. Other staff see it masked (``张*``,
+completion; a helper unit from accepting its helper role until it ends); a unit's contact to the
+unit itself and the administrators who manage it. Other staff see it masked (``张*``,
 ``138****1234``); the public never sees it at all.
 """
 
@@ -30,7 +33,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from .enums import ProjectStatus, ResourceStatus, Role
-from .models import Need, Principal, Project, Resource
+from .models import Need, Principal, Project, Resource, Unit
 
 STAFF = frozenset({Role.GRID_WORKER, Role.SECRETARY, Role.STREET_ADMIN})
 
@@ -120,6 +123,20 @@ def is_alliance_admin(p: Principal) -> bool:
     return p.role is Role.STREET_ADMIN and p.street_code is None
 
 
+def manages_street(p: Principal, street: str | None) -> bool:
+    """Whether ``p`` manages what is homed in ``street`` (None: county-wide, in no street): a
+    street's administrator their own street, the alliance's every street and the county."""
+    return is_alliance_admin(p) or (is_admin(p) and street is not None and street == p.street_code)
+
+
+def admin_street(p: Principal) -> str | None:
+    """The street an administrator's management is limited to; None for the alliance's."""
+    return None if is_alliance_admin(p) else p.street_code
+
+
+OUT_OF_STREET = "街道管理员只能管理本街道的成员单位及其资源；县级单位和其他街道的单位由联盟管理员或所在街道的管理员管理"
+
+
 # --- needs -----------------------------------------------------------------------------------
 
 
@@ -192,27 +209,36 @@ def can_act_as_unit(p: Principal) -> bool:
 
 
 # --- resources and units ---------------------------------------------------------------------
+#
+# Units are managed where they are homed (``Unit.home_street``); a resource by whoever manages
+# its unit. Rules taking ``unit`` take the resource's unit.
 
 
-def can_read_resource(p: Principal, resource: Resource) -> bool:
-    return (resource.status is ResourceStatus.PUBLISHED or is_admin(p)
+def can_manage_unit(p: Principal, unit: Unit) -> bool:
+    """Edit, suspend and reinstate the unit, review and take down its resources, add resources
+    for it, read its ledger and work: the administrators who manage its street."""
+    return manages_street(p, unit.home_street)
+
+
+def can_read_resource(p: Principal, resource: Resource, unit: Unit) -> bool:
+    return (resource.status is ResourceStatus.PUBLISHED or can_manage_unit(p, unit)
             or (p.role is Role.UNIT and p.unit_id == resource.unit_id))
 
 
-def can_create_resource_for(p: Principal, unit_id: int) -> bool:
-    return is_admin(p) or (p.role is Role.UNIT and p.unit_id == unit_id)
+def can_create_resource_for(p: Principal, unit: Unit) -> bool:
+    return can_manage_unit(p, unit) or (p.role is Role.UNIT and p.unit_id == unit.id)
 
 
-def can_review_resource(p: Principal) -> bool:
-    return is_admin(p)
+def can_review_resource(p: Principal, unit: Unit) -> bool:
+    return can_manage_unit(p, unit)
 
 
-def can_delist_resource(p: Principal, resource: Resource) -> bool:
-    return is_admin(p) or (p.role is Role.UNIT and p.unit_id == resource.unit_id)
+def can_delist_resource(p: Principal, resource: Resource, unit: Unit) -> bool:
+    return can_manage_unit(p, unit) or (p.role is Role.UNIT and p.unit_id == resource.unit_id)
 
 
-def unit_contact_personal(p: Principal, unit_id: int) -> Personal:
-    if is_admin(p) or (p.role is Role.UNIT and p.unit_id == unit_id):
+def unit_contact_personal(p: Principal, unit: Unit) -> Personal:
+    if can_manage_unit(p, unit) or (p.role is Role.UNIT and p.unit_id == unit.id):
         return Personal.FULL
     return Personal.MASKED
 
@@ -222,11 +248,13 @@ def can_read_unit(p: Principal) -> bool:
 
 
 def can_manage_units(p: Principal) -> bool:
+    """Open the management of units at all (list, add): the administrators; which units, and
+    which homes a new one may have, :func:`can_manage_unit` and :func:`manages_street` say."""
     return is_admin(p)
 
 
-def can_read_ledger(p: Principal, unit_id: int) -> bool:
-    return is_admin(p) or (p.role is Role.UNIT and p.unit_id == unit_id)
+def can_read_ledger(p: Principal, unit: Unit) -> bool:
+    return can_manage_unit(p, unit) or (p.role is Role.UNIT and p.unit_id == unit.id)
 
 
 def can_manage_directory(p: Principal) -> bool:

@@ -216,6 +216,7 @@ class Unit(Record):
     contact_name: str
     contact_phone: str
     home_area: str
+    home_street: str | None = Field(description="所属街道（由所属区域得出；空：县级单位，只归联盟管理员管理）")
     status: UnitStatus
     active_cap: int
     created_at: dt.datetime
