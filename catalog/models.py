@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .enums import (
     AreaLevel,
@@ -123,11 +124,12 @@ def _calendar_day(value: Any) -> dt.date:
         return value
     text = value.strip() if isinstance(value, str) else ""
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        raise ValueError("日期须写作 YYYY-MM-DD，如 2024-03-15")
+        raise PydanticCustomError("date_format", "日期须写作 YYYY-MM-DD，如 2024-03-15")
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"没有这一天：{text}（日期须写作 YYYY-MM-DD，如 2024-03-15）") from None
+        raise PydanticCustomError("date_format", "没有这一天：{text}（日期须写作 YYYY-MM-DD，如 2024-03-15）",
+                                  {"text": text}) from None
 
 
 # A calendar day as a query string gives it: YYYY-MM-DD and nothing else.
@@ -700,7 +702,7 @@ class NeedFilter(ListQuery):
     @model_validator(mode="after")
     def _range(self) -> NeedFilter:
         if self.created_from and self.created_to and self.created_from > self.created_to:
-            raise ValueError("开始日期（created_from）不能晚于结束日期（created_to）")
+            raise PydanticCustomError("date_range", "开始日期（created_from）不能晚于结束日期（created_to）")
         return self
 
 
