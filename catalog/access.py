@@ -5,9 +5,11 @@ the scoped service (``catalog.scoped``) and the tests share one statement of the
 
 * a grid worker records and reads needs of their own grid only;
 * a secretary reads and changes the needs and projects of their own community;
-* a street admin reads (never changes) the needs and projects of their street, reviews
-  resources and manages units; without a street they are the alliance's administrator and see
-  the whole county;
+* a street admin reads (never changes) the needs and projects of their street, and manages the
+  member units homed in their street (in it or in one of its communities): edits, suspends and
+  reinstates them, reviews and takes down their resources, reads their credit ledger, their
+  work and their contacts in full. Without a street they are the alliance's administrator: the
+  whole county, and the units homed county-wide too;
 * a member unit reads projects that are out in the open (published onwards) and those it ever
   held; it changes only its own resources, claims, progress and completion;
 * the batch job reads open projects and proposes units for them.
@@ -18,7 +20,8 @@ be probed; changing something one may read but not change is refused (403).
 Personal data (a requester's name and phone, a unit contact's name and phone) is shown in full
 only to those who must act on it: the secretary of the community, the grid worker of the grid,
 the unit while it holds the project (from the confirmed claim or accepted offer until it reports
-completion; a helper unit from accepting its helper role until it ends), the alliance administrators for unit contacts. Other staff see it masked (``张*``,
+completion; a helper unit from accepting its helper role until it ends); a unit's contact to the
+unit itself and the administrators who manage it. Other staff see it masked (``张*``,
 ``138****1234``); the public never sees it at all.
 """
 
@@ -30,7 +33,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from .enums import ProjectStatus, ResourceStatus, Role
-from .models import Need, Principal, Project, Resource
+from .models import Need, Principal, Project, Resource, Unit
 
 STAFF = frozenset({Role.GRID_WORKER, Role.SECRETARY, Role.STREET_ADMIN})
 
@@ -56,9 +59,24 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(1, len(name) - 1) if name else ""
 
 
-# Runs of seven or more digits (mobile and landline numbers, with an area code or not); shorter
-# numbers in free text are counts, years or house numbers and stay.
-_PHONE_LIKE = re.compile(r"(?<![0-9])(?:[0-9]{3,4}-)?[0-9]{7,}(?![0-9])")
+# Phone-shaped numbers: a mainland mobile (1[3-9] and nine digits, maybe after +86, maybe in
+# 3-4-4 groups split by spaces or dashes) or a landline with its area code (0 and two or three
+# digits: 010, 0351; then seven or eight digits not starting with 0), the code maybe in
+# brackets. The text around them is ours too: project and need numbers (XM0000270), area codes
+# (12 and 14 digits), dates, amounts. So a match must stand alone: no letter or digit before it
+# (a number's prefix, or a longer code), no digit after it, nor a decimal point and digit on
+# either side (an amount). A bare local number (1234567) is left alone: it cannot be told from
+# an amount or a date.
+_NOT_AFTER = r"(?<![0-9A-Za-z])(?<![0-9]\.)"
+_NOT_BEFORE = r"(?![0-9])(?!\.[0-9])"
+_PHONE_LIKE = re.compile(
+    _NOT_AFTER
+    + r"(?:"
+    + r"(?:\+86[ -]?)?1[3-9][0-9](?P<s>[ -]?)[0-9]{4}(?P=s)[0-9]{4}"  # mobile
+    + r"|(?:0[1-9][0-9]{1,2}[ -]?|[(（]0[1-9][0-9]{1,2}[)）] ?)[1-9][0-9]{6,7}"  # landline
+    + r")"
+    + _NOT_BEFORE
+)
 
 
 def scrub(text: str, names: Iterable[str] = ()) -> str:
@@ -69,7 +87,13 @@ def scrub(text: str, names: Iterable[str] = ()) -> str:
     """
     for name in sorted({n.strip() for n in names if len(n.strip()) >= 2}, key=len, reverse=True):
         text = text.replace(name, mask_name(name))
-    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group().replace("-", "")), text)
+    return _PHONE_LIKE.sub(lambda m: mask_phone(_phone_digits(m.group())), text)
+
+
+def _phone_digits(shown: str) -> str:
+    """The number as dialled within the country: separators, brackets and +86 dropped."""
+    digits = "".join(c for c in shown if c.isascii() and c.isdigit())
+    return digits[2:] if shown.startswith("+86") else digits
 
 
 def blur_point(lat: float | None, lon: float | None) -> tuple[float | None, float | None]:
@@ -97,6 +121,20 @@ def is_admin(p: Principal) -> bool:
 
 def is_alliance_admin(p: Principal) -> bool:
     return p.role is Role.STREET_ADMIN and p.street_code is None
+
+
+def manages_street(p: Principal, street: str | None) -> bool:
+    """Whether ``p`` manages what is homed in ``street`` (None: county-wide, in no street): a
+    street's administrator their own street, the alliance's every street and the county."""
+    return is_alliance_admin(p) or (is_admin(p) and street is not None and street == p.street_code)
+
+
+def admin_street(p: Principal) -> str | None:
+    """The street an administrator's management is limited to; None for the alliance's."""
+    return None if is_alliance_admin(p) else p.street_code
+
+
+OUT_OF_STREET = "街道管理员只能管理本街道的成员单位及其资源；县级单位和其他街道的单位由联盟管理员或所在街道的管理员管理"
 
 
 # --- needs -----------------------------------------------------------------------------------
@@ -171,27 +209,36 @@ def can_act_as_unit(p: Principal) -> bool:
 
 
 # --- resources and units ---------------------------------------------------------------------
+#
+# Units are managed where they are homed (``Unit.home_street``); a resource by whoever manages
+# its unit. Rules taking ``unit`` take the resource's unit.
 
 
-def can_read_resource(p: Principal, resource: Resource) -> bool:
-    return (resource.status is ResourceStatus.PUBLISHED or is_admin(p)
+def can_manage_unit(p: Principal, unit: Unit) -> bool:
+    """Edit, suspend and reinstate the unit, review and take down its resources, add resources
+    for it, read its ledger and work: the administrators who manage its street."""
+    return manages_street(p, unit.home_street)
+
+
+def can_read_resource(p: Principal, resource: Resource, unit: Unit) -> bool:
+    return (resource.status is ResourceStatus.PUBLISHED or can_manage_unit(p, unit)
             or (p.role is Role.UNIT and p.unit_id == resource.unit_id))
 
 
-def can_create_resource_for(p: Principal, unit_id: int) -> bool:
-    return is_admin(p) or (p.role is Role.UNIT and p.unit_id == unit_id)
+def can_create_resource_for(p: Principal, unit: Unit) -> bool:
+    return can_manage_unit(p, unit) or (p.role is Role.UNIT and p.unit_id == unit.id)
 
 
-def can_review_resource(p: Principal) -> bool:
-    return is_admin(p)
+def can_review_resource(p: Principal, unit: Unit) -> bool:
+    return can_manage_unit(p, unit)
 
 
-def can_delist_resource(p: Principal, resource: Resource) -> bool:
-    return is_admin(p) or (p.role is Role.UNIT and p.unit_id == resource.unit_id)
+def can_delist_resource(p: Principal, resource: Resource, unit: Unit) -> bool:
+    return can_manage_unit(p, unit) or (p.role is Role.UNIT and p.unit_id == resource.unit_id)
 
 
-def unit_contact_personal(p: Principal, unit_id: int) -> Personal:
-    if is_admin(p) or (p.role is Role.UNIT and p.unit_id == unit_id):
+def unit_contact_personal(p: Principal, unit: Unit) -> Personal:
+    if can_manage_unit(p, unit) or (p.role is Role.UNIT and p.unit_id == unit.id):
         return Personal.FULL
     return Personal.MASKED
 
@@ -201,11 +248,13 @@ def can_read_unit(p: Principal) -> bool:
 
 
 def can_manage_units(p: Principal) -> bool:
+    """Open the management of units at all (list, add): the administrators; which units, and
+    which homes a new one may have, :func:`can_manage_unit` and :func:`manages_street` say."""
     return is_admin(p)
 
 
-def can_read_ledger(p: Principal, unit_id: int) -> bool:
-    return is_admin(p) or (p.role is Role.UNIT and p.unit_id == unit_id)
+def can_read_ledger(p: Principal, unit: Unit) -> bool:
+    return can_manage_unit(p, unit) or (p.role is Role.UNIT and p.unit_id == unit.id)
 
 
 def can_manage_directory(p: Principal) -> bool:

@@ -5,8 +5,13 @@ milliseconds of CPU and must not stall the event loop. A token is ``sdn_`` plus 
 bytes (url-safe base64); only its sha256 is stored, and every request resolves it afresh, so
 logout and an administrator's revocation take effect on the next request.
 
-Failed logins are counted per account and per client address over a window; past the limit
-the login is refused with :class:`RateLimited` before the password is even checked.
+Failed logins slow guessing down without locking anyone out. User names are predictable
+(``sec-<community>``, ``unit-N``), so a limit on an account alone would let anyone lock every
+secretary out from anywhere. Failures are counted per account *and address* and per address
+(:data:`PER_PAIR`, :data:`PER_ADDRESS`); past a few free ones, each further failure makes that
+address wait before its next try, twice as long each time (:func:`login_wait`). The owner at
+another address is never held up by someone else's guesses. The counts live in PostgreSQL
+(``rate_events``), so every worker process sees the same ones.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import math
 import secrets
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,9 +33,39 @@ from .tx import Db, connection, transaction
 
 TOKEN_PREFIX = "sdn_"
 TOKEN_TTL_SECONDS = 12 * 3600
-LOGIN_WINDOW_SECONDS = 15 * 60
-LOGIN_FAILURES_PER_ACCOUNT = 5
-LOGIN_FAILURES_PER_ADDRESS = 20
+
+
+@dataclass(frozen=True)
+class LoginLimit:
+    """Failed logins under one key: ``free`` of them within ``memory_seconds`` cost nothing, each
+    further one makes the key wait (:func:`login_wait`); older failures are forgotten."""
+
+    bucket: str
+    free: int
+    memory_seconds: int
+
+
+# One account from one address: a person who mistypes five times waits half a minute; a guesser
+# gets a handful of tries an hour. Forgotten after a day, or at once by a successful login.
+PER_PAIR = LoginLimit("login_pair", free=5, memory_seconds=24 * 3600)
+# One address, whatever accounts it tries: guessing across many accounts (their names are
+# predictable) is slowed down as well. Shorter memory: an office behind one address shares it.
+PER_ADDRESS = LoginLimit("login_address", free=20, memory_seconds=3600)
+LOGIN_FIRST_WAIT_SECONDS = 30
+LOGIN_MAX_WAIT_SECONDS = 15 * 60
+
+
+def login_wait(failures: int, free: int) -> int:
+    """Seconds to wait after the last of ``failures`` recent failures: none while they are fewer
+    than ``free``, then 30 s, doubling with each further failure up to 15 minutes."""
+    if failures < free:
+        return 0
+    return min(LOGIN_FIRST_WAIT_SECONDS * 2 ** min(failures - free, 30), LOGIN_MAX_WAIT_SECONDS)
+
+
+def wait_text(seconds: int) -> str:
+    """``45 秒``, ``2 分钟`` (rounded up): how long, as the login form and the API say it."""
+    return f"{seconds} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
 
 HASHER = PasswordHasher()
 # Verified against when the username is unknown, so both failures take the same time.
@@ -100,25 +137,44 @@ async def drop_rate_slot(db: Db, bucket: str, key: str, at: dt.datetime) -> None
 
 
 async def login(db: Db, data: LoginIn, address: str) -> Session:
-    """Password login; a new token on success, :class:`Unauthenticated` otherwise.
+    """Password login; a new token on success, :class:`Unauthenticated` otherwise, and
+    :class:`RateLimited` (with the seconds to wait) while this account at this address, or this
+    address, must wait after its failures.
 
-    Every attempt is counted before the password is checked; a successful one is taken back
-    (and clears the account's failures), so only failures use up the limits.
+    Every attempt is counted as a failure before the password is checked, under a lock per key,
+    so a burst of parallel guesses gets no more than the free tries; a successful one is taken
+    back and clears the account's failures at this address.
     """
-    too_many = "登录失败次数过多，请稍后再试"
-    await take_rate_slot(db, "login_account", data.username, limit=LOGIN_FAILURES_PER_ACCOUNT,
-                         window_seconds=LOGIN_WINDOW_SECONDS, message=too_many)
-    address_slot = await take_rate_slot(db, "login_address", address, limit=LOGIN_FAILURES_PER_ADDRESS,
-                                        window_seconds=LOGIN_WINDOW_SECONDS, message=too_many)
+    keys = ((PER_PAIR, f"{data.username}\n{address}"), (PER_ADDRESS, address))
+    failures: list[int] = []  # recent failures under each key, before this attempt
+    async with transaction(db) as conn:
+        wait = 0
+        for limit, key in keys:  # always in this order: two logins never wait on each other's lock
+            await conn.execute(q("rate_lock"), limit.bucket, key)
+            recent = await conn.fetchrow(q("login_failures_recent"), limit.bucket, key, limit.memory_seconds)
+            failures.append(recent["failures"])
+            if recent["failures"]:
+                left = login_wait(recent["failures"], limit.free) - recent["seconds_since_last"]
+                wait = max(wait, math.ceil(left))
+        if wait > 0:
+            raise RateLimited(f"登录失败次数过多，请 {wait_text(wait)}后再试", retry_after=wait,
+                              details={"retry_after": wait})
+        counted_at = [await conn.fetchval(q("rate_event_add"), limit.bucket, key) for limit, key in keys]
     async with connection(db) as conn:
         row = await conn.fetchrow(q("account_by_username"), data.username)
     ok = await _verify(row["password_hash"] if row else _DUMMY_HASH, data.password)
     if not ok or row is None or not row["active"]:
+        # this failure may be the one that starts a wait: say so now, not on the next try
+        wait = max(login_wait(n + 1, limit.free) for (limit, _), n in zip(keys, failures, strict=True))
+        if wait:
+            raise Unauthenticated(f"用户名或密码错误；失败次数过多，请 {wait_text(wait)}后再试",
+                                  code="bad_credentials", details={"retry_after": wait})
         raise Unauthenticated("用户名或密码错误", code="bad_credentials")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with transaction(db) as conn:
-        await conn.execute(q("rate_events_clear"), "login_account", data.username)
-        await drop_rate_slot(conn, "login_address", address, address_slot)
+        (pair, pair_key), (by_address, address_key) = keys
+        await conn.execute(q("rate_events_clear"), pair.bucket, pair_key)
+        await drop_rate_slot(conn, by_address.bucket, address_key, counted_at[1])
         expires_at = await conn.fetchval(q("token_insert"), token_hash(token), row["id"], TOKEN_TTL_SECONDS)
     return Session(token=token, expires_at=expires_at, principal=await resolve(db, token))
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .enums import UnitStatus
-from .errors import Conflict, InvalidInput, NotFound
+from .access import OUT_OF_STREET
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .models import Actor, Area, AreaIn, Category, CategoryIn, Unit, UnitIn
 from .settings import get_settings
 from .sql import q
@@ -84,14 +85,21 @@ async def get_unit(db: Db, unit_id: int) -> Unit:
     return Unit.model_validate(dict(row))
 
 
-async def set_unit_status(db: Db, unit_id: int, status: UnitStatus, actor: Actor, note: str | None = None) -> Unit:
-    """Suspend or reinstate a unit. A suspended unit keeps its work but cannot take more."""
+async def set_unit_status(db: Db, unit_id: int, status: UnitStatus, actor: Actor, note: str | None = None,
+                          *, street: str | None = None) -> Unit:
+    """Suspend or reinstate a unit. A suspended unit keeps its work but cannot take more.
+
+    ``street``: the street the actor manages (None: any); a unit homed elsewhere by the time of
+    the write is refused (403), however it looked when it was read."""
     allowed = [s.value for s in UnitStatus if s is not status]
     async with transaction(db) as conn:
-        row = await conn.fetchrow(q("unit_set_status"), unit_id, allowed, status.value)
+        row = await conn.fetchrow(q("unit_set_status"), unit_id, allowed, status.value, street)
         if row is None:
-            if await conn.fetchrow(q("unit_get"), unit_id) is None:
+            current = await conn.fetchrow(q("unit_get"), unit_id)
+            if current is None:
                 raise NotFound("成员单位不存在", code="unit_not_found", details={"id": unit_id})
+            if street is not None and current["home_street"] != street:
+                raise Forbidden(OUT_OF_STREET, code="out_of_scope", details={"id": unit_id})
             raise Conflict(f"成员单位已是“{status.label}”状态", code="illegal_transition")
         await record_history(conn, "unit", unit_id, row["from_status"], status.value, actor, note=note)
     return Unit.model_validate(dict(row))

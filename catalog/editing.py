@@ -7,7 +7,8 @@ history row.
 * A unit rewrites its own listing; the listing goes back to 待审核 (the alliance reviews what
   is published as it reads now). A unit puts its own taken-down listing back up (已下架 →
   已发布) without a new review, since an edit would have sent it back to 待审核.
-* Street and alliance administrators correct a unit's details and its cap on live work. A cap
+* Administrators correct a unit's details and its cap on live work: a street's those of the
+  units homed in their street (and may not home one elsewhere), the alliance's every unit. A cap
   below the work the unit already holds keeps that work and only stops new work.
 """
 
@@ -18,12 +19,12 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from . import access, resources
-from .directory import ensure_category_open, get_unit
+from . import access, scoped
+from .directory import ensure_category_open
 from .enums import ResourceStatus, Role, UnitStatus, UnitType
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .models import Code, ContactPhone, Input, ListQuery, Name, Principal, Record, Resource, ResourceIn, Unit, UnitView
-from .scoped import get_resource, unit_view
+from .scoped import get_resource, ledger_unit, managed_unit, may_home_unit_in, unit_view
 from .sql import q
 from .tx import Db, connection, guarded_step, record_history, transaction
 
@@ -96,8 +97,8 @@ async def update_resource(db: Db, p: Principal, resource_id: int, data: Resource
 async def relist_resource(db: Db, p: Principal, resource_id: int) -> Resource:
     """已下架 → 已发布 for the unit's own listing, unchanged since it was reviewed."""
     current = await get_resource(db, p, resource_id)
-    if access.is_admin(p):
-        return await resources.publish_resource(db, resource_id, p.actor)
+    if access.is_admin(p):  # an administrator's relist is the review itself, by the same rules
+        return await scoped.publish_resource(db, p, resource_id)
     if not (p.role is Role.UNIT and p.unit_id == current.unit_id):
         raise Forbidden("只能重新上架本单位的资源", code="out_of_scope")
     allowed = [ResourceStatus.DELISTED.value]
@@ -118,17 +119,15 @@ async def relist_resource(db: Db, p: Principal, resource_id: int) -> Resource:
 # --- units -----------------------------------------------------------------------------------
 
 
-def _unit_admin(p: Principal) -> None:
-    if not access.can_manage_units(p):
-        raise Forbidden("只有联盟管理员可以管理成员单位", code="forbidden")
-
-
 async def list_units(db: Db, p: Principal, f: UnitListFilter) -> UnitRowPage:
-    """Units with filters, for the administrators (contacts in full for them)."""
-    _unit_admin(p)
+    """The units an administrator manages, with filters (contacts in full for them): a street's
+    administrator those homed in the street, the alliance's every unit."""
+    if not access.can_manage_units(p):
+        raise Forbidden("只有管理员可以管理成员单位", code="forbidden")
     async with connection(db) as conn:
         rows = await conn.fetch(q("desk_unit_page"), f.unit_type.value if f.unit_type else None,
-                                f.status.value if f.status else None, f.name, f.after, f.ascending, f.page_size)
+                                f.status.value if f.status else None, f.name, f.after, f.ascending, f.page_size,
+                                access.admin_street(p))
     items = [UnitRow(**unit_view(p, Unit.model_validate(dict(r))).model_dump(), live=r["live"],
                      resources_pending=r["resources_pending"]) for r in rows]
     cursor = str(rows[-1]["id"]) if len(rows) == f.page_size and rows else None
@@ -137,20 +136,22 @@ async def list_units(db: Db, p: Principal, f: UnitListFilter) -> UnitRowPage:
 
 async def unit_live_work(db: Db, p: Principal, unit_id: int) -> int:
     """How many claims and projects the unit holds now (what its cap counts)."""
-    await get_unit(db, unit_id)
-    if not access.can_read_ledger(p, unit_id):
-        raise Forbidden("只有本单位和联盟管理员可以查看", code="forbidden")
+    await ledger_unit(db, p, unit_id)
     async with connection(db) as conn:
         return int(await conn.fetchval(q("desk_unit_live"), unit_id))
 
 
 async def update_unit(db: Db, p: Principal, unit_id: int, data: UnitEditIn) -> UnitView:
-    await get_unit(db, unit_id)
-    _unit_admin(p)
+    """An administrator who manages the unit corrects it; a street's keeps it in their street."""
+    await managed_unit(db, p, unit_id)
+    await may_home_unit_in(db, p, data.home_area)
+    street = access.admin_street(p)
     async with transaction(db) as conn:
         row = await conn.fetchrow(q("desk_unit_update"), unit_id, data.name, data.unit_type.value,
-                                  data.contact_name, data.contact_phone, data.home_area, data.active_cap)
-        if row is None:
+                                  data.contact_name, data.contact_phone, data.home_area, data.active_cap, street)
+        if row is None:  # gone, or moved out of the street, between the read and the write
+            if street is not None and await conn.fetchrow(q("unit_get"), unit_id) is not None:
+                raise Forbidden(access.OUT_OF_STREET, code="out_of_scope", details={"id": unit_id})
             raise NotFound("成员单位不存在", code="unit_not_found", details={"id": unit_id})
         await record_history(conn, "unit", unit_id, row["status"], row["status"], p.actor, EDITED,
                              f"修改单位信息，承接上限 {data.active_cap}")

@@ -12,7 +12,18 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, computed_field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from .enums import (
     AreaLevel,
@@ -106,6 +117,25 @@ Lon = Annotated[float, Field(ge=-180, le=180)]
 Id = Annotated[int, Field(gt=0, lt=2**63)]
 
 
+def _calendar_day(value: Any) -> dt.date:
+    # pydantic on its own reads 0 or 1700000000 as a Unix time and 20240315 as a date: a filter
+    # so written would quietly select something else than what was meant
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise PydanticCustomError("date_format", "日期须写作 YYYY-MM-DD，如 2024-03-15")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PydanticCustomError("date_format", "没有这一天：{text}（日期须写作 YYYY-MM-DD，如 2024-03-15）",
+                                  {"text": text}) from None
+
+
+# A calendar day as a query string gives it: YYYY-MM-DD and nothing else.
+Day = Annotated[dt.date, BeforeValidator(_calendar_day)]
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -188,6 +218,7 @@ class Unit(Record):
     contact_name: str
     contact_phone: str
     home_area: str
+    home_street: str | None = Field(description="所属街道（由所属区域得出；空：县级单位，只归联盟管理员管理）")
     status: UnitStatus
     active_cap: int
     created_at: dt.datetime
@@ -665,8 +696,14 @@ class NeedFilter(ListQuery):
     category: CategoryCode | None = None
     status: NeedStatus | None = None
     urgency: Urgency | None = None
-    created_from: dt.date | None = None
-    created_to: dt.date | None = None
+    created_from: Day | None = Field(None, description="创建日期起（含），YYYY-MM-DD，按北京时间")
+    created_to: Day | None = Field(None, description="创建日期止（含），YYYY-MM-DD，按北京时间")
+
+    @model_validator(mode="after")
+    def _range(self) -> NeedFilter:
+        if self.created_from and self.created_to and self.created_from > self.created_to:
+            raise PydanticCustomError("date_range", "开始日期（created_from）不能晚于结束日期（created_to）")
+        return self
 
 
 class ProjectFilter(NeedFilter):

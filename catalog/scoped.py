@@ -15,7 +15,7 @@ import asyncpg
 from . import access, accounts, credit, directory, helpers, needs, projects, resources
 from .access import Personal
 from .enums import AssignmentKind, ProjectStatus, Role, SourceChannel, UnitStatus
-from .errors import Forbidden, NotFound
+from .errors import Forbidden, InvalidInput, NotFound
 from .models import (
     Account,
     AssignmentFilter,
@@ -432,39 +432,64 @@ async def history(db: Db, p: Principal, entity: str, entity_id: int) -> list[His
 # --- resources -------------------------------------------------------------------------------
 
 
+def _out_of_street() -> Forbidden:
+    return _forbidden(access.OUT_OF_STREET, "out_of_scope")
+
+
 async def create_resource(db: Db, p: Principal, data: ResourceIn) -> Resource:
-    if not access.can_create_resource_for(p, data.unit_id):
-        raise _forbidden("只能为本单位发布资源", "out_of_scope")
+    """A unit lists a resource of its own; an administrator for a unit they manage."""
+    if not (p.role is Role.UNIT and p.unit_id == data.unit_id):
+        if not access.is_admin(p):
+            raise _forbidden("只能为本单位发布资源", "out_of_scope")
+        try:
+            unit = await directory.get_unit(db, data.unit_id)
+        except NotFound:
+            raise InvalidInput("成员单位不存在", code="unknown_unit", details={"id": data.unit_id}) from None
+        if not access.can_create_resource_for(p, unit):
+            raise _out_of_street()
     return await resources.create_resource(db, data, p.actor)
 
 
-async def get_resource(db: Db, p: Principal, resource_id: int) -> Resource:
+async def resource_and_unit(db: Db, p: Principal, resource_id: int) -> tuple[Resource, Unit]:
+    """A resource the caller may read, with its unit (whose street says who manages both)."""
     resource = await resources.get_resource(db, resource_id)
-    if not access.can_read_resource(p, resource):
+    unit = await directory.get_unit(db, resource.unit_id)
+    if not access.can_read_resource(p, resource, unit):
         raise NotFound("资源不存在", code="resource_not_found", details={"id": resource_id})
-    return resource
+    return resource, unit
+
+
+async def get_resource(db: Db, p: Principal, resource_id: int) -> Resource:
+    return (await resource_and_unit(db, p, resource_id))[0]
 
 
 async def list_resources(db: Db, p: Principal, f: ResourceFilter) -> ResourcePage:
+    """Published resources for everyone; a unit's own in every status; for an administrator,
+    those of the units they manage in every status (the review queue)."""
     async with connection(db) as conn:
         rows = await conn.fetch(
             q("resource_page"), access.is_admin(p), p.unit_id, f.unit_id, f.status.value if f.status else None,
-            f.category, f.after, f.ascending, f.page_size,
+            f.category, f.after, f.ascending, f.page_size, access.admin_street(p),
         )
     return ResourcePage(items=[Resource.model_validate(dict(r)) for r in rows],
                         next_cursor=_cursor(rows, f.page_size))
 
 
 async def publish_resource(db: Db, p: Principal, resource_id: int) -> Resource:
-    await get_resource(db, p, resource_id)
-    if not access.can_review_resource(p):
-        raise _forbidden("只有联盟管理员可以审核发布资源")
+    """审核发布 by an administrator who manages the resource's unit."""
+    _, unit = await resource_and_unit(db, p, resource_id)
+    if not access.can_review_resource(p, unit):
+        if access.is_admin(p):
+            raise _out_of_street()
+        raise _forbidden("只有管理员可以审核发布资源")
     return await resources.publish_resource(db, resource_id, p.actor)
 
 
 async def delist_resource(db: Db, p: Principal, resource_id: int, data: NoteIn) -> Resource:
-    resource = await get_resource(db, p, resource_id)
-    if not access.can_delist_resource(p, resource):
+    resource, unit = await resource_and_unit(db, p, resource_id)
+    if not access.can_delist_resource(p, resource, unit):
+        if access.is_admin(p):
+            raise _out_of_street()
         raise _forbidden("只能下架本单位的资源")
     return await resources.delist_resource(db, resource_id, p.actor, data.note)
 
@@ -496,7 +521,7 @@ async def retire_category(db: Db, p: Principal, code: str) -> Category:
 
 
 def unit_view(p: Principal, unit: Unit) -> UnitView:
-    level = access.unit_contact_personal(p, unit.id)
+    level = access.unit_contact_personal(p, unit)
     data = unit.model_dump()
     if level is Personal.MASKED:
         data["contact_name"] = access.mask_name(unit.contact_name)
@@ -516,17 +541,41 @@ async def list_units(db: Db, p: Principal, f: UnitFilter) -> UnitPage:
                     next_cursor=_cursor(rows, f.page_size))
 
 
-async def create_unit(db: Db, p: Principal, data: UnitIn) -> UnitView:
+async def may_home_unit_in(db: Db, p: Principal, area: str) -> None:
+    """Refuse (403) an administrator who would home a unit in an area outside their street: a
+    street's administrator adds units to their street only, or moves them within it."""
+    if access.is_alliance_admin(p):
+        return
+    async with connection(db) as conn:
+        row = await conn.fetchrow(q("area_street"), area)
+    # an unknown area is not refused here: the write says so (unknown_area, 422)
+    if row is not None and not access.manages_street(p, row["street"]):
+        raise _forbidden("街道管理员只能把成员单位归属到本街道或本街道的社区", "out_of_scope")
+
+
+async def managed_unit(db: Db, p: Principal, unit_id: int) -> Unit:
+    """A unit the caller manages (403 for another street's; it exists, and anyone reads it)."""
+    unit = await directory.get_unit(db, unit_id)
     if not access.can_manage_units(p):
-        raise _forbidden("只有联盟管理员可以管理成员单位")
+        raise _forbidden("只有管理员可以管理成员单位")
+    if not access.can_manage_unit(p, unit):
+        raise _out_of_street()
+    return unit
+
+
+async def create_unit(db: Db, p: Principal, data: UnitIn) -> UnitView:
+    """An administrator adds a unit: the alliance's anywhere, a street's within their street."""
+    if not access.can_manage_units(p):
+        raise _forbidden("只有管理员可以管理成员单位")
+    await may_home_unit_in(db, p, data.home_area)
     return unit_view(p, await directory.create_unit(db, data, p.actor))
 
 
 async def set_unit_status(db: Db, p: Principal, unit_id: int, status: UnitStatus, data: NoteIn) -> UnitView:
-    await directory.get_unit(db, unit_id)
-    if not access.can_manage_units(p):
-        raise _forbidden("只有联盟管理员可以管理成员单位")
-    return unit_view(p, await directory.set_unit_status(db, unit_id, status, p.actor, data.note))
+    """Suspend or reinstate a unit the caller manages."""
+    await managed_unit(db, p, unit_id)
+    unit = await directory.set_unit_status(db, unit_id, status, p.actor, data.note, street=access.admin_street(p))
+    return unit_view(p, unit)
 
 
 async def credit_score(db: Db, p: Principal, unit_id: int) -> CreditScore:
@@ -534,10 +583,22 @@ async def credit_score(db: Db, p: Principal, unit_id: int) -> CreditScore:
     return await credit.score(db, unit_id)
 
 
+def _readers_of_ledger(p: Principal) -> Forbidden:
+    if access.is_admin(p):
+        return _out_of_street()
+    return _forbidden("只有本单位和管理该单位的管理员可以查看")
+
+
+async def ledger_unit(db: Db, p: Principal, unit_id: int) -> Unit:
+    """A unit whose ledger and work the caller may read: the unit itself and its administrators."""
+    unit = await directory.get_unit(db, unit_id)
+    if not access.can_read_ledger(p, unit):
+        raise _readers_of_ledger(p)
+    return unit
+
+
 async def credit_ledger(db: Db, p: Principal, unit_id: int, f: ListQuery) -> CreditLedger:
-    await directory.get_unit(db, unit_id)
-    if not access.can_read_ledger(p, unit_id):
-        raise _forbidden("只有本单位和联盟管理员可以查看信用明细")
+    await ledger_unit(db, p, unit_id)
     async with connection(db) as conn:
         rows = await conn.fetch(q("credit_ledger_page"), unit_id, f.after, f.ascending, f.page_size)
     return CreditLedger(
@@ -548,10 +609,9 @@ async def credit_ledger(db: Db, p: Principal, unit_id: int, f: ListQuery) -> Cre
 
 
 async def unit_assignments(db: Db, p: Principal, unit_id: int, f: AssignmentFilter) -> UnitAssignmentPage:
-    """A unit's own claims and offers (its inbox of proposals and its work), for it and admins."""
-    await directory.get_unit(db, unit_id)
-    if not access.can_read_ledger(p, unit_id):
-        raise _forbidden("只有本单位和联盟管理员可以查看认领和派单记录")
+    """A unit's own claims and offers (its inbox of proposals and its work), for it and the
+    administrators who manage it."""
+    await ledger_unit(db, p, unit_id)
     async with connection(db) as conn:
         rows = await conn.fetch(q("assignment_list_for_unit"), unit_id, f.status.value if f.status else None,
                                 f.after, f.ascending, f.page_size)
@@ -583,6 +643,7 @@ async def public_projects(db: Db, f: ProjectFilter) -> PublicProjectPage:
         rows = await conn.fetch(
             q("public_project_page"), open_, f.community, f.street, f.category,
             f.status.value if f.status else None, f.after, f.ascending, f.page_size, None,
+            f.urgency.value if f.urgency else None, f.created_from, f.created_to,
         )
         names = await _requester_names(conn, [r["id"] for r in rows])
     return PublicProjectPage(items=[_public(r, names.get(r["id"], [])) for r in rows],
@@ -593,6 +654,7 @@ async def public_project(db: Db, number: str) -> PublicProject:
     async with connection(db) as conn:
         row = await conn.fetchrow(
             q("public_project_page"), sorted(access.OPEN_TO_ALL), None, None, None, None, None, False, 1, number,
+            None, None, None,
         )
         if row is None:
             raise NotFound("项目不存在或未公示", code="project_not_found", details={"number": number})

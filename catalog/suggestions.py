@@ -21,12 +21,12 @@ from pydantic import Field, computed_field
 import matching
 from matching.rules import PAIR_TERMS, RuleTables
 
-from . import access, credit, engine_input
-from .directory import get_unit
+from . import credit, engine_input
 from .engine_input import PARAMS
 from .enums import Role, Urgency
 from .errors import Forbidden, NotFound
 from .models import Input, Principal, Record
+from .scoped import ledger_unit
 from .sql import q
 from .tx import Db, connection
 
@@ -117,15 +117,13 @@ async def projects_for_unit(db: Db, p: Principal, unit_id: int | None = None, *,
     """The best open projects for a unit, best first, at most ``limit``.
 
     Without ``unit_id``, the caller's own unit (a unit account only). With it, the unit itself
-    or an administrator (the same readers as the unit's ledger); 404 for a unit that does not
-    exist, 403 for anyone else.
+    or an administrator who manages it (the same readers as the unit's ledger); 404 for a unit
+    that does not exist, 403 for anyone else.
     """
     if unit_id is None:
         unit_id = _unit_only(p)
     else:
-        await get_unit(db, unit_id)
-        if not access.can_read_ledger(p, unit_id):
-            raise Forbidden("只有本单位和联盟管理员可以查看推荐项目", code="forbidden")
+        await ledger_unit(db, p, unit_id)
     now = now or dt.datetime.now(dt.UTC)
     today = now.date()
     async with connection(db) as conn:

@@ -2,9 +2,10 @@
 
 Member units: list with filters and paging, add, edit (details and the cap on live work),
 suspend and reinstate with a note; each unit's resources with review (审核发布) and take-down.
-Categories: the two-level tree, add a subcategory, retire one. Street administrators manage
-units like the alliance's; only the alliance administrator edits categories (the scoped calls
-refuse the rest, the page only hides buttons that would be refused).
+Categories: the two-level tree, add a subcategory, retire one. A street's administrator lists,
+adds and manages the units homed in their street and reviews their resources; the alliance's,
+every unit; only the alliance administrator edits categories (the scoped calls refuse the rest,
+the page only hides buttons that would be refused).
 """
 
 from __future__ import annotations
@@ -43,11 +44,16 @@ def _fail(form: Form, exc: DomainError) -> Form:
 
 
 async def _area_choices(v: View) -> list[tuple[str, str]]:
-    """Streets and communities a unit may belong to, as ``街道`` and ``街道 · 社区``."""
+    """Where the reader may home a unit, as ``街道`` and ``街道 · 社区``: the county, every street
+    and community for the alliance's administrator; a street's, their street and its communities."""
     areas = await names.areas(v)
     streets = {a.code: a.name for a in areas if a.level.value == "street"}
     out = [(a.code, a.name) for a in areas if a.level.value in ("district", "street")]
     out += [(a.code, f"{streets.get(a.parent_code or '', '')} · {a.name}") for a in areas if a.level.value == "community"]
+    mine = access.admin_street(v.me)
+    if mine is not None:
+        parent = {a.code: a.parent_code for a in areas}
+        out = [(code, name) for code, name in out if mine in (code, parent.get(code))]
     return sorted(out, key=lambda x: x[0])
 
 

@@ -28,7 +28,12 @@ async def login(v: View):
     if data is not None:
         try:
             session = await accounts.login(v.db, data, v.address)
-        except (Unauthenticated, RateLimited) as exc:
+        except RateLimited as exc:  # the message says how long; the status and header say it too
+            form.fail(exc.message)
+            response = v.render("auth/login.html", {"form": form, "next": target}, status=429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        except Unauthenticated as exc:
             form.fail(exc.message)
         else:
             ttl = int((session.expires_at - dt.datetime.now(dt.UTC)).total_seconds())

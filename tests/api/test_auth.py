@@ -60,8 +60,8 @@ async def test_alliance_admin_revokes_an_account_at_once_and_no_one_else_may(cli
     assert r.status == 401
 
 
-async def test_repeated_failures_lock_the_account_out_for_a_while(client, db, cast):
-    for _ in range(accounts.LOGIN_FAILURES_PER_ACCOUNT):
+async def test_repeated_failures_make_this_account_at_this_address_wait(client, db, cast):
+    for _ in range(accounts.PER_PAIR.free):
         r = await client.post(f"{API}/auth/login", json={"username": "grid-a", "password": "guess"})
         assert r.status == 401
     r = await client.post(f"{API}/auth/login", json={"username": "grid-a", "password": PASSWORD})

@@ -42,3 +42,14 @@ async def test_a_unit_that_does_not_hold_the_project_sees_the_text_masked(client
     # the community's secretary, who must act on it, still sees everything
     full = await (await client.get(f"{API}/needs/{need.id}", headers=cast.headers["sec_a"])).json()
     assert full["requester_phone"] == PHONE and NAME in full["title"] and full["lat"] == 36.1834567
+
+
+async def test_public_board_keeps_our_own_numbers_in_titles(client, cast, db):
+    need = await make_need(db, cast.world, requester_name=NAME, requester_phone=PHONE)
+    title = f"合并{need.number}和XQ0000270：社区141099001001于2024-03-15报修，预算1280元，电话0351-2345678"
+    p = await projects.create_project(db, ProjectIn(
+        need_ids=[need.id], title=title, category_code=CATEGORY, community_code=cast.a,
+        estimated_hours=Decimal("2")), SECRETARY)
+    await projects.publish_project(db, p.id, SECRETARY)
+    shown = (await (await client.get(f"{API}/public/projects/{p.number}")).json())["title"]
+    assert shown == title.replace("0351-2345678", "035****5678")

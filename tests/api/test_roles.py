@@ -89,12 +89,13 @@ ADMIN_WORK = {"get_resource", "publish_resource", "delist_resource", "resource_h
               "admin_units", "unit_suggestions"}
 
 # What each role may legitimately do with the objects aimed at it (asserted elsewhere):
-# admins review resources and manage units anywhere; the alliance administrator reads every
-# community (masked) and revokes accounts; a unit reads projects that are out in the open.
+# the alliance administrator reviews resources and manages units anywhere, reads every community
+# (masked) and revokes accounts; a street's administrator, aimed at another street's unit and its
+# resource, only lists (its own street's units); a unit reads projects that are out in the open.
 # Run records list only what is in scope (an empty page for a secretary or street of elsewhere).
 ALLOWED = {
     "sec_a": {"batch_runs"},
-    "street": ADMIN_WORK | {"batch_runs"},
+    "street": {"batch_runs", "admin_units"},
     "alliance": ADMIN_WORK | {"get_need", "need_history", "get_project", "project_history", "revoke_account",
                               "batch_runs", "get_batch_run"},
     "unit_x": {"get_project", "project_history", "claim"},
@@ -145,6 +146,9 @@ async def foreign(cast, db):
     res_y = await resources.create_resource(db, ResourceIn(
         unit_id=cast.unit_y.id, title="家电维修", category_code=CATEGORY, capacity_projects=3,
         area_communities=[b], mode="home"), unit_actor(cast.unit_y.id))
+    res_c = await resources.create_resource(db, ResourceIn(
+        unit_id=unit_c.id, title="家电维修", category_code=CATEGORY, capacity_projects=3,
+        area_communities=[c], mode="home"), unit_actor(unit_c.id))
     await make_account(db, "sec-b-owner", Role.SECRETARY, community_code=b)
     run_b, run_c = [await db.fetchval(
         "INSERT INTO batch_runs (started_at, scope, seed, params, counts, objective, bound, gap, status, communities)"
@@ -156,7 +160,8 @@ async def foreign(cast, db):
         "sec_a": dict(in_b, projects=(proj_b.id, draft_b.id)),
         "grid_a": dict(in_b, need=need_a2.id, grid=w.grids[a][1], community=a, projects=(proj_b.id, draft_b.id)),
         "street": dict(in_b, need=need_c.id, need_ids=[need_c_acc.id], community=c, grid=other.grids[c][0],
-                       projects=(proj_c.id, draft_c.id), run=run_c, assignment=proposals[c]),
+                       projects=(proj_c.id, draft_c.id), run=run_c, assignment=proposals[c],
+                       unit=unit_c.id, resource=res_c.id),
         "alliance": dict(in_b, projects=(proj_b.id, draft_b.id)),
         "unit_x": dict(in_b, projects=(proj_b.id, draft_b.id)),
         "batch": dict(in_b, projects=(proj_b.id, draft_b.id)),

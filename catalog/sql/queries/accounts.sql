@@ -41,6 +41,19 @@ WHERE a.id = t.account_id AND a.username = $1 AND t.revoked_at IS NULL;
 -- name: rate_event_count
 SELECT count(*) FROM rate_events WHERE bucket = $1 AND key = $2 AND at > now() - make_interval(secs => $3::double precision);
 
+-- name: login_failures_recent
+-- Failed logins under one key ($1 bucket, $2 key) within the last $3 seconds, and how long ago
+-- the last was (as the database's clock has it: the same for every worker). Older ones are
+-- forgotten here, so a key's rows never outgrow its memory.
+WITH forgotten AS (
+    DELETE FROM rate_events
+    WHERE bucket = $1 AND key = $2 AND at <= now() - make_interval(secs => $3::double precision)
+)
+SELECT count(*)::int AS failures,
+       coalesce(extract(epoch FROM now() - max(at)), 0)::float8 AS seconds_since_last
+FROM rate_events
+WHERE bucket = $1 AND key = $2 AND at > now() - make_interval(secs => $3::double precision);
+
 -- name: rate_lock
 -- Held to the end of the transaction that counts and records one key's events, so a burst of
 -- parallel requests cannot all pass the count before any of them is recorded.

@@ -26,18 +26,30 @@ RETURNING *;
 -- name: category_get
 SELECT * FROM categories WHERE code = $1;
 
+-- Every query that returns a unit returns its home_street too (area_street: NULL for a unit
+-- homed county-wide): whom it answers to, for the access rules.
+
 -- name: unit_insert
 INSERT INTO units (name, unit_type, contact_name, contact_phone, home_area, active_cap)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING *;
+RETURNING *, area_street(home_area) AS home_street;
 
 -- name: unit_get
-SELECT * FROM units WHERE id = $1;
+SELECT *, area_street(home_area) AS home_street FROM units WHERE id = $1;
+
+-- name: area_street
+-- The street of an area: NULL for the district (county-wide); no row for an unknown code.
+SELECT area_street(code) AS street FROM areas WHERE code = $1;
 
 -- name: unit_set_status
-WITH old AS (SELECT id, status FROM units WHERE id = $1 AND status = ANY($2::text[]) FOR UPDATE)
+-- $4: the street the administrator manages (NULL: every unit, the alliance's). A unit moved to
+-- another street since it was read is not changed (no row back).
+WITH old AS (SELECT id, status FROM units
+             WHERE id = $1 AND status = ANY($2::text[])
+               AND ($4::text IS NULL OR area_street(home_area) = $4)
+             FOR UPDATE)
 UPDATE units u SET status = $3 FROM old WHERE u.id = old.id
-RETURNING u.*, old.status AS from_status;
+RETURNING u.*, area_street(u.home_area) AS home_street, old.status AS from_status;
 
 -- name: unit_lock_for_take
 -- Serialises a unit's own claims and acceptances so its cap holds under concurrency.

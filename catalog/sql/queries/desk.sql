@@ -14,17 +14,21 @@ FROM old WHERE r.id = old.id
 RETURNING r.*, old.status AS from_status;
 
 -- name: desk_unit_update
--- The administrator corrects a unit's details or changes its cap on live work.
-WITH old AS (SELECT id, status FROM units WHERE id = $1 FOR UPDATE)
+-- The administrator corrects a unit's details or changes its cap on live work. $8: the street
+-- the administrator manages (NULL: every unit); a unit moved out of it meanwhile is not changed.
+WITH old AS (SELECT id, status FROM units
+             WHERE id = $1 AND ($8::text IS NULL OR area_street(home_area) = $8)
+             FOR UPDATE)
 UPDATE units u
 SET name = $2, unit_type = $3, contact_name = $4, contact_phone = $5, home_area = $6, active_cap = $7
 FROM old WHERE u.id = old.id
-RETURNING u.*;
+RETURNING u.*, area_street(u.home_area) AS home_street;
 
 -- name: desk_unit_page
 -- Units for the administrator's list: $1 type, $2 status, $3 part of the name (NULL: any),
--- with the live claims and projects each holds against its cap.
-SELECT u.*,
+-- $7 the street the administrator manages (NULL: every unit, the alliance's), with the live
+-- claims and projects each holds against its cap.
+SELECT u.*, area_street(u.home_area) AS home_street,
        (SELECT count(*) FROM assignments x WHERE x.unit_id = u.id AND x.status IN ('pending', 'active')) AS live,
        (SELECT count(*) FROM resources r WHERE r.unit_id = u.id AND r.status = 'pending') AS resources_pending
 FROM units u
@@ -32,6 +36,7 @@ WHERE ($1::text IS NULL OR u.unit_type = $1)
   AND ($2::text IS NULL OR u.status = $2)
   AND ($3::text IS NULL OR strpos(u.name, $3) > 0)
   AND ($4::bigint IS NULL OR CASE WHEN $5::boolean THEN u.id > $4 ELSE u.id < $4 END)
+  AND ($7::text IS NULL OR area_street(u.home_area) = $7)
 ORDER BY CASE WHEN $5::boolean THEN u.id END, u.id DESC
 LIMIT $6;
 

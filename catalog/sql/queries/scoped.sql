@@ -39,9 +39,12 @@ ORDER BY CASE WHEN $10::boolean THEN p.id END, p.id DESC
 LIMIT $11;
 
 -- name: resource_page
--- $1: the reader sees every status ($1 true) or only published ones and those of unit $2.
-SELECT * FROM resources
-WHERE ($1::boolean OR status = 'published' OR unit_id = $2)
+-- $1: the reader is an administrator and sees every status of the units homed in street $9
+-- (NULL: of every unit, the alliance's); everyone sees published ones, a unit ($2) its own.
+SELECT * FROM resources r
+WHERE (($1::boolean AND ($9::text IS NULL OR EXISTS (
+            SELECT 1 FROM units u WHERE u.id = r.unit_id AND area_street(u.home_area) = $9)))
+       OR status = 'published' OR unit_id = $2)
   AND ($3::bigint IS NULL OR unit_id = $3)
   AND ($4::text IS NULL OR status = $4)
   AND ($5::text IS NULL OR category_code = $5 OR category_code LIKE $5 || '.%')
@@ -50,7 +53,7 @@ ORDER BY CASE WHEN $7::boolean THEN id END, id DESC
 LIMIT $8;
 
 -- name: unit_page
-SELECT * FROM units
+SELECT *, area_street(home_area) AS home_street FROM units
 WHERE ($1::text IS NULL OR unit_type = $1)
   AND ($2::bigint IS NULL OR CASE WHEN $3::boolean THEN id > $2 ELSE id < $2 END)
 ORDER BY CASE WHEN $3::boolean THEN id END, id DESC
@@ -71,6 +74,7 @@ LIMIT $4;
 
 -- name: public_project_page
 -- The public board: only columns without personal data, and only projects out in the open.
+-- $9 one project by number; $10 urgency, $11..$12 created from / to (calendar days, as above).
 SELECT p.id, p.number, p.title, p.category_code, cat.name AS category_name, p.community_code,
        c.name AS community_name, p.status, p.urgency, p.published_at, p.completed_at,
        p.beneficiaries_served,
@@ -87,6 +91,9 @@ WHERE p.status = ANY($1::text[])
   AND ($5::text IS NULL OR p.status = $5)
   AND ($6::bigint IS NULL OR CASE WHEN $7::boolean THEN p.id > $6 ELSE p.id < $6 END)
   AND ($9::text IS NULL OR p.number = $9)
+  AND ($10::text IS NULL OR p.urgency = $10)
+  AND ($11::date IS NULL OR p.created_at >= ($11::date::timestamp AT TIME ZONE 'Asia/Shanghai'))
+  AND ($12::date IS NULL OR p.created_at < (($12::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'))
 ORDER BY CASE WHEN $7::boolean THEN p.id END, p.id DESC
 LIMIT $8;
 
