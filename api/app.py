@@ -14,7 +14,7 @@ from catalog.cache import ReadCache
 from catalog.runtime import open_database
 from catalog.settings import Settings
 
-from . import observe, openapi, routing, web as pages
+from . import logsafe, observe, openapi, routing, web as pages
 from .errors import DB_UNAVAILABLE, MAX_BODY_BYTES, MIDDLEWARES
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
     routing.install(app, POOL, CACHE)
     pages.install(app, POOL, CACHE)
     openapi.install(app)
+    logsafe.install(app)
     return app
 
 

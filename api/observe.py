@@ -2,7 +2,8 @@
 
 The middleware sits outside the error middleware, so it sees the status the client got,
 envelopes included. Routes are labelled by their template (``/api/v1/needs/{need_id}``), never
-by the raw path, so a scan of random URLs cannot blow up the metric's label set.
+by the raw path, so a scan of random URLs cannot blow up the metric's label set; the logged path
+is built the same way (:mod:`api.logsafe`), so a closing link's token never reaches a log.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
+from . import logsafe
 from .errors import REQUEST_ID, logged_path
 
 ACCESS_LOG = logging.getLogger("sandan.access")
@@ -42,6 +44,7 @@ def _route(request: web.Request) -> str:
 @web.middleware
 async def observe_middleware(request: web.Request, handler) -> web.StreamResponse:
     start = time.perf_counter()
+    logsafe.guard(request)  # outermost: every record from here on is scrubbed of the request's secrets
     status = 500
     try:
         response = await handler(request)

@@ -32,8 +32,9 @@ How to add a page
      login. ``nav``: label in the top bar for those roles, ordered by ``order``. ``home=True``:
      where the role lands after login.
    - Paths: ``/secretary/…``, ``/unit/…``, ``/admin/…`` per role; ``/public/…`` and ``/need``,
-     ``/closing/{token}`` for everyone. A secret path parameter must be called ``token`` (kept out
-     of the logs).
+     ``/closing/{token}`` for everyone. Logs show a path parameter's value only if
+     ``api/logsafe.py`` declares it harmless (ids, codes, numbers); any other, like ``token``,
+     is logged as ``{name}``.
    - Handlers return a dict for ``template`` or a response (``v.redirect``, ``v.back``).
      A domain error raised by a ``scoped`` call becomes a Chinese error page (404/403/409);
      on a form, catch ``DomainError`` and ``form.fail(exc.message)`` to show it above the form.

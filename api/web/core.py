@@ -32,7 +32,7 @@ from catalog.enums import Role
 from catalog.errors import DomainError
 from catalog.models import Principal, ReasonIn
 
-from ..errors import DB_UNAVAILABLE, REQUEST_ID, status_for
+from ..errors import DB_UNAVAILABLE, REQUEST_ID, logged_path, status_for
 
 log = logging.getLogger("sandan.web")
 
@@ -533,13 +533,11 @@ async def page_middleware(request: web.Request, handler) -> web.StreamResponse:
     except ValidationError:
         response = error_page(request, 422, "请求参数不符合要求，请返回重新操作。")
     except DB_UNAVAILABLE as exc:
-        log.warning("database unavailable during page %s %s [%s]: %r", request.method, request.rel_url.path,
+        log.warning("database unavailable during page %s %s [%s]: %r", request.method, logged_path(request),
                     request.get(REQUEST_ID), exc)
         response = error_page(request, 503)
         response.headers["Retry-After"] = "5"
     except Exception:
-        from ..errors import logged_path
-
         log.exception("unhandled error in page %s %s [request_id=%s]", request.method, logged_path(request),
                       request.get(REQUEST_ID))
         response = error_page(request, 500)
