@@ -241,4 +241,8 @@ def install(app: web.Application, pool_key: web.AppKey, cache_key: web.AppKey) -
     from . import routes  # noqa: F401  (registers the endpoints)
 
     for ep in ENDPOINTS:
-        app.router.add_route(ep.method, ep.full_path, make_handler(ep, pool_key, cache_key))
+        handler = make_handler(ep, pool_key, cache_key)
+        if ep.method == "GET":  # and HEAD, answered as GET without the body
+            app.router.add_get(ep.full_path, handler)
+        else:
+            app.router.add_route(ep.method, ep.full_path, handler)

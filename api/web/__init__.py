@@ -128,4 +128,8 @@ def install(app: web.Application, pool_key: web.AppKey, cache_key: web.AppKey) -
     app.router.add_static("/static/", HERE / "static", name="static", append_version=False)
     app.router.add_get("/favicon.ico", _favicon)
     for route in core.PAGES:
-        app.router.add_route(route.method, route.path, core.make_handler(route))
+        handler = core.make_handler(route)
+        if route.method == "GET":  # and HEAD: link checkers and link previews ask with HEAD
+            app.router.add_get(route.path, handler)
+        else:
+            app.router.add_route(route.method, route.path, handler)

@@ -551,7 +551,7 @@ async def page_middleware(request: web.Request, handler) -> web.StreamResponse:
 def _to_login(request: web.Request, message: str) -> web.Response:
     request[_FLASH_OUT].append(["info", message])
     target = "/login"
-    if request.method == "GET" and request.path != "/login":
+    if request.method in ("GET", "HEAD") and request.path != "/login":
         target += "?next=" + quote(request.path_qs, safe="")
     return web.Response(status=303, headers={"Location": target})
 
