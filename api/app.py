@@ -14,7 +14,7 @@ from catalog.cache import ReadCache
 from catalog.runtime import open_database
 from catalog.settings import Settings
 
-from . import logsafe, observe, openapi, routing, web as pages
+from . import headers, logsafe, observe, openapi, routing, web as pages
 from .errors import DB_UNAVAILABLE, MAX_BODY_BYTES, MIDDLEWARES
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
     pages.install(app, POOL, CACHE)
     openapi.install(app)
     logsafe.install(app)
+    headers.install(app)
     return app
 
 

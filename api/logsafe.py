@@ -55,6 +55,12 @@ def _harmless(name: str, value: str) -> bool:
     return pattern is not None and pattern.fullmatch(value) is not None
 
 
+def secret_params(template: str) -> list[str]:
+    """The parameters of a route template not declared harmless: never logged, never cached."""
+    names = [m.split(":", 1)[0] for m in re.findall(r"\{([^}]+)\}", template)]
+    return [n for n in names if not n.endswith("_id") and n not in HARMLESS]
+
+
 def literal_words(app: web.Application) -> frozenset[str]:
     """Every path segment some route of ``app`` spells literally (``api``, ``closing`` …)."""
     words: set[str] = set()

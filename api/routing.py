@@ -23,6 +23,8 @@ from catalog.cache import ReadCache, json_ready
 from catalog.errors import InvalidInput
 from catalog.models import Principal
 
+from .headers import PUBLIC_BOARD
+
 PREFIX = "/api/v1"
 MAX_ID = 2**63 - 1
 
@@ -234,7 +236,10 @@ async def _run(ep: Endpoint, call: Call) -> Any:
 def _respond(ep: Endpoint, data: Any) -> web.Response:
     if data is None:
         return web.Response(status=204)
-    return web.Response(text=dumps(data), status=ep.status, content_type="application/json")
+    response = web.Response(text=dumps(data), status=ep.status, content_type="application/json")
+    if ep.public and ep.method == "GET":  # the public board: nothing personal, the same for everyone
+        response.headers["Cache-Control"] = PUBLIC_BOARD
+    return response
 
 
 def install(app: web.Application, pool_key: web.AppKey, cache_key: web.AppKey) -> None:
