@@ -67,6 +67,14 @@ def serve(*, host: str | None = None, port: int | None = None, demo: bool = Fals
     if port and not _port_free(host, port):
         log.error("port %s on %s is in use; set SANDAN_PORT or pass --port", port, host)
         return 2
+    if settings.metrics_port is not None:
+        metrics_host = settings.metrics_host or "127.0.0.1"
+        if settings.metrics_port == port:
+            log.error("SANDAN_METRICS_PORT must differ from the service's port (%s)", port)
+            return 2
+        if not _port_free(metrics_host, settings.metrics_port):
+            log.error("SANDAN_METRICS_PORT: port %s on %s is in use", settings.metrics_port, metrics_host)
+            return 2
     configure_access_log()
     if workers > 1 and not hasattr(socket, "SO_REUSEPORT"):
         log.warning("this system cannot share a port between processes; running one worker")
@@ -88,7 +96,7 @@ async def _prepare(demo: bool) -> None:
 
 def _worker(host: str, port: int) -> None:
     configure_access_log()
-    web.run_app(create_app(get_settings()), host=host, port=port, reuse_port=True,
+    web.run_app(create_app(get_settings(), shared_port=True), host=host, port=port, reuse_port=True,
                 shutdown_timeout=SHUTDOWN_TIMEOUT, print=None, **RUNNER_OPTIONS)
 
 
