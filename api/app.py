@@ -87,7 +87,10 @@ async def load_demo_if_empty(pool: asyncpg.Pool) -> None:
     except Conflict as exc:  # another process loaded it between our check and our load
         log.info("demo not loaded: %s", exc.message)
         return
-    log.info("demo county loaded: %s", summary)
+    # the summary lists the closing links' tokens (and the demo password): for the person who
+    # started the demo, on standard output, never in the log
+    log.info("demo county loaded; its summary with the demo accounts and closing links is on standard output")
+    print(summary, flush=True)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 from urllib.parse import quote
 
@@ -143,3 +144,15 @@ async def test_a_failure_that_quotes_the_token_is_scrubbed_from_message_and_trac
     failures = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name != "sandan.access"]
     assert len(failures) == 2 and all("cannot close with" in (r.exc_text or r.getMessage()) for r in failures)
     assert not _leaks(caplog.records, token)
+
+
+async def test_the_demo_summary_with_its_closing_tokens_is_printed_not_logged(db, caplog, capsys):
+    from api.app import load_demo_if_empty
+
+    caplog.set_level(logging.DEBUG)
+    await load_demo_if_empty(db)
+    printed = capsys.readouterr().out
+    tokens = re.findall(r"XM\d+\s+([A-Za-z0-9_-]{43})", printed)
+    assert tokens  # the person who started the demo still gets its closing links
+    for token in tokens:
+        assert not _leaks(caplog.records, token)
