@@ -14,7 +14,7 @@ from catalog.cache import ReadCache
 from catalog.runtime import open_database
 from catalog.settings import Settings
 
-from . import observe, openapi, routing, web as pages
+from . import headers, logsafe, observe, openapi, routing, web as pages
 from .errors import DB_UNAVAILABLE, MAX_BODY_BYTES, MIDDLEWARES
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,9 @@ SETTINGS = web.AppKey("settings", Settings)
 CACHE = web.AppKey("cache", ReadCache)
 
 
-def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
+def create_app(settings: Settings, *, demo: bool = False, shared_port: bool = False) -> web.Application:
+    """The service. ``shared_port``: several worker processes run it, each binding the same
+    ports (the metrics port too, when there is one)."""
     app = web.Application(middlewares=[observe.observe_middleware, *MIDDLEWARES, pages.page_middleware], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[observe.METRICS] = observe.Metrics()
@@ -41,14 +43,35 @@ def create_app(settings: Settings, *, demo: bool = False) -> web.Application:
         yield
         await app[CACHE].close()
 
+    async def metrics_port(app: web.Application) -> AsyncIterator[None]:
+        access = observe.MetricsAccess.from_settings(settings, own_port=True)
+        runner = web.AppRunner(observe.metrics_app(app[observe.METRICS], access), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.metrics_host or "127.0.0.1", settings.metrics_port,
+                           reuse_port=shared_port or None)
+        await site.start()
+        yield
+        await runner.cleanup()
+
+    async def announce_metrics(app: web.Application) -> AsyncIterator[None]:
+        log.info(observe.describe_metrics(settings))
+        yield
+
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(cache)
+    app.cleanup_ctx.append(announce_metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", observe.metrics_endpoint)
+    if settings.metrics_port is None:
+        app[observe.METRICS_ACCESS] = observe.MetricsAccess.from_settings(settings)
+        app.router.add_get("/metrics", observe.metrics_endpoint)
+    else:
+        app.cleanup_ctx.append(metrics_port)
     routing.install(app, POOL, CACHE)
     pages.install(app, POOL, CACHE)
     openapi.install(app)
+    logsafe.install(app)
+    headers.install(app)
     return app
 
 
@@ -64,7 +87,10 @@ async def load_demo_if_empty(pool: asyncpg.Pool) -> None:
     except Conflict as exc:  # another process loaded it between our check and our load
         log.info("demo not loaded: %s", exc.message)
         return
-    log.info("demo county loaded: %s", summary)
+    # the summary lists the closing links' tokens (and the demo password): for the person who
+    # started the demo, on standard output, never in the log
+    log.info("demo county loaded; its summary with the demo accounts and closing links is on standard output")
+    print(summary, flush=True)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -19,6 +19,8 @@ from pydantic import ValidationError
 from catalog.accounts import RateLimited, Unauthenticated
 from catalog.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
+from . import logsafe
+
 log = logging.getLogger(__name__)
 
 REQUEST_ID = web.RequestKey("request_id", str)
@@ -57,18 +59,9 @@ DB_UNAVAILABLE = (
 )
 
 
-# Path parameters that are credentials (the resident's closing link): never written to a log.
-SECRET_PARAMS = ("token",)
-
-
 def logged_path(request: web.Request) -> str:
-    """The request path as logs may show it, secret path parameters replaced by their name."""
-    path = request.path
-    for name in SECRET_PARAMS:
-        value = request.match_info.get(name)
-        if value:
-            path = path.replace(value, "{" + name + "}")
-    return path
+    """The request path as logs may show it: built from the route, never copied (api.logsafe)."""
+    return logsafe.route_path(request)
 
 
 def _dumps(data: Any) -> str:

@@ -23,6 +23,8 @@ from catalog.cache import ReadCache, json_ready
 from catalog.errors import InvalidInput
 from catalog.models import Principal
 
+from .headers import PUBLIC_BOARD
+
 PREFIX = "/api/v1"
 MAX_ID = 2**63 - 1
 
@@ -234,11 +236,18 @@ async def _run(ep: Endpoint, call: Call) -> Any:
 def _respond(ep: Endpoint, data: Any) -> web.Response:
     if data is None:
         return web.Response(status=204)
-    return web.Response(text=dumps(data), status=ep.status, content_type="application/json")
+    response = web.Response(text=dumps(data), status=ep.status, content_type="application/json")
+    if ep.public and ep.method == "GET":  # the public board: nothing personal, the same for everyone
+        response.headers["Cache-Control"] = PUBLIC_BOARD
+    return response
 
 
 def install(app: web.Application, pool_key: web.AppKey, cache_key: web.AppKey) -> None:
     from . import routes  # noqa: F401  (registers the endpoints)
 
     for ep in ENDPOINTS:
-        app.router.add_route(ep.method, ep.full_path, make_handler(ep, pool_key, cache_key))
+        handler = make_handler(ep, pool_key, cache_key)
+        if ep.method == "GET":  # and HEAD, answered as GET without the body
+            app.router.add_get(ep.full_path, handler)
+        else:
+            app.router.add_route(ep.method, ep.full_path, handler)

@@ -29,6 +29,9 @@ from .observe import configure_access_log
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT = 10.0
+# How the HTTP server runs every app (tests start theirs with the same): aiohttp's own access log
+# is off, since it copies the raw request line, tokens included; the app writes its own.
+RUNNER_OPTIONS: dict = {"access_log": None}
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -64,6 +67,14 @@ def serve(*, host: str | None = None, port: int | None = None, demo: bool = Fals
     if port and not _port_free(host, port):
         log.error("port %s on %s is in use; set SANDAN_PORT or pass --port", port, host)
         return 2
+    if settings.metrics_port is not None:
+        metrics_host = settings.metrics_host or "127.0.0.1"
+        if settings.metrics_port == port:
+            log.error("SANDAN_METRICS_PORT must differ from the service's port (%s)", port)
+            return 2
+        if not _port_free(metrics_host, settings.metrics_port):
+            log.error("SANDAN_METRICS_PORT: port %s on %s is in use", settings.metrics_port, metrics_host)
+            return 2
     configure_access_log()
     if workers > 1 and not hasattr(socket, "SO_REUSEPORT"):
         log.warning("this system cannot share a port between processes; running one worker")
@@ -72,7 +83,7 @@ def serve(*, host: str | None = None, port: int | None = None, demo: bool = Fals
         # run_app handles SIGINT and SIGTERM: it stops accepting, lets in-flight requests finish
         # (up to shutdown_timeout), then runs cleanup_ctx, which closes the pool.
         web.run_app(create_app(settings, demo=demo), host=host, port=port, shutdown_timeout=SHUTDOWN_TIMEOUT,
-                    print=lambda _: _announce(host, port, 1), access_log=None)
+                    print=lambda _: _announce(host, port, 1), **RUNNER_OPTIONS)
         return 0
     return _serve_many(host, port, workers, demo)
 
@@ -85,8 +96,8 @@ async def _prepare(demo: bool) -> None:
 
 def _worker(host: str, port: int) -> None:
     configure_access_log()
-    web.run_app(create_app(get_settings()), host=host, port=port, reuse_port=True,
-                shutdown_timeout=SHUTDOWN_TIMEOUT, print=None, access_log=None)
+    web.run_app(create_app(get_settings(), shared_port=True), host=host, port=port, reuse_port=True,
+                shutdown_timeout=SHUTDOWN_TIMEOUT, print=None, **RUNNER_OPTIONS)
 
 
 def _serve_many(host: str, port: int, workers: int, demo: bool) -> int:

@@ -6,15 +6,18 @@ A wrong value must stop the process at start-up with a message that names the va
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "SANDAN_"
+# Settings whose value is a credential: an error names the variable but never repeats the value.
+SECRET_FIELDS = frozenset({"metrics_token"})
 
 
 class SettingsError(RuntimeError):
@@ -52,6 +55,50 @@ class Settings(BaseSettings):
         description="The address people open the service at (https://sandan.example.org/); every link in a "
         "message starts with it. Unset: the address the service listens on, http://HOST:PORT/.",
     )
+    # /metrics: neither port nor token set means only clients on this machine get it
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="Serve /metrics on this port alone (at metrics_host), and not on the service's port.",
+    )
+    metrics_host: str | None = Field(
+        default=None, description="Address of the metrics port (default 127.0.0.1); needs metrics_port."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token that /metrics asks for (on whichever port serves it)."
+    )
+
+    @field_validator("metrics_port", "metrics_host", "metrics_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("metrics_port")
+    @classmethod
+    def _own_port(cls, v: int | None, info: ValidationInfo) -> int | None:
+        if v is not None and v == info.data.get("port"):
+            raise ValueError(f"must differ from {ENV_PREFIX}PORT")
+        return v
+
+    @field_validator("metrics_host")
+    @classmethod
+    def _metrics_host(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is None:
+            return None
+        if info.data.get("metrics_port") is None:
+            raise ValueError(f"is set but {ENV_PREFIX}METRICS_PORT is not (the host is where that port listens)")
+        if not re.fullmatch(r"[A-Za-z0-9.:-]{1,253}", v.strip()):
+            raise ValueError("must be an IP address or a host name")
+        return v.strip()
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None:
+            return None
+        token = v.get_secret_value()
+        if not (16 <= len(token) <= 256 and token.isascii() and token.isprintable() and " " not in token):
+            raise ValueError("must be 16 to 256 visible ASCII characters without spaces")
+        return v
 
     @field_validator("database_url")
     @classmethod
@@ -121,7 +168,8 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "?"
-            lines.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+            got = "value not shown" if field in SECRET_FIELDS else f"got {err.get('input')!r}"
+            lines.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']} ({got})")
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
 
 

@@ -32,8 +32,9 @@ How to add a page
      login. ``nav``: label in the top bar for those roles, ordered by ``order``. ``home=True``:
      where the role lands after login.
    - Paths: ``/secretary/…``, ``/unit/…``, ``/admin/…`` per role; ``/public/…`` and ``/need``,
-     ``/closing/{token}`` for everyone. A secret path parameter must be called ``token`` (kept out
-     of the logs).
+     ``/closing/{token}`` for everyone. Logs show a path parameter's value only if
+     ``api/logsafe.py`` declares it harmless (ids, codes, numbers); any other, like ``token``,
+     is logged as ``{name}``.
    - Handlers return a dict for ``template`` or a response (``v.redirect``, ``v.back``).
      A domain error raised by a ``scoped`` call becomes a Chinese error page (404/403/409);
      on a form, catch ``DomainError`` and ``form.fail(exc.message)`` to show it above the form.
@@ -127,4 +128,8 @@ def install(app: web.Application, pool_key: web.AppKey, cache_key: web.AppKey) -
     app.router.add_static("/static/", HERE / "static", name="static", append_version=False)
     app.router.add_get("/favicon.ico", _favicon)
     for route in core.PAGES:
-        app.router.add_route(route.method, route.path, core.make_handler(route))
+        handler = core.make_handler(route)
+        if route.method == "GET":  # and HEAD: link checkers and link previews ask with HEAD
+            app.router.add_get(route.path, handler)
+        else:
+            app.router.add_route(route.method, route.path, handler)

@@ -32,7 +32,8 @@ from catalog.enums import Role
 from catalog.errors import DomainError
 from catalog.models import Principal, ReasonIn
 
-from ..errors import DB_UNAVAILABLE, REQUEST_ID, status_for
+from ..errors import DB_UNAVAILABLE, REQUEST_ID, logged_path, status_for
+from ..headers import PUBLIC_PAGE
 
 log = logging.getLogger("sandan.web")
 
@@ -497,16 +498,6 @@ def is_page_request(request: web.Request) -> bool:
     return "text/html" in request.headers.get("Accept", "")
 
 
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    # closing links carry a token in the path: it must not leak to other sites through Referer
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
-                                "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-}
-
-
 @web.middleware
 async def page_middleware(request: web.Request, handler) -> web.StreamResponse:
     """For pages (not the API): Chinese HTML error pages instead of JSON, and the cookies."""
@@ -533,27 +524,22 @@ async def page_middleware(request: web.Request, handler) -> web.StreamResponse:
     except ValidationError:
         response = error_page(request, 422, "请求参数不符合要求，请返回重新操作。")
     except DB_UNAVAILABLE as exc:
-        log.warning("database unavailable during page %s %s [%s]: %r", request.method, request.rel_url.path,
+        log.warning("database unavailable during page %s %s [%s]: %r", request.method, logged_path(request),
                     request.get(REQUEST_ID), exc)
         response = error_page(request, 503)
         response.headers["Retry-After"] = "5"
     except Exception:
-        from ..errors import logged_path
-
         log.exception("unhandled error in page %s %s [request_id=%s]", request.method, logged_path(request),
                       request.get(REQUEST_ID))
         response = error_page(request, 500)
-    if not request.path.startswith("/static/"):
-        for name, value in _SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-    _write_cookies(request, response)
+    _write_cookies(request, response)  # security and cache headers: api/headers.py, for every response
     return response
 
 
 def _to_login(request: web.Request, message: str) -> web.Response:
     request[_FLASH_OUT].append(["info", message])
     target = "/login"
-    if request.method == "GET" and request.path != "/login":
+    if request.method in ("GET", "HEAD") and request.path != "/login":
         target += "?next=" + quote(request.path_qs, safe="")
     return web.Response(status=303, headers={"Location": target})
 
@@ -594,7 +580,10 @@ def make_handler(route: PageRoute) -> Callable[[web.Request], Awaitable[web.Stre
             return result
         if route.template is None:
             raise TypeError(f"page {route.path} returned data but declares no template")
-        return render(request, route.template, result or {})
+        response = render(request, route.template, result or {})
+        if route.public and route.method == "GET" and principal is None:
+            response.headers.setdefault("Cache-Control", PUBLIC_PAGE)  # the same for everyone signed out
+        return response
 
     handle.__name__ = route.handler.__name__
     handle.is_page = True  # type: ignore[attr-defined]

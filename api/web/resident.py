@@ -58,8 +58,11 @@ async def submit_need(v: View):
     if data is not None:
         try:
             receipt = await scoped.submit_public_need(v.db, data, v.address)
-        except RateLimited as exc:
+        except RateLimited as exc:  # the same page, what was typed kept, but said with the status too
             form.fail(exc.message)
+            response = v.render("resident/need.html", await _need_context(v, form), status=429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except DomainError as exc:  # e.g. a community that closed since the page was loaded
             form.fail(exc.message)
         else:

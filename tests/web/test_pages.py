@@ -57,7 +57,11 @@ async def test_the_need_form_is_rate_limited_per_address_and_ignores_robots(clie
         r = await post_form(client, "/need", **fields)
         assert r.status == 303
     r = await post_form(client, "/need", **fields)
-    assert r.status == 200 and "提交过于频繁" in await r.text()
+    text = await r.text()
+    assert r.status == 429 and "提交过于频繁" in text
+    assert 0 < int(r.headers["Retry-After"]) <= 600
+    assert 'value="13800003333"' in text and "<form" in text  # the same page, what was typed kept
+    assert r.headers["Cache-Control"] == "no-store"
     assert await db.fetchval("SELECT count(*) FROM needs") == 5
 
 
