@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from api.app import create_app
+from catalog.enums import ProjectStatus
 from catalog.settings import load_settings
+from tests.factories import CATEGORY, make_project
 
 from tests.api.conftest import PASSWORD, Cast, cast, make_account  # noqa: F401  (fixtures reused)
 
@@ -39,3 +42,20 @@ async def post_form(client: TestClient, page: str, action: str | None = None, **
 async def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
     r = await post_form(client, "/login", username=username, password=password)
     assert r.status == 303, await r.text()
+
+
+async def every_get_route(client: TestClient, cast: Cast, db) -> list[tuple[str, str]]:
+    """Every GET route of the app as (its template, a concrete path to it), sorted; a parameter that
+    names a project, unit or category gets a real one of ``cast``'s world, a token a well-formed one."""
+    built = await make_project(db, cast.world, ProjectStatus.IN_PROGRESS, unit=cast.unit_x, community=cast.a)
+    values = {"project_id": str(built.id), "unit_id": str(cast.unit_x.id), "number": built.project.number,
+              "code": CATEGORY, "token": "x" * 43, "username": "sec-a", "entity": "project",
+              "entity_id": str(built.id)}
+
+    def concrete(resource: web.AbstractResource) -> str:
+        if isinstance(resource, web.StaticResource):
+            return resource.canonical + "/site.css"
+        return re.sub(r"\{([^}:]+)[^}]*\}", lambda m: values.get(m.group(1), "1"), resource.canonical)
+
+    return sorted({(r.resource.canonical, concrete(r.resource)) for r in client.app.router.routes()
+                   if r.method == "GET" and r.resource is not None})

@@ -11,14 +11,12 @@ import base64
 import hashlib
 import re
 
-from aiohttp import web
-
 import api.routes  # noqa: F401  (registers the endpoints)
 from api.routing import ENDPOINTS
 from catalog.enums import ProjectStatus as PS
-from tests.factories import CATEGORY, make_project
+from tests.factories import make_project
 
-from .conftest import Cast, post_form
+from .conftest import Cast, every_get_route, post_form
 
 # GET routes whose answer is the same for everyone and holds nothing personal: the public
 # board and the directory (areas, categories), the docs, static files
@@ -36,20 +34,8 @@ def _check_common(r, what: str) -> None:
     assert h["Server"] == "sandan", what
 
 
-def _concrete(route: web.AbstractRoute, values: dict[str, str]) -> str:
-    resource = route.resource
-    assert resource is not None
-    if isinstance(resource, web.StaticResource):
-        return resource.canonical + "/site.css"
-    return re.sub(r"\{([^}:]+)[^}]*\}", lambda m: values.get(m.group(1), "1"), resource.canonical)
-
-
 async def test_authenticated_answers_are_never_stored_and_all_carry_the_security_headers(client, cast: Cast, db):
-    built = await make_project(db, cast.world, PS.IN_PROGRESS, unit=cast.unit_x, community=cast.a)
-    values = {"project_id": str(built.id), "unit_id": str(cast.unit_x.id), "number": built.project.number,
-              "code": CATEGORY, "token": "x" * 43, "username": "sec-a", "entity": "project", "entity_id": str(built.id)}
-    gets = sorted({(r.resource.canonical, _concrete(r, values)) for r in client.app.router.routes()
-                   if r.method == "GET"})
+    gets = await every_get_route(client, cast, db)
     r = await client.get("/api/v1/needs", headers=cast.headers["sec_a"])
     assert r.status == 200 and r.headers["Cache-Control"] == "no-store"
     for who in ("sec_a", "alliance", "unit_x"):
