@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from catalog.cli import add_commands
@@ -29,8 +30,16 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, demo=args.demo, workers=args.workers)
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # SIGTERM (systemd, kill) ends a command the way Ctrl-C does: its transaction rolls back, its
+    # pool closes and its exit handlers run, among them the one that stops the embedded database
+    # when this was its last user. `serve` replaces this with its own graceful shutdown.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         settings = get_settings()
     except SettingsError as exc:

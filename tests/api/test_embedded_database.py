@@ -7,6 +7,7 @@ directory and port (never the suite's shared test server), and looks at the real
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -39,6 +40,9 @@ HOLDER = textwrap.dedent(
     sys.stdin.readline()
     """
 )
+
+# `python3 dev.py serve`, minus the environment set-up: the service in the foreground of a terminal
+DEV = f"import sys; sys.path.insert(0, {str(ROOT)!r}); import dev; sys.exit(dev.run_foreground(sys.argv[1:]))"
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -95,11 +99,13 @@ class Service:
     """``sandan serve`` in its own session (so that a signal can reach all of it, like a terminal's
     Ctrl-C), its output in a file beside the data."""
 
-    def __init__(self, data_dir: Path, *, workers: int = 1):
+    def __init__(self, data_dir: Path, *, workers: int = 1, under_dev_py: bool = False):
         self.pgdata = data_dir / "pgdata"
         self.port = _free_port()
         self.log = data_dir / f"serve-{self.port}.log"
         cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)]
+        if under_dev_py:
+            cmd = [sys.executable, "-c", DEV, *cmd]
         with self.log.open("w") as out:
             self.proc = subprocess.Popen(cmd, env=_env(data_dir, SANDAN_WORKERS=str(workers)), cwd=ROOT,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -186,6 +192,22 @@ def test_the_service_stops_the_database_when_it_ends(serve, data_dir, signum):
     else:
         service.proc.send_signal(signum)  # kill, or systemd stopping the service
     service.assert_exits_cleanly()
+    _assert_stopped(service.pgdata)
+
+
+def test_ctrl_c_on_dev_py_serve_stops_the_database(serve, data_dir):
+    """`python3 dev.py serve` and Ctrl-C, with a browser still connected: the wrapper waits for
+    the service to finish, instead of killing it before it could stop the database."""
+    service = serve(under_dev_py=True)
+    service.wait_started()
+    browser = http.client.HTTPConnection("127.0.0.1", service.port, timeout=60)
+    browser.request("GET", "/healthz")
+    assert browser.getresponse().read()  # and the connection stays open, as a browser's does
+    try:
+        service.signal_all(signal.SIGINT)
+        service.assert_exits_cleanly()
+    finally:
+        browser.close()
     _assert_stopped(service.pgdata)
 
 
