@@ -1,12 +1,14 @@
 """The embedded PostgreSQL under ``sandan serve``: it stops with its last user however that user
-ends.
+ends, and when it dies under a running service it comes back by itself.
 
 Every test runs ``sandan serve`` as an operator would, in a subprocess on this module's own data
 directory and port (never the suite's shared test server), and looks at the real postmaster.
+Nothing here measures speed: recovery is polled against the one deadline the service promises.
 """
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -17,8 +19,10 @@ import sys
 import textwrap
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
+import aiohttp
 import psutil
 import pytest
 
@@ -277,3 +281,140 @@ def test_a_pid_now_held_by_another_process_is_no_user(data_dir):
         _assert_stopped(pgdata)
     finally:
         _stop_leftover(pgdata)
+
+
+# --- it comes back by itself ------------------------------------------------------------------
+
+
+def _check_503(path: str, body: str) -> None:
+    """An outage answers a clean 503: the JSON envelope, or a Chinese page."""
+    if path == "/readyz":
+        assert json.loads(body)["database"] in ("unreachable", "restarting"), body
+    elif path.startswith("/api/"):
+        assert json.loads(body)["error"] == {"code": "database_unavailable", "message": "数据库暂不可用，请稍后再试",
+                                             "details": {}}, body
+    else:
+        assert "数据库暂不可用" in body, body
+
+
+class Load:
+    """Readers that keep asking, each on new connections (so that with several workers every
+    worker gets its share), counting what they get."""
+
+    def __init__(self, service: Service, token: str):
+        self.service = service
+        self.statuses: Counter[int] = Counter()
+        self.unexpected: list[tuple[str, object, str]] = []
+        self._stop = asyncio.Event()
+        bearer = {"Authorization": f"Bearer {token}"}
+        page = {"Cookie": f"sandan_session={token}", "Accept": "text/html"}
+        # each of these reads the database on every request (the token is looked up)
+        self.routes = [("/api/v1/needs", bearer), ("/api/v1/projects", bearer), ("/account", page), ("/readyz", {})]
+
+    async def __aenter__(self) -> Load:
+        self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True),
+                                           timeout=aiohttp.ClientTimeout(total=RECOVERY))
+        self._tasks = [asyncio.create_task(self._read(path, headers)) for path, headers in self.routes]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._stop.set()
+        await asyncio.gather(*self._tasks)
+        await self._http.close()
+
+    async def _read(self, path: str, headers: dict[str, str]) -> None:
+        while not self._stop.is_set():
+            try:
+                async with self._http.get(self.service.url(path), headers=headers, allow_redirects=False) as r:
+                    body = await r.text()
+                    self.statuses[r.status] += 1
+                    if r.status == 503:
+                        _check_503(path, body)
+                    elif r.status != 200:
+                        self.unexpected.append((path, r.status, body[:500]))
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                self.unexpected.append((path, repr(exc), ""))
+            await asyncio.sleep(0.02)
+
+    async def get(self, path: str) -> tuple[int, dict]:
+        async with self._http.get(self.service.url(path)) as r:
+            return r.status, await r.json()
+
+
+async def _wait_for(condition, what: str, timeout: float) -> float:
+    start = time.monotonic()
+    while not await condition():
+        assert time.monotonic() - start < timeout, f"{what}: not within {timeout:.0f} s"
+        await asyncio.sleep(0.1)
+    return time.monotonic() - start
+
+
+async def test_a_killed_database_comes_back_by_itself_under_load(serve, data_dir):
+    service = serve()
+    service.wait_started()
+    async with Load(service, service.login()) as load:
+        async def warmed() -> bool:
+            return load.statuses[200] >= 20
+
+        await _wait_for(warmed, "first answers", STARTUP)
+        old = _postmaster(service.pgdata)
+        assert old is not None
+        os.kill(old, signal.SIGKILL)
+        before = load.statuses[200]
+
+        async def answers_again() -> bool:
+            new = _postmaster(service.pgdata)
+            if new is None or new == old:
+                return False
+            status, _ = await load.get("/readyz")
+            return status == 200 and load.statuses[200] > before + 4
+
+        took = await _wait_for(answers_again, "200 again after the database was killed", RECOVERY)
+        print(f"\nback after {took:.1f} s; answers during the test: {dict(load.statuses)}")
+    assert load.unexpected == []  # in particular no 500, and no request left hanging
+    assert 500 not in load.statuses
+
+    async def said_so() -> bool:  # the watch's own next ping may come a moment after the requests'
+        return "database answers again after" in service.text()
+
+    await _wait_for(said_so, "the log line that says the database is back", RECOVERY)
+    log = service.text()
+    assert f"has stopped (postmaster pid {old} is gone)" in log, log
+    assert "started again by this process" in log, log
+
+    service.signal_all(signal.SIGINT)  # and the server it started again stops with it
+    service.assert_exits_cleanly()
+    _assert_stopped(service.pgdata)
+
+
+async def test_with_two_workers_one_starts_it_again_and_both_reconnect(serve, data_dir):
+    service = serve(workers=2)
+    service.wait_started()
+    async with Load(service, service.login()) as load:
+        workers: set[int] = set()
+
+        async def both_answered() -> bool:
+            status, body = await load.get("/readyz")
+            if status == 200:
+                workers.add(body["pid"])
+            return len(workers) == 2
+
+        await _wait_for(both_answered, "both workers ready", STARTUP)
+        old = _postmaster(service.pgdata)
+        assert old is not None
+        os.kill(old, signal.SIGKILL)
+        workers.clear()
+
+        async def both_back() -> bool:
+            new = _postmaster(service.pgdata)
+            return new is not None and new != old and await both_answered()
+
+        took = await _wait_for(both_back, "both workers answering again", RECOVERY)
+        print(f"\nboth workers back after {took:.1f} s; answers during the test: {dict(load.statuses)}")
+    assert load.unexpected == []
+    assert 500 not in load.statuses
+    assert service.text().count("started again by this process") == 1, service.text()
+
+    service.signal_all(signal.SIGINT)
+    service.assert_exits_cleanly()
+    _assert_stopped(service.pgdata)
