@@ -25,7 +25,7 @@ import time
 import asyncpg
 
 from . import stats
-from .embedded import Embedded
+from .embedded import Embedded, NotReaped
 
 log = logging.getLogger(__name__)
 
@@ -101,25 +101,40 @@ class DatabaseWatch:
         self._down(RESTARTING)
         await self.pool.expire_connections()  # none of them can work again: replace, don't try
         log.error("embedded PostgreSQL in %s has stopped (postmaster pid %s is gone): starting it again; "
-                  "until it answers, requests get 503 and /readyz says so. Its own log: %s",
-                  server.pgdata, self._postmaster, server.log_file)
+                  "until it answers, requests get 503 and /readyz says so. The last lines of its own log, %s:\n%s",
+                  server.pgdata, self._postmaster, server.log_file, server.log_tail())
         delay = 1.0
-        attempt = 0
+        failed = 0
+        waiting: float | None = None
         while True:
-            attempt += 1
             try:
                 pid, started = await asyncio.to_thread(server.restart)
                 break
+            except NotReaped as exc:
+                # Not a failed start: the kernel keeps the dead postmaster's PID until its parent
+                # reaps it, which an init does within moments. Look again soon.
+                now = time.monotonic()
+                if waiting is None:
+                    waiting = self._reported = now
+                    log.warning("embedded PostgreSQL in %s: waiting for the old postmaster to be reaped before "
+                                "starting it again", server.pgdata)
+                elif now - self._reported >= self.report_every:
+                    self._reported = now
+                    log.error("embedded PostgreSQL in %s: still waiting after %.0f s: %s", server.pgdata,
+                              now - waiting, exc)
+                await asyncio.sleep(0.2)
+                continue
             except Exception as exc:  # noqa: BLE001 - whatever it was, try again later and say why
+                failed += 1
                 log.error("embedded PostgreSQL in %s: start attempt %d failed (%s: %s); next attempt in %.0f s; "
-                          "the last lines of %s:\n%s", server.pgdata, attempt, type(exc).__name__, exc, delay,
+                          "the last lines of %s:\n%s", server.pgdata, failed, type(exc).__name__, exc, delay,
                           server.log_file, server.log_tail())
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.max_delay)
         self._postmaster = pid
         if started:
             log.warning("embedded PostgreSQL in %s started again by this process (postmaster pid %s, attempt %d, "
-                        "%.1f s after it stopped)", server.pgdata, pid, attempt, self._away())
+                        "%.1f s after it stopped)", server.pgdata, pid, failed + 1, self._away())
         else:
             log.warning("embedded PostgreSQL in %s is running again, started by another process (postmaster pid %s)",
                         server.pgdata, pid)
