@@ -103,11 +103,11 @@ class Service:
     """``sandan serve`` in its own session (so that a signal can reach all of it, like a terminal's
     Ctrl-C), its output in a file beside the data."""
 
-    def __init__(self, data_dir: Path, *, workers: int = 1, under_dev_py: bool = False):
+    def __init__(self, data_dir: Path, *args: str, workers: int = 1, under_dev_py: bool = False):
         self.pgdata = data_dir / "pgdata"
         self.port = _free_port()
         self.log = data_dir / f"serve-{self.port}.log"
-        cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)]
+        cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), *args]
         if under_dev_py:
             cmd = [sys.executable, "-c", DEV, *cmd]
         with self.log.open("w") as out:
@@ -199,20 +199,26 @@ def test_the_service_stops_the_database_when_it_ends(serve, data_dir, signum):
     _assert_stopped(service.pgdata)
 
 
-def test_ctrl_c_on_dev_py_serve_stops_the_database(serve, data_dir):
-    """`python3 dev.py serve` and Ctrl-C, with a browser still connected: the wrapper waits for
-    the service to finish, instead of killing it before it could stop the database."""
-    service = serve(under_dev_py=True)
-    service.wait_started()
-    browser = http.client.HTTPConnection("127.0.0.1", service.port, timeout=60)
-    browser.request("GET", "/healthz")
-    assert browser.getresponse().read()  # and the connection stays open, as a browser's does
+def test_ctrl_c_on_dev_py_serve_stops_the_database(tmp_path):
+    """`python3 dev.py serve` on a fresh data directory (so the demo county is loaded, and its
+    first batch run solves in the service) and Ctrl-C, with a browser still connected: the wrapper
+    waits for the service, and the service still shuts down on Ctrl-C after that solve."""
+    service = Service(tmp_path, "--demo", under_dev_py=True)
     try:
-        service.signal_all(signal.SIGINT)
-        service.assert_exits_cleanly()
+        service.wait_started()
+        assert "demo county loaded" in service.text()
+        browser = http.client.HTTPConnection("127.0.0.1", service.port, timeout=60)
+        browser.request("GET", "/healthz")
+        assert browser.getresponse().read()  # and the connection stays open, as a browser's does
+        try:
+            service.signal_all(signal.SIGINT)
+            service.assert_exits_cleanly()
+        finally:
+            browser.close()
+        _assert_stopped(service.pgdata)
     finally:
-        browser.close()
-    _assert_stopped(service.pgdata)
+        service.kill()
+        _stop_leftover(service.pgdata)
 
 
 def test_two_workers_stop_the_database_on_ctrl_c(serve, data_dir):
