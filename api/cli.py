@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 from catalog.cli import add_commands
 from catalog.settings import SettingsError, get_settings
@@ -41,19 +44,33 @@ def _exit_on_sigterm(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+@contextlib.contextmanager
+def _sigterm_ends_like_ctrl_c() -> Iterator[None]:
+    """SIGTERM (systemd, kill) ends a command the way Ctrl-C does: its transaction rolls back, its
+    pool closes and its exit handlers run, among them the one that stops the embedded database
+    when this was its last user. `serve` puts its own graceful shutdown in place of this.
+
+    Only a main thread can set signal handlers; a command run from another (tests) keeps them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # SIGTERM (systemd, kill) ends a command the way Ctrl-C does: its transaction rolls back, its
-    # pool closes and its exit handlers run, among them the one that stops the embedded database
-    # when this was its last user. `serve` replaces this with its own graceful shutdown.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         settings = get_settings()
     except SettingsError as exc:
         print(f"sandan: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    return int(args.func(args) or 0)
+    with _sigterm_ends_like_ctrl_c():
+        return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":
