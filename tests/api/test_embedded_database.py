@@ -9,17 +9,21 @@ Nothing here measures speed: recovery is polled against the one deadline the ser
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -150,17 +154,28 @@ class Service:
             return json.loads(r.read())["token"]
 
 
+@contextlib.contextmanager
+def _own_data_dir() -> Iterator[Path]:
+    """A data directory outside pytest's: run as root, the server runs as another user, and every
+    pytest session on the machine takes others' access to /tmp/pytest-of-root away again."""
+    data_dir = Path(tempfile.mkdtemp(prefix="sandan-embedded-test-"))
+    try:
+        yield data_dir
+    finally:
+        _stop_leftover(data_dir / "pgdata")
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
+def data_dir():
     """One data directory for the module: created, migrated and given an account once; every
     test starts its own service on it and must leave the server stopped."""
-    data_dir = tmp_path_factory.mktemp("embedded")
-    made = _sandan(data_dir, "account", "create", "watcher", "--role", "street_admin",
-                   SANDAN_ACCOUNT_PASSWORD=PASSWORD)
-    assert made.returncode == 0, made.stderr
-    assert _postmaster(data_dir / "pgdata") is None  # its only user has gone: stopped
-    yield data_dir
-    _stop_leftover(data_dir / "pgdata")
+    with _own_data_dir() as data_dir:
+        made = _sandan(data_dir, "account", "create", "watcher", "--role", "street_admin",
+                       SANDAN_ACCOUNT_PASSWORD=PASSWORD)
+        assert made.returncode == 0, made.stderr
+        assert _postmaster(data_dir / "pgdata") is None  # its only user has gone: stopped
+        yield data_dir
 
 
 @pytest.fixture
@@ -199,26 +214,26 @@ def test_the_service_stops_the_database_when_it_ends(serve, data_dir, signum):
     _assert_stopped(service.pgdata)
 
 
-def test_ctrl_c_on_dev_py_serve_stops_the_database(tmp_path):
+def test_ctrl_c_on_dev_py_serve_stops_the_database():
     """`python3 dev.py serve` on a fresh data directory (so the demo county is loaded, and its
     first batch run solves in the service) and Ctrl-C, with a browser still connected: the wrapper
     waits for the service, and the service still shuts down on Ctrl-C after that solve."""
-    service = Service(tmp_path, "--demo", under_dev_py=True)
-    try:
-        service.wait_started()
-        assert "demo county loaded" in service.text()
-        browser = http.client.HTTPConnection("127.0.0.1", service.port, timeout=60)
-        browser.request("GET", "/healthz")
-        assert browser.getresponse().read()  # and the connection stays open, as a browser's does
+    with _own_data_dir() as data_dir:
+        service = Service(data_dir, "--demo", under_dev_py=True)
         try:
-            service.signal_all(signal.SIGINT)
-            service.assert_exits_cleanly()
+            service.wait_started()
+            assert "demo county loaded" in service.text()
+            browser = http.client.HTTPConnection("127.0.0.1", service.port, timeout=60)
+            browser.request("GET", "/healthz")
+            assert browser.getresponse().read()  # and the connection stays open, as a browser's does
+            try:
+                service.signal_all(signal.SIGINT)
+                service.assert_exits_cleanly()
+            finally:
+                browser.close()
+            _assert_stopped(service.pgdata)
         finally:
-            browser.close()
-        _assert_stopped(service.pgdata)
-    finally:
-        service.kill()
-        _stop_leftover(service.pgdata)
+            service.kill()
 
 
 def test_two_workers_stop_the_database_on_ctrl_c(serve, data_dir):
