@@ -9,21 +9,17 @@ Nothing here measures speed: recovery is polled against the one deadline the ser
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -31,6 +27,7 @@ import psutil
 import pytest
 
 from catalog.embedded import HANDLE_FILE, STARTS_FILE, users
+from tests.conftest import own_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -154,23 +151,11 @@ class Service:
             return json.loads(r.read())["token"]
 
 
-@contextlib.contextmanager
-def _own_data_dir() -> Iterator[Path]:
-    """A data directory outside pytest's: run as root, the server runs as another user, and every
-    pytest session on the machine takes others' access to /tmp/pytest-of-root away again."""
-    data_dir = Path(tempfile.mkdtemp(prefix="sandan-embedded-test-"))
-    try:
-        yield data_dir
-    finally:
-        _stop_leftover(data_dir / "pgdata")
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def data_dir():
     """One data directory for the module: created, migrated and given an account once; every
     test starts its own service on it and must leave the server stopped."""
-    with _own_data_dir() as data_dir:
+    with own_data_dir() as data_dir:
         made = _sandan(data_dir, "account", "create", "watcher", "--role", "street_admin",
                        SANDAN_ACCOUNT_PASSWORD=PASSWORD)
         assert made.returncode == 0, made.stderr
@@ -218,7 +203,7 @@ def test_ctrl_c_on_dev_py_serve_stops_the_database():
     """`python3 dev.py serve` on a fresh data directory (so the demo county is loaded, and its
     first batch run solves in the service) and Ctrl-C, with a browser still connected: the wrapper
     waits for the service, and the service still shuts down on Ctrl-C after that solve."""
-    with _own_data_dir() as data_dir:
+    with own_data_dir() as data_dir:
         service = Service(data_dir, "--demo", under_dev_py=True)
         try:
             service.wait_started()
