@@ -93,11 +93,26 @@ def run_quietly(cmd: list[str], *, env: dict[str, str] | None = None, timeout: f
         raise subprocess.CalledProcessError(done.returncode, cmd)
 
 
+def run_foreground(cmd: list[str], env: dict[str, str] | None = None) -> int:
+    """Run ``cmd`` and wait for it, through Ctrl-C too.
+
+    Ctrl-C reaches the child from the terminal as well, and the child shuts down in its own time:
+    the service lets requests finish, closes its pool and, as the last user of the embedded
+    database, stops it. ``subprocess.call`` would kill the child a quarter of a second after
+    Ctrl-C, before any of that, and leave the database running."""
+    with subprocess.Popen(cmd, cwd=ROOT, env=env) as proc:
+        while True:
+            try:
+                return proc.wait()
+            except KeyboardInterrupt:
+                continue
+
+
 def serve(args: list[str]) -> int:
     ensure_venv()
     ensure_installed("")
     say("starting the service with the demo county (embedded PostgreSQL unless SANDAN_DATABASE_URL is set)")
-    return subprocess.call([str(BIN / "sandan"), "serve", "--demo", *args], cwd=ROOT)
+    return run_foreground([str(BIN / "sandan"), "serve", "--demo", *args])
 
 
 def find_chromium(python: str | None = None) -> str | None:
@@ -217,7 +232,7 @@ def test(args: list[str]) -> int:
     chromium = ensure_browser()
     env = dict(os.environ, SANDAN_CHROMIUM=chromium) if chromium else None  # the test need not look again
     say("running the test suite")
-    return subprocess.call([str(PY), "-m", "pytest", *args], cwd=ROOT, env=env)
+    return run_foreground([str(PY), "-m", "pytest", *args], env=env)
 
 
 def main() -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -9,8 +11,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp import web
 
-from catalog import stats
+from catalog import embedded, stats
 from catalog.cache import ReadCache
+from catalog.dbwatch import DatabaseWatch
 from catalog.runtime import open_database
 from catalog.settings import Settings
 
@@ -22,6 +25,7 @@ log = logging.getLogger(__name__)
 POOL = web.AppKey("pool", asyncpg.Pool)
 SETTINGS = web.AppKey("settings", Settings)
 CACHE = web.AppKey("cache", ReadCache)
+WATCH = web.AppKey("database_watch", DatabaseWatch)
 
 
 def create_app(settings: Settings, *, demo: bool = False, shared_port: bool = False) -> web.Application:
@@ -37,6 +41,16 @@ def create_app(settings: Settings, *, demo: bool = False, shared_port: bool = Fa
                 await load_demo_if_empty(pool)
             app[POOL] = pool
             yield
+
+    async def watch(app: web.Application) -> AsyncIterator[None]:
+        # Closed before the pool (cleanup_ctx unwinds in reverse), so it never checks a closed one.
+        server = None if settings.database_url else embedded.find(settings.data_dir)
+        app[WATCH] = DatabaseWatch(app[POOL], server)
+        task = asyncio.create_task(app[WATCH].run(), name="database watch")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def cache(app: web.Application) -> AsyncIterator[None]:
         app[CACHE] = ReadCache(settings.redis_url)
@@ -58,6 +72,7 @@ def create_app(settings: Settings, *, demo: bool = False, shared_port: bool = Fa
         yield
 
     app.cleanup_ctx.append(database)
+    app.cleanup_ctx.append(watch)
     app.cleanup_ctx.append(cache)
     app.cleanup_ctx.append(announce_metrics)
     app.router.add_get("/healthz", healthz)
@@ -99,10 +114,12 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready means the database answers."""
+    """Ready means the database answers; while it does not, says whether it is being restarted."""
     try:
         await stats.ping(request.app[POOL])
     except (*DB_UNAVAILABLE, asyncpg.PostgresError) as exc:
-        log.warning("readiness check failed: %s", exc)
-        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok"})
+        log.warning("readiness check failed: %r", exc)
+        watch = request.app.get(WATCH)
+        state = watch.state if watch is not None and watch.state != "ok" else "unreachable"
+        return web.json_response({"status": "unavailable", "database": state, "pid": os.getpid()}, status=503)
+    return web.json_response({"status": "ok", "database": "ok", "pid": os.getpid()})

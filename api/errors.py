@@ -54,8 +54,12 @@ DB_UNAVAILABLE = (
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
+    asyncpg.CrashShutdownError,  # another server process crashed and the server is resetting
     asyncpg.TooManyConnectionsError,
     asyncpg.AdminShutdownError,
+    # A pooled connection caught between the server's last message and its socket closing (seen
+    # when the postmaster is killed: idle backends say FATAL and go) refuses the next query so.
+    asyncpg.InternalClientError,
 )
 
 

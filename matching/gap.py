@@ -835,6 +835,9 @@ def _cpsat(pb: _Problem, idx: np.ndarray, jobs: np.ndarray, base: np.ndarray | N
             model.add_hint(var, bool(h))
     solver = cp_model.CpSolver()
     prm = solver.parameters
+    # CP-SAT would otherwise take Ctrl-C while it solves and leave SIGINT at the system default
+    # afterwards: the process that called us could no longer shut down on Ctrl-C.
+    prm.catch_sigint_signal = False
     prm.random_seed = int(seed)
     prm.num_workers = max(1, int(workers))
     # Multi-worker CP-SAT is only reproducible when the workers run in deterministic batches.

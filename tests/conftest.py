@@ -6,12 +6,17 @@ per-user temporary directory. Each test run gets a fresh database, migrated from
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import signal
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
+import psutil
 import pytest
 
 from catalog.db import create_pool, embedded_dsn, ensure_database
@@ -27,6 +32,31 @@ def _admin_dsn() -> str:
     if url:
         return url
     return embedded_dsn(Path(tempfile.gettempdir()) / f"sandan-test-{os.getuid()}", "postgres")
+
+
+@contextlib.contextmanager
+def own_data_dir() -> Iterator[Path]:
+    """A data directory for an embedded server of a test's own, outside pytest's temporary root:
+    run as root the server runs as another user, and every pytest session on the machine takes
+    others' access to /tmp/pytest-of-root away again (initdb then fails, "Permission denied").
+    Afterwards a server left running there is stopped and the directory removed."""
+    data_dir = Path(tempfile.mkdtemp(prefix="sandan-embedded-test-"))
+    try:
+        yield data_dir
+    finally:
+        try:
+            pid = int((data_dir / "pgdata" / "postmaster.pid").read_text().split("\n", 1)[0])
+            os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+            psutil.Process(pid).wait(timeout=60)
+        except (OSError, ValueError, psutil.Error):
+            pass  # none was running
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def embedded_data_dir() -> Iterator[Path]:
+    with own_data_dir() as data_dir:
+        yield data_dir
 
 
 def _with_database(dsn: str, name: str) -> str:

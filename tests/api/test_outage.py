@@ -94,6 +94,8 @@ async def test_database_outage_gives_503_and_the_service_recovers(relay, cast):
             if path.startswith(API):
                 assert (await r.json())["error"]["code"] == "database_unavailable"
                 assert r.headers["Retry-After"]
+            else:
+                assert (await r.json())["database"] == "unreachable"  # a server we do not restart
         assert (await client.get("/healthz")).status == 200  # the process itself is fine
 
         await relay.start()
@@ -106,3 +108,6 @@ async def test_database_outage_gives_503_and_the_service_recovers(relay, cast):
             await asyncio.sleep(0.1)
         assert statuses[-1] == 200 and set(statuses) <= {200, 503}, statuses
         assert (await client.get("/readyz")).status == 200
+        # nothing stays broken: more requests at once than the pool has connections all go through
+        answers = await asyncio.gather(*(client.get(f"{API}/needs", headers=token) for _ in range(25)))
+        assert [r.status for r in answers] == [200] * 25

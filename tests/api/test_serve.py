@@ -21,14 +21,18 @@ def _get(url: str) -> dict:
         return json.loads(r.read())
 
 
-def test_two_workers_share_the_port_and_stop_cleanly_on_sigterm(database_dsn, db):
+def test_two_workers_share_the_port_and_stop_cleanly_on_sigterm(database_dsn, db, tmp_path):
     port = _free_port()
     env = dict(os.environ, SANDAN_DATABASE_URL=database_dsn, SANDAN_WORKERS="2", SANDAN_PORT=str(port))
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The log goes to a file: a pipe nobody reads fills up with a line per request while the
+    # second worker starts, and then blocks the workers that write to it.
+    log = tmp_path / "serve.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve"], env=env,
+                                stdout=subprocess.PIPE, stderr=err, text=True)
     try:
         line = proc.stdout.readline()  # printed once the workers answer
-        assert f"http://127.0.0.1:{port}/" in line, proc.stderr.read() if proc.poll() is not None else line
+        assert f"http://127.0.0.1:{port}/" in line, log.read_text() if proc.poll() is not None else line
         pids = set()
         deadline = time.monotonic() + 60
         # the kernel spreads new connections over both listening workers
@@ -43,6 +47,5 @@ def test_two_workers_share_the_port_and_stop_cleanly_on_sigterm(database_dsn, db
             proc.kill()
             proc.wait()
         proc.stdout.close()
-        proc.stderr.close()
     with socket.socket() as s:  # nobody listens any more
         assert s.connect_ex(("127.0.0.1", port)) != 0

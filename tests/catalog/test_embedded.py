@@ -57,8 +57,8 @@ def _quit(proc):
     return proc.wait(timeout=60)
 
 
-def test_two_processes_share_one_embedded_server(tmp_path):
-    data_dir = tmp_path / "data"
+def test_two_processes_share_one_embedded_server(embedded_data_dir):
+    data_dir = embedded_data_dir
     with _start(data_dir) as service:
         try:
             assert service.stdout.readline().startswith("ready"), service.stderr.read()
@@ -138,10 +138,10 @@ NICED = textwrap.dedent(
 
 
 @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no process priorities on this system")
-def test_a_niced_batch_run_lowers_its_own_database_processes_only(tmp_path):
+def test_a_niced_batch_run_lowers_its_own_database_processes_only(embedded_data_dir):
     """`sandan batch` runs niced so the web service keeps answering; on the embedded server the
     database processes doing the run's work take the same lower priority, and nobody else's."""
-    data_dir = tmp_path / "data"
+    data_dir = embedded_data_dir
     with _start(data_dir) as service:
         try:
             ready = service.stdout.readline().split()
@@ -198,10 +198,10 @@ def _niceness(pid: int) -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-def test_a_niced_batch_run_that_starts_the_server_leaves_the_server_at_normal_priority(tmp_path):
+def test_a_niced_batch_run_that_starts_the_server_leaves_the_server_at_normal_priority(embedded_data_dir):
     """`sandan batch` lowers its priority only once the database is up: an embedded server it
     starts itself (the web service will work on it too) runs at normal priority."""
-    data_dir = tmp_path / "data"
+    data_dir = embedded_data_dir
     env = {k: v for k, v in os.environ.items() if k != "SANDAN_DATABASE_URL"}
     env.update(SANDAN_DATA_DIR=str(data_dir), SANDAN_LOG_LEVEL="WARNING")
     run = subprocess.Popen([sys.executable, "-m", "api.cli", "batch", "--nice", "5", "--json"], env=env,
