@@ -171,7 +171,7 @@ def test_dev_py_test_hands_its_chromium_to_the_tests(monkeypatch, tmp_path):
     monkeypatch.setattr(dev, "ensure_venv", lambda: None)
     monkeypatch.setattr(dev, "ensure_installed", lambda extras: calls.append(extras))
     monkeypatch.setattr(dev, "ensure_browser", lambda: "/opt/chromium/chrome")
-    monkeypatch.setattr(dev.subprocess, "call", lambda cmd, cwd, env: calls.append((cmd[-1], env["SANDAN_CHROMIUM"])) or 0)
+    monkeypatch.setattr(dev, "run_foreground", lambda cmd, env: calls.append((cmd[-1], env["SANDAN_CHROMIUM"])) or 0)
     assert dev.test(["-q"]) == 0
     assert calls == ["test,bench", ("-q", "/opt/chromium/chrome")]
     assert os.environ.get("SANDAN_CHROMIUM") != "/opt/chromium/chrome"  # the caller's own is untouched
