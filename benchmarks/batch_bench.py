@@ -15,8 +15,8 @@ Then, each in its own process:
    a transaction that is rolled back. Above ``--row-max`` proposals the one-by-one writer
    writes only its first ``--row-max`` and the report gives its measured rate.
 2. **The run**: ``sandan serve`` on the same database and a reader sending typical reads at a
-   steady rate (public board, project and unit lists, details); after an idle baseline,
-   ``catalog.batch.run_batch`` runs for real, phases timed (sweep, snapshot, solve, write).
+   steady rate (public board, project and unit lists, details); after an idle baseline
+   (counted in answered reads), ``catalog.batch.run_batch`` runs for real, phases timed (sweep, snapshot, solve, write).
    The report gives each phase, the total against the 30 s target, the batch process's peak
    memory, and the reads' count, p50/p95/p99 and errors during the run against the 300 ms
    target, next to the idle baseline.
@@ -388,13 +388,18 @@ async def child_expiry(dsn: str) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 async def child_reader(base: str, rps: float, n_projects: int, n_communities: int, stop_file: str,
-                       out_file: str, seed: int) -> None:
+                       out_file: str, seed: int, idle_reads: int, idle_file: str) -> None:
     """Typical reads at a steady rate, open loop: a request leaves every 1/rps seconds whether
-    or not earlier ones came back, so a slow server shows up as latency, not as fewer requests."""
+    or not earlier ones came back, so a slow server shows up as latency, not as fewer requests.
+
+    Creates ``idle_file`` once its first ``idle_reads`` requests have all been answered (or
+    failed): the idle baseline is counted in reads, so that a slow start (its imports, the
+    login's password hash) delays it rather than leaving it empty."""
     import aiohttp
 
     rng = np.random.default_rng(seed)
-    samples: list[tuple[float, float, int, str]] = []
+    samples: list[tuple[float, float, int, str, int]] = []  # sent at, ms, status, name, index
+    idle_left = idle_reads
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(base, timeout=timeout,
                                      connector=aiohttp.TCPConnector(limit=200)) as http:
@@ -417,7 +422,8 @@ async def child_reader(base: str, rps: float, n_projects: int, n_communities: in
                 ("resource list", "/api/v1/resources?limit=50", True),
             ][k]
 
-        async def one(name: str, path: str, authed: bool) -> None:
+        async def one(index: int, name: str, path: str, authed: bool) -> None:
+            nonlocal idle_left
             t = time.time()
             t0 = time.perf_counter()
             try:
@@ -426,7 +432,11 @@ async def child_reader(base: str, rps: float, n_projects: int, n_communities: in
                     status = resp.status
             except Exception:  # a refused or timed-out request is an error in the report
                 status = 0
-            samples.append((t, 1000.0 * (time.perf_counter() - t0), status, name))
+            samples.append((t, 1000.0 * (time.perf_counter() - t0), status, name, index))
+            if index < idle_reads:
+                idle_left -= 1
+                if idle_left == 0:
+                    Path(idle_file).touch()
 
         tasks = set()
         start = time.perf_counter()
@@ -436,7 +446,7 @@ async def child_reader(base: str, rps: float, n_projects: int, n_communities: in
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            task = asyncio.create_task(one(*pick()))
+            task = asyncio.create_task(one(i, *pick()))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             i += 1
@@ -445,11 +455,11 @@ async def child_reader(base: str, rps: float, n_projects: int, n_communities: in
     Path(out_file).write_text(json.dumps(samples), encoding="utf-8")
 
 
-def latency(samples: list, t0: float, t1: float) -> dict:
-    window = [s for s in samples if t0 <= s[0] <= t1]
+def latency(window: list, seconds: float) -> dict:
+    """Figures of the reads in ``window`` (the reader's samples), sent over ``seconds``."""
     ms = np.array([s[1] for s in window])
     errors = [s for s in window if s[2] != 200]
-    out = {"requests": len(window), "errors": len(errors), "seconds": t1 - t0,
+    out = {"requests": len(window), "errors": len(errors), "seconds": seconds,
            "error_statuses": sorted({s[2] for s in errors})}
     if len(ms):
         out.update({"p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)),
@@ -543,6 +553,17 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None
     raise RuntimeError("the web service did not become ready")
 
 
+def _wait_for(path: Path, proc: subprocess.Popen, timeout: float, what: str) -> None:
+    """Until ``proc`` creates ``path``; the timeout only ends a run that hangs."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what}: the process exited with {proc.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what}: not done after {timeout:.0f} s")
+        time.sleep(0.05)
+
+
 def _stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -576,14 +597,16 @@ def measure_size(args, admin: str, n: int, tmp: Path, log) -> dict:
         try:
             _wait_ready(base, server)
             stop_file, samples_file = tmp / f"stop_{n}", tmp / f"samples_{n}.json"
+            idle_file = tmp / f"idle_{n}"
+            idle_from, idle_to = args.warmup_reads, args.warmup_reads + args.baseline_reads
             reader = subprocess.Popen(
                 [sys.executable, str(Path(__file__).resolve()), "--child", "reader", base, str(args.rps),
-                 str(n), str(res["city"]["communities"]), str(stop_file), str(samples_file), str(args.seed)],
+                 str(n), str(res["city"]["communities"]), str(stop_file), str(samples_file), str(args.seed),
+                 str(idle_to), str(idle_file)],
                 cwd=ROOT)
-            time.sleep(args.warmup)
-            base_from = time.time()
-            time.sleep(args.baseline)
-            base_to = time.time()
+            # the warm-up and the idle baseline are reads answered, not seconds waited: on a busy
+            # machine they take longer, never come out empty
+            _wait_for(idle_file, reader, args.timeout, "the reader's idle reads")
             embedded = "-" if os.environ.get("SANDAN_DATABASE_URL") else str(Path(args.data_dir).resolve())
             run = _child("run", dsn, str(args.seed), args.writer, str(args.nice), embedded, timeout=args.timeout)
             time.sleep(0.5)
@@ -591,9 +614,11 @@ def measure_size(args, admin: str, n: int, tmp: Path, log) -> dict:
             reader.wait(timeout=60)
             samples = json.loads(samples_file.read_text())
             res["run"] = run
-            res["reads_idle"] = latency(samples, base_from, base_to)
+            idle = [s for s in samples if idle_from <= s[4] < idle_to]
+            res["reads_idle"] = latency(idle, max(s[0] for s in idle) - min(s[0] for s in idle))
             if "started" in run:
-                res["reads_during_run"] = latency(samples, run["started"], run["ended"])
+                during = [s for s in samples if run["started"] <= s[0] <= run["ended"]]
+                res["reads_during_run"] = latency(during, run["ended"] - run["started"])
         finally:
             if reader is not None and reader.poll() is None:
                 reader.kill()
@@ -713,14 +738,18 @@ def main(argv=None) -> int:
     ap.add_argument("--row-max", type=int, default=5000,
                     help="the one-by-one writer's comparison writes at most this many proposals")
     ap.add_argument("--rps", type=float, default=20.0, help="reads per second during the run")
-    ap.add_argument("--warmup", type=float, default=2.0, help="seconds of reads before the idle baseline")
-    ap.add_argument("--baseline", type=float, default=5.0, help="seconds of idle baseline before the run")
+    ap.add_argument("--warmup-reads", type=int, default=40,
+                    help="reads answered before the idle baseline starts (2 s at 20 per second)")
+    ap.add_argument("--baseline-reads", type=int, default=100,
+                    help="reads answered in the idle baseline before the run (5 s at 20 per second)")
     ap.add_argument("--no-demo", action="store_true", help="skip the demo county comparison")
     ap.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / f"sandan-bench-{os.getuid()}"),
                     help="the private embedded PostgreSQL's directory (unless SANDAN_DATABASE_URL is set)")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per measuring process")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.warmup_reads < 0 or args.baseline_reads < 1:
+        ap.error("--warmup-reads must be at least 0 and --baseline-reads at least 1")
     if args.nice is None:
         from catalog.batch import NICE
 
@@ -737,7 +766,7 @@ def main(argv=None) -> int:
             print(json.dumps(asyncio.run(child_expiry(rest[0]))))
         elif kind == "reader":
             asyncio.run(child_reader(rest[0], float(rest[1]), int(rest[2]), int(rest[3]), rest[4], rest[5],
-                                     int(rest[6])))
+                                     int(rest[6]), int(rest[7]), rest[8]))
         return 0
 
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]

@@ -67,7 +67,9 @@ more than one worker, ``interleave_search``: plain multi-worker CP-SAT is not re
 because its workers share bounds and solutions as they come. The two sides of a paired slice
 each stop on their own budget and meet only when both are done, so which one finishes first
 does not matter. The wall-clock limit is only a guard; when it fires first (a slow or loaded
-machine) the result may differ between runs, and ``stats["wall_guard"]`` says so.
+machine) the result may differ between runs, and ``stats["wall_guard"]`` says so. With
+``wall_guard=False`` there is no such guard: the run does all of its budgeted work, however long
+that takes, and gives the result an unhurried machine gives.
 """
 
 from __future__ import annotations
@@ -1045,26 +1047,35 @@ def _exchange_result(pb: _Problem, found: np.ndarray) -> np.ndarray:
 
 def solve_gap(profit, job, agent, weight, capacity, *, n_jobs: int | None = None,
               must_assign: bool = False, time_limit: float = 10.0, seed: int = 0,
-              workers: int = 2) -> GapResult:
+              workers: int = 2, wall_guard: bool = True) -> GapResult:
     """Assign jobs to agents within hours budgets for the largest total profit.
 
     Jobs are placed only where they add profit (pairs with profit <= 0 are ignored unless
     ``must_assign``), so an unprofitable or oversized job stays at ``-1``. The same inputs and
     seed give the same result; see the module docstring for the one exception.
+
+    ``time_limit`` sets the deterministic budgets of every phase and, with ``wall_guard``, a
+    wall clock that stops them early on a slow machine. ``wall_guard=False`` leaves only the
+    budgets: the run takes as long as the machine needs to do that work, and the result never
+    depends on its speed (tests of which methods ran, reproducing a run exactly).
     """
     spare: list[ExchangeWorker] = []  # a child process, when one is started; always stopped
     try:
         return _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_limit,
-                          seed, workers, spare)
+                          seed, workers, wall_guard, spare)
     finally:
         for worker in spare:
             worker.close()
 
 
 def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_limit, seed,
-               workers, spare) -> GapResult:
+               workers, wall_guard, spare) -> GapResult:
+    def guard(seconds):
+        """A wall-clock allowance, or none at all without the guard."""
+        return seconds if wall_guard else math.inf
+
     t0 = time.perf_counter()
-    deadline = t0 + time_limit
+    deadline = t0 + guard(time_limit)
     pb = _prepare(profit, job, agent, weight, capacity, n_jobs, must_assign)
     n = pb.n
     empty = np.full(n, -1, dtype=np.int64)
@@ -1097,7 +1108,7 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
         # Small components are closed by CP-SAT alone faster than the Lagrangian phase runs.
         wall = min(0.5, 0.1 * time_limit)
         out = _cpsat(pb, all_pairs, all_jobs, None, math.inf, scale, _DTIME_PER_SECOND * wall,
-                     wall, seed, workers)
+                     guard(wall), seed, workers)
         stats["wall_guard"] |= out.walled
         if out.status == "infeasible":
             return finish(None, -math.inf, -math.inf, "infeasible", bound_method="cp-sat")
@@ -1120,7 +1131,7 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
                 stats["exchange_worker"] = f"not started: {exc}"
     lag = _lagrangian(pb, ks, dense, 400 if ks.exact else 150,
                       _DP_CELLS_PER_SECOND * _LAGRANGE_SHARE * time_limit,
-                      t0 + 2 * _LAGRANGE_SHARE * time_limit, step)
+                      t0 + guard(2 * _LAGRANGE_SHARE * time_limit), step)
     lag_bound = math.floor(lag.bound + 1e-6) if pb.integral else lag.bound
     stats["wall_guard"] |= lag.walled
     stats["lagrangian_iterations"] = lag.iterations
@@ -1161,7 +1172,7 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
         steps = exchange_steps(share)
         stats["exchange_steps"] = stats.get("exchange_steps", 0) + steps
         found = search.run(_exchange_plan(pb, ex_arrays[0], start), start_value, steps,
-                           t0 + exchange_end)
+                           t0 + guard(exchange_end))
         stats["wall_guard"] |= search.walled
         return exchange_found(found)
 
@@ -1192,7 +1203,7 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
         # Tight budgets can defeat the greedy repair; CP-SAT finds a first plan quickly.
         out = _cpsat(pb, all_pairs, all_jobs, None, lag.bound, scale,
                      _DTIME_PER_SECOND * 0.25 * time_limit,
-                     min(_left(deadline), 0.35 * time_limit), seed, workers,
+                     min(_left(deadline), guard(0.35 * time_limit)), seed, workers,
                      first_solution=True)
         stats["wall_guard"] |= out.walled
         if out.status == "infeasible":
@@ -1267,7 +1278,7 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
 
     def exact_phase(share, last=False):
         # The wall guard is per phase so that a slow phase cannot starve the search after it.
-        wall = _left(deadline) if last else min(_left(deadline), 1.5 * share * time_limit)
+        wall = _left(deadline) if last else min(_left(deadline), guard(1.5 * share * time_limit))
         return absorb(*exact_run(share, incumbent, inc_value, workers, _DTIME_PER_SECOND, wall,
                                  seed, presolve=None))
 
@@ -1333,7 +1344,7 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
         try:
             spare[0].submit(_exchange_plan(pb, ex_arrays[0], start),
                             start_value if first else -math.inf, steps,
-                            t0 + exchange_end - time.perf_counter())
+                            t0 + guard(exchange_end) - time.perf_counter())
         except ExchangeWorkerError as exc:
             drop_worker(exc)
             return False
@@ -1343,7 +1354,7 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
         """``(plan, value)``: the child's best so far, or ``(None, -inf)``."""
         try:
             found, _, walled = spare[0].result(
-                max(0.0, t0 + exchange_end - time.perf_counter()) + _WORKER_GRACE)
+                max(0.0, t0 + guard(exchange_end) - time.perf_counter()) + _WORKER_GRACE)
         except ExchangeWorkerError as exc:
             drop_worker(exc)
             return None, -math.inf
@@ -1354,17 +1365,17 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
         """The partner of a paired slice: pure, returns a plan and what it learnt."""
         if arm == "cp-sat":
             run, alive = exact_run(share, start, start_value, 1, _SOLO_DTIME_PER_SECOND,
-                                   min(_left(deadline), 2.0 * share * time_limit), seed + slot,
-                                   presolve=False)
+                                   min(_left(deadline), guard(2.0 * share * time_limit)),
+                                   seed + slot, presolve=False)
             return run, alive, None
         plan, value, got = _lns(pb, start, start_value, scale,
-                                _LNS_DTIME_PER_SECOND * share * time_limit, t0 + search_end,
-                                seed + slot, bound, step, guide, related)
+                                _LNS_DTIME_PER_SECOND * share * time_limit,
+                                t0 + guard(search_end), seed + slot, bound, step, guide, related)
         return (plan, value), None, got
 
     spent = _SLICE * len(used)  # shares of the time limit given to search slices so far
     while (not done() and spent < _SEARCH_SHARE - 1e-9
-           and time.perf_counter() - t0 < search_end):
+           and time.perf_counter() - t0 < guard(search_end)):
         # Untried arms go first, CP-SAT first of all (it closes loose components). After
         # that, on ties the paired arm counts as used _PAIRED_LEAD slices earlier than it
         # was: the exchange search keeps gaining on tight budgets where CP-SAT stalls.
@@ -1451,8 +1462,8 @@ def _solve_gap(profit, job, agent, weight, capacity, n_jobs, must_assign, time_l
             spent += _SLICE
             incumbent, inc_value, got = _lns(pb, incumbent, inc_value, scale,
                                              _LNS_DTIME_PER_SECOND * _SLICE * time_limit,
-                                             t0 + search_end, seed + len(used), bound, step,
-                                             guide, related)
+                                             t0 + guard(search_end), seed + len(used), bound,
+                                             step, guide, related)
             for key in lns_stats:
                 lns_stats[key] += got[key]
             stats["wall_guard"] |= got["lns_walled"]

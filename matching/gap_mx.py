@@ -286,9 +286,11 @@ class ExchangeWorker:
         self._busy = True
 
     def result(self, timeout):
-        """``(best plan or None, its value, whether the wall guard cut in)``."""
+        """``(best plan or None, its value, whether the wall guard cut in)``; ``timeout``
+        may be ``math.inf`` (wait for as long as the child lives)."""
         try:
-            ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
+            ready, _, _ = select.select([self._proc.stdout], [], [],
+                                        None if math.isinf(timeout) else timeout)
             if not ready:
                 # Still working: it stays busy, so that close() stops it at once.
                 raise ExchangeWorkerError(f"exchange worker silent for {timeout:.1f} s")

@@ -73,5 +73,6 @@ class Params(BaseModel):
     multi_mip_nodes: int = Field(200, ge=1, description="k>1: branch-and-bound nodes per neighbourhood")
     multi_seconds: float = Field(
         8.0, gt=0, description="k>1: wall-clock guard on the neighbourhood search (the node and "
-        "neighbourhood limits decide the plan; this only stops a slow machine)"
+        "neighbourhood limits decide the plan; this only stops a slow machine; inf: no guard, the "
+        "plan an unhurried machine gives, however long it takes)"
     )

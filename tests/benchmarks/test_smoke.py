@@ -32,7 +32,8 @@ def test_engine_benchmark_smoke(tmp_path):
 
 def test_gap_benchmark_smoke(tmp_path):
     out = tmp_path / "gap.json"
-    proc = _run("benchmarks/gap_bench.py", "--smoke", "--out", str(out))
+    # on the solver's deterministic budgets alone, so that a busy machine still reaches the optima
+    proc = _run("benchmarks/gap_bench.py", "--smoke", "--no-wall-guard", "--out", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(out.read_text())
     rows = report["rows"]

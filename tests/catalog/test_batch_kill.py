@@ -3,10 +3,13 @@
 A county of a few hundred open projects takes the command a second or two. Each round first
 lets every pending proposal run out, so the run has real work in every phase (the sweep expires
 them, the snapshot reads the projects again, the engine solves, the write offers them again),
-then starts ``sandan batch``, waits for the log line that opens a chosen phase, waits a random
-part of that phase's usual length and kills the process. After every kill the database must hold
-no run record without its explanations, no optimiser proposal without its explanation and run,
-no project whose status disagrees with its live assignments, and the batch lock must be free.
+then starts ``sandan batch`` and kills it at a random point of a chosen phase. The points are
+counted, not timed: a phase's points are its start, each database call it makes (before the
+call) and its end, and the run stops itself at the chosen one (SIGSTOP) for the test to kill
+it there, so that a busy machine cannot make a kill land after the run has finished. After every
+kill the database must hold no run record without its explanations, no optimiser proposal
+without its explanation and run, no project whose status disagrees with its live assignments,
+and the batch lock must be free.
 
 Starting Python and importing the engine costs more than the run itself on a busy machine, so
 the commands are forked from a warm process that has imported everything once: each is a fresh
@@ -34,21 +37,71 @@ PROJECTS = 240
 UNITS = 12
 KILLS_PER_PHASE = 6  # 24 kills in all
 
-# Forks a `sandan batch` per request, from a process that imported everything once.
+# Forks a `sandan batch` per request ("log phase point", or "log - -1" to run it through), from
+# a process that imported everything once. The child counts the points of each phase; at the
+# requested one (or at the phase's end, when the phase has less work this time) it writes
+# "batch stopped" to its log and stops itself. A run that goes through writes the points of
+# every phase to log + ".points".
 WARM = r"""
-import os, sys
+import json, os, signal, sys
+import asyncpg
 import api.cli, catalog.batch, catalog.sweep, matching  # noqa: F401  (imported once, before forking)
 
+CALLS = ("execute", "executemany", "fetch", "fetchrow", "fetchval", "copy_records_to_table",
+         "copy_to_table", "copy_from_table", "copy_from_query")
+
+
+def count_points(stop_phase, stop_at, points):
+    state = {"phase": None, "point": 0}
+
+    def point(last=False):
+        if state["phase"] is None:
+            return
+        if state["phase"] == stop_phase and (state["point"] == stop_at or last):
+            print(f"batch stopped in {stop_phase} at point {state['point']}", flush=True)
+            os.kill(os.getpid(), signal.SIGSTOP)
+        state["point"] += 1
+
+    clock = catalog.batch._Clock
+    start, done = clock.start, clock.done
+
+    def clock_start(self, phase):
+        start(self, phase)
+        state.update(phase=phase, point=0)
+        point()
+
+    def clock_done(self, note=""):
+        point(last=True)
+        points[state["phase"]] = state["point"]
+        state["phase"] = None
+        done(self, note)
+
+    clock.start, clock.done = clock_start, clock_done
+
+    def counted(method):
+        async def call(self, *args, **kwargs):
+            point()
+            return await method(self, *args, **kwargs)
+        return call
+
+    for name in CALLS:
+        setattr(asyncpg.Connection, name, counted(getattr(asyncpg.Connection, name)))
+
+
 for line in sys.stdin:
-    log = line.strip()
+    log, phase, at = line.split()
     pid = os.fork()
     if pid == 0:
         fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
+        points = {}
+        count_points(phase, int(at), points)
         code = api.cli.main(["batch", "--json"])
         sys.stdout.flush()
         sys.stderr.flush()
+        with open(log + ".points", "w") as out:
+            json.dump(points, out)
         os._exit(code)
     print(f"pid {pid}", flush=True)
     _, status = os.waitpid(pid, 0)
@@ -147,10 +200,11 @@ class Warm:
         self.proc.stdin.close()
         await self.proc.wait()
 
-    async def start(self) -> tuple[int, Path]:
+    async def start(self, phase: str = "-", point: int = -1) -> tuple[int, Path]:
+        """A run that stops itself at ``point`` of ``phase`` (by default it runs through)."""
         self.n += 1
         log = self.folder / f"run{self.n}.log"
-        self.proc.stdin.write(f"{log}\n".encode())
+        self.proc.stdin.write(f"{log} {phase} {point}\n".encode())
         await self.proc.stdin.drain()
         line = (await self.proc.stdout.readline()).decode().split()
         assert line[0] == "pid", line
@@ -162,13 +216,14 @@ class Warm:
         return int(line[2])
 
 
-async def _wait_for(log: Path, text: str, deadline: float = 60.0) -> bool:
+async def _wait_for(log: Path, text: str, deadline: float = 300.0) -> bool:
+    """Until ``text`` is in the log; the deadline only ends a test that would hang."""
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline
     while loop.time() < end:
         if log.exists() and text in log.read_text(errors="replace"):
             return True
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(0.01)
     return False
 
 
@@ -189,12 +244,17 @@ async def test_killed_runs_leave_nothing_half_done(db, database_dsn):
     rng = random.Random(20240611)
     with tempfile.TemporaryDirectory() as tmp:
         async with Warm(database_dsn, Path(tmp)) as warm:
-            # a complete run first: it proposes every project, and tells how long each phase takes
+            # a complete run first: it proposes every project
             pid, log = await warm.start()
             assert await warm.exit_code(pid) == batch.EXIT_OK, log.read_text()
             first = json.loads(log.read_text()[log.read_text().index("{\n"):])
             assert len(first["proposed"]) == PROJECTS
-            took = await db.fetchval("SELECT phases FROM batch_runs WHERE id = $1", first["run_id"])
+            # then one like every round below, which counts the points of each phase
+            await db.execute("UPDATE assignments SET expires_at = now() - interval '1 second' WHERE status = 'pending'")
+            pid, log = await warm.start()
+            assert await warm.exit_code(pid) == batch.EXIT_OK, log.read_text()
+            points = json.loads(Path(f"{log}.points").read_text())
+            assert set(points) == set(batch.PHASES) and all(points.values()), points
 
             targets = [p for p in batch.PHASES for _ in range(KILLS_PER_PHASE)]
             rng.shuffle(targets)
@@ -204,24 +264,21 @@ async def test_killed_runs_leave_nothing_half_done(db, database_dsn):
                 await db.execute("UPDATE assignments SET expires_at = now() - interval '1 second'"
                                  " WHERE status = 'pending'")
                 runs_before = await db.fetchval("SELECT count(*) FROM batch_runs")
-                pid, log = await warm.start()
-                assert await _wait_for(log, f"batch phase {phase} started"), log.read_text()
-                await asyncio.sleep(rng.uniform(0.0, 0.9) * took[phase])
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:  # it finished first: checked all the same
-                    pass
+                point = rng.randrange(points[phase])
+                pid, log = await warm.start(phase, point)
+                assert await _wait_for(log, f"batch stopped in {phase} at point"), log.read_text()
+                os.kill(pid, signal.SIGKILL)
                 code = await warm.exit_code(pid)
-                where = _landed(log) if code == -signal.SIGKILL else "finished"
+                assert code == -signal.SIGKILL, log.read_text()
+                where = _landed(log)
                 landed[where] = landed.get(where, 0) + 1
 
                 assert await _lock_is_free(db), f"kill {i} ({where}): the batch lock is still held"
                 assert await _broken(db) == {}, f"kill {i} ({where})"
                 assert await db.fetchval("SELECT count(*) FROM batch_runs") - runs_before <= 1
 
-            killed = sum(n for where, n in landed.items() if where != "finished")
-            print(f"\nkills by phase reached: {landed}")
-            assert killed >= 20, landed
+            print(f"\nkills by phase: {landed}, points per phase: {points}")
+            assert landed == {phase: KILLS_PER_PHASE for phase in batch.PHASES}
 
             # and after all that, a run goes through
             await db.execute("UPDATE assignments SET expires_at = now() - interval '1 second' WHERE status = 'pending'")

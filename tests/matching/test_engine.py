@@ -3,6 +3,8 @@ components, duals, supply gap and suggestions. No timing assertions."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,11 @@ from matching.rules import RuleTables, pair_terms
 
 from .synth import city
 
+# No wall-clock guard on the k > 1 neighbourhood search: its node and neighbourhood limits alone
+# decide, so a loaded machine takes longer but gives the same plan (the guard's 8 s are only a
+# few times what the seed-4 city with teams of three takes there).
+UNHURRIED = Params(multi_seconds=math.inf)
+
 
 def valid(a, plan, params=Params()):
     v = validate_arrays(a, plan.p, plan.r, params)
@@ -32,7 +39,7 @@ def valid(a, plan, params=Params()):
 
 def test_same_seed_same_plan():
     a = city(3000, 300, seed=3, k_max=2)
-    one, two = solve_arrays(a, seed=5), solve_arrays(a, seed=5)
+    one, two = solve_arrays(a, UNHURRIED, seed=5), solve_arrays(a, UNHURRIED, seed=5)
     assert np.array_equal(one.p, two.p) and np.array_equal(one.r, two.r)
     assert np.array_equal(one.reason, two.reason)
     m1, m2 = one.to_model(), two.to_model()
@@ -64,7 +71,7 @@ def test_one_percent_change_moves_few_assignments():
 
 def test_k_units_repair_reports_bound_and_gap():
     a = city(3000, 300, seed=4, k_max=3)
-    plan = valid(a, solve_arrays(a))
+    plan = valid(a, solve_arrays(a, UNHURRIED))
     assert plan.bound >= plan.objective
     assert plan.gap < 0.02
     counts = np.bincount(plan.p, minlength=a.n_projects)
