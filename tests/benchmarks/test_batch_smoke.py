@@ -13,12 +13,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PHASES = ("sweep", "snapshot", "solve", "write")
 
 
-def test_batch_benchmark_smoke(tmp_path):
+def test_batch_benchmark_smoke(tmp_path, embedded_data_dir):
     out = tmp_path / "batch.json"
-    # its own private embedded server unless the suite runs on SANDAN_DATABASE_URL's
+    # its own private embedded server unless the suite runs on SANDAN_DATABASE_URL's, in a directory
+    # the server's own user can reach when the suite runs as root
     # the idle baseline is counted in reads answered, so a slow machine cannot leave it empty
     args = ["benchmarks/batch_bench.py", "--sizes", "smoke", "--json", str(out), "--warmup-reads", "5",
-            "--baseline-reads", "20", "--data-dir", str(tmp_path / "pg")]
+            "--baseline-reads", "20", "--data-dir", str(embedded_data_dir)]
     proc = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=600,
                           env=dict(os.environ))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
