@@ -37,11 +37,11 @@ from .enums import (
     Urgency,
 )
 from .limits import Alert
-from .schema import NON_BLANK, WS_CLASS, Day, Moment, absent, all_or_none, decimal, given, int_pattern, rules, text, when
+from .shapes import NON_BLANK, WS_CLASS, Day, Moment, absent, all_or_none, decimal, given, int_pattern, rules, text, when
 
 Code = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{1,63}$")]
-# Lengths count the text as sent; what is stored has no whitespace around it (catalog.schema).
+# Lengths count the text as sent; what is stored has no whitespace around it (catalog.shapes).
 Name = text(100)
 ShortText = text(2000, blank=True)
 LongText = text(5000, blank=True)

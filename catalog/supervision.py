@@ -28,7 +28,7 @@ from .enums import LimitStep, NeedStatus, ProjectStatus, Role, SupervisionResolu
 from .errors import Conflict, Forbidden, NotFound
 from .limits import DEFAULT_LIMITS, MAX_LIMIT, MIN_LIMIT, Alert
 from .models import Code, Id, Input, ListQuery, Principal, Record
-from .schema import decimal, decimal_schema, rules, text, when
+from .shapes import decimal, decimal_schema, rules, text
 from .sql import q
 from .tx import Db, connection, record_history, transaction
 
@@ -155,21 +155,21 @@ _MINUTES = Decimal("0.05")
 
 
 def _limit_schema(step: LimitStep) -> dict[str, Any]:
-    return when("step", step.value, {"properties": {
-        "hours": decimal_schema(_hours(MIN_LIMIT), _hours(MAX_LIMIT[step]), _MINUTES)}})
+    return {"properties": {"step": {"const": step.value},
+                           "hours": decimal_schema(_hours(MIN_LIMIT), _hours(MAX_LIMIT[step]), _MINUTES)}}
 
 
 class TimeLimitIn(Input):
     """One limit: a step, an urgency and how many hours (whole minutes, e.g. 0.5 or 36), at
     least a quarter of an hour and at most the step's ceiling."""
 
-    model_config = ConfigDict(json_schema_extra=rules(*(_limit_schema(s) for s in LimitStep)))
+    model_config = ConfigDict(json_schema_extra=rules({"anyOf": [_limit_schema(s) for s in LimitStep]}))
 
     step: LimitStep
     urgency: Urgency
     # the model's own check below says which bound a limit breaks, in words
     hours: decimal(2, str(_hours(MIN_LIMIT)), str(max(_hours(m) for m in MAX_LIMIT.values())),  # type: ignore[valid-type]
-                   checked=False)
+                   quantum=_MINUTES, checked=False)
 
     @model_validator(mode="after")
     def _bounds(self) -> TimeLimitIn:

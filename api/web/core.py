@@ -31,7 +31,7 @@ from catalog.cache import ReadCache
 from catalog.enums import Role
 from catalog.errors import DomainError
 from catalog.models import Principal, ReasonIn
-from catalog.schema import BEYOND_SCHEMA
+from catalog.shapes import BEYOND_SCHEMA
 
 from ..errors import DB_UNAVAILABLE, REQUEST_ID, status_for
 

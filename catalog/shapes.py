@@ -221,14 +221,16 @@ def _decimal_reader(places: int) -> Callable[[Any], Any]:
     return read
 
 
-def decimal(places: int, lo: str, hi: str, *, lo_open: bool = False, checked: bool = True) -> Any:
+def decimal(places: int, lo: str, hi: str, *, lo_open: bool = False, quantum: Decimal | None = None,
+            checked: bool = True) -> Any:
     """A decimal from ``lo`` to ``hi`` with at most ``places`` decimals, sent as a JSON number or
     as a string such as ``"12.5"``.
 
-    ``checked=False`` leaves the bounds to the model's own validator (for a message of its own);
-    the schema states them either way.
+    ``checked=False`` leaves the bounds, and a ``quantum`` coarser than the decimals, to the
+    model's own validator (for a message of its own); the schema states them either way.
     """
-    low, high, quantum = Decimal(lo), Decimal(hi), Decimal(1).scaleb(-places)
+    low, high = Decimal(lo), Decimal(hi)
+    quantum = quantum if quantum is not None else Decimal(1).scaleb(-places)
     bounds: dict[str, Any] = {}
     if checked:
         bounds = {"gt" if lo_open else "ge": low, "le": high}
