@@ -160,12 +160,26 @@ async def _body(request: web.Request, model: type[BaseModel]) -> tuple[BaseModel
     (``0`` for ``false``, ``"3"`` for ``3``); forms, which only send text, are read leniently.
     """
     raw = await request.read()
-    text = raw if raw.strip() else b"{}"
     try:
-        json.loads(text)
+        data = json.loads(raw) if raw.strip() else {}
     except (ValueError, RecursionError):  # nesting deeper than the parser's stack is malformed too
         raise web.HTTPBadRequest(reason="malformed JSON") from None
+    try:
+        text = json.dumps(_whole_numbers(data), allow_nan=False)
+    except (ValueError, RecursionError):  # NaN, Infinity: no JSON value
+        raise web.HTTPBadRequest(reason="malformed JSON") from None
     return model.model_validate_json(text, strict=True), raw
+
+
+def _whole_numbers(data: Any) -> Any:
+    """JSON has one kind of number: ``5.0`` is the integer 5, as JSON Schema reads it too."""
+    if isinstance(data, float) and data.is_integer():
+        return int(data)
+    if isinstance(data, list):
+        return [_whole_numbers(v) for v in data]
+    if isinstance(data, dict):
+        return {k: _whole_numbers(v) for k, v in data.items()}
+    return data
 
 
 def _ids(ep: Endpoint, request: web.Request) -> dict[str, int]:
