@@ -16,7 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from catalog.shapes import Day, Moment, decimal, decimal_pattern, int_pattern, text
+from catalog.shapes import WHITESPACE, WS_CLASS, Day, Moment, decimal, decimal_pattern, int_pattern, text
 
 RANGES = [
     # lo, hi, step, lo_open: the ranges the models use, and awkward ones
@@ -140,3 +140,8 @@ def test_text_is_trimmed_after_its_length_is_counted():
     assert _Form(title=" 修水管\u3000").title == "修水管"
     with pytest.raises(ValidationError):
         _Form(title=" " + "长" * 10)
+
+
+def test_non_blank_text_needs_a_character_trimming_keeps():
+    in_class = {c for c in map(chr, range(0x3001)) if re.fullmatch(f"[{WS_CLASS}]", c)}
+    assert in_class == set(WHITESPACE)
