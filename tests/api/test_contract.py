@@ -122,7 +122,9 @@ def _config(username: str | None, names: dict[str, list]) -> str:
         *([f"seed = {int(SEED)}"] if SEED else []),
         "workers = 1",
         "continue-on-failure = true",
-        "request-timeout = 60",  # four runs share two cores: slow is not wrong
+        # four runs share two cores: slow is not wrong, neither a request nor a generated case
+        "request-timeout = 60",
+        'suppress-health-check = ["too_slow"]',
         f'hooks = "{HOOKS}"',
         "[generation]",
         f"max-examples = {EXAMPLES}",
