@@ -2,6 +2,8 @@
 
 Input models forbid unknown fields and mirror the database's CHECK constraints, so bad input is
 refused with a clear message before any SQL runs; the constraints stay as the last line of defence.
+Their JSON Schema (the OpenAPI document's) states what they check, rules across fields included:
+a rule added to a validator goes into the model's ``json_schema_extra`` too (catalog.shapes).
 """
 
 from __future__ import annotations
