@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from .errors import _HTTP_MESSAGES
 from .headers import REVALIDATE
-from .routing import ENDPOINTS, MAX_IDEMPOTENCY_KEY, PREFIX, Endpoint, dumps
+from .routing import ENDPOINTS, IDEMPOTENCY_KEY_PATTERN, MAX_ID, PREFIX, Endpoint, dumps
 
 REF = "#/components/schemas/{model}"
 
@@ -43,7 +43,7 @@ def _schema(tp: Any, mode: str, components: dict[str, Any]) -> dict[str, Any]:
 def _parameters(ep: Endpoint, components: dict[str, Any]) -> list[dict[str, Any]]:
     params = []
     for name in re.findall(r"\{([a-z_]+)\}", ep.path):
-        schema = {"type": "integer", "minimum": 1} if name.endswith("_id") else {"type": "string"}
+        schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID} if name.endswith("_id") else {"type": "string"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if ep.query is not None:
         schema = ep.query.model_json_schema(ref_template=REF)
@@ -54,7 +54,7 @@ def _parameters(ep: Endpoint, components: dict[str, Any]) -> list[dict[str, Any]
     if ep.idempotent:
         params.append({"name": "Idempotency-Key", "in": "header", "required": False,
                        "description": "重放返回首次结果；同一键不同请求体返回 422",
-                       "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY}})
+                       "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN}})
     return params
 
 
@@ -78,7 +78,7 @@ def build() -> dict[str, Any]:
         if ep.public:
             op["security"] = []
         if ep.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {
+            op["requestBody"] = {"required": ep.body_required, "content": {"application/json": {
                 "schema": _schema(ep.body, "validation", components)}}}
         if ep.status == 204 or ep.response is None:
             op["responses"]["204"] = {"description": "完成"}

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from catalog import accounts, idempotency
 from catalog.cache import ReadCache, json_ready
@@ -94,6 +95,17 @@ class Endpoint:
         return PREFIX + self.path
 
     @property
+    def body_required(self) -> bool:
+        """Whether the body may be left out: an empty body reads as ``{}``."""
+        if self.body is None:
+            return False
+        try:
+            self.body.model_validate_json(b"{}", strict=True)
+        except ValidationError:
+            return True
+        return False
+
+    @property
     def id_params(self) -> list[str]:
         return [p for p in _params(self.path) if p.endswith("_id")]
 
@@ -109,15 +121,13 @@ class Endpoint:
             out.add(422)
         if self.idempotent:
             out.add(422)
-        if self.method == "POST" and not self.public:
+        if self.method != "GET" and not self.public:
             out.add(409)
         out |= set(self.errors)
         return sorted(out)
 
 
 def _params(path: str) -> list[str]:
-    import re
-
     return re.findall(r"\{([a-z_]+)\}", path)
 
 
@@ -146,15 +156,32 @@ async def authenticate(request: web.Request, db: asyncpg.Pool) -> tuple[Principa
 
 
 async def _body(request: web.Request, model: type[BaseModel]) -> tuple[BaseModel, bytes]:
+    """The body as ``model``; an empty body is ``{}``.
+
+    Strict: a JSON value of the type the OpenAPI document names, not one pydantic could convert
+    (``0`` for ``false``, ``"3"`` for ``3``); forms, which only send text, are read leniently.
+    """
     raw = await request.read()
-    if not raw.strip():
-        data: Any = {}
-    else:
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):  # nesting deeper than the parser's stack is malformed too
-            raise web.HTTPBadRequest(reason="malformed JSON") from None
-    return model.model_validate(data), raw
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except (ValueError, RecursionError):  # nesting deeper than the parser's stack is malformed too
+        raise web.HTTPBadRequest(reason="malformed JSON") from None
+    try:
+        text = json.dumps(_whole_numbers(data), allow_nan=False)
+    except (ValueError, RecursionError):  # NaN, Infinity: no JSON value
+        raise web.HTTPBadRequest(reason="malformed JSON") from None
+    return model.model_validate_json(text, strict=True), raw
+
+
+def _whole_numbers(data: Any) -> Any:
+    """JSON has one kind of number: ``5.0`` is the integer 5, as JSON Schema reads it too."""
+    if isinstance(data, float) and data.is_integer():
+        return int(data)
+    if isinstance(data, list):
+        return [_whole_numbers(v) for v in data]
+    if isinstance(data, dict):
+        return {k: _whole_numbers(v) for k, v in data.items()}
+    return data
 
 
 def _ids(ep: Endpoint, request: web.Request) -> dict[str, int]:
@@ -174,10 +201,12 @@ def _ids(ep: Endpoint, request: web.Request) -> dict[str, int]:
 
 
 MAX_IDEMPOTENCY_KEY = 200
+# visible ASCII: what an HTTP header carries unchanged (spaces around a value are dropped in transit)
+IDEMPOTENCY_KEY_PATTERN = f"^[!-~]{{1,{MAX_IDEMPOTENCY_KEY}}}$"
 
 
 def _usable_key(key: str) -> bool:
-    return 0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()
+    return re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key) is not None
 
 
 # Groups of cached data that any successful write may change. Only the board changes through
@@ -203,8 +232,8 @@ def make_handler(ep: Endpoint, pool_key: web.AppKey,
         if key is not None and not _usable_key(key):
             # refused before the command runs: a key that cannot be stored must not leave a record
             # behind and an error, inviting a retry that makes a second one
-            raise InvalidInput("Idempotency-Key 须为 1 到 200 个可见 ASCII 字符", code="invalid_idempotency_key",
-                               details={"max_length": MAX_IDEMPOTENCY_KEY})
+            raise InvalidInput("Idempotency-Key 须为 1 到 200 个可见 ASCII 字符（不含空格）",
+                               code="invalid_idempotency_key", details={"pattern": IDEMPOTENCY_KEY_PATTERN})
         if key is None:
             return _respond(ep, await _run(ep, call))
         owner = principal.username if principal else f"public:{request.remote}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from . import access, scoped
 from .directory import ensure_category_open
@@ -47,7 +47,7 @@ class UnitEditIn(Input):
 class UnitListFilter(ListQuery):
     unit_type: UnitType | None = None
     status: UnitStatus | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    name: Name | None = None
 
 
 class UnitRow(UnitView):

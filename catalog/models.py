@@ -2,6 +2,8 @@
 
 Input models forbid unknown fields and mirror the database's CHECK constraints, so bad input is
 refused with a clear message before any SQL runs; the constraints stay as the last line of defence.
+Their JSON Schema (the OpenAPI document's) states what they check, rules across fields included:
+a rule added to a validator goes into the model's ``json_schema_extra`` too (catalog.shapes).
 """
 
 from __future__ import annotations
@@ -12,17 +14,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    computed_field,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, computed_field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .enums import (
@@ -49,14 +41,14 @@ from .enums import (
     Urgency,
 )
 from .limits import Alert
+from .shapes import NON_BLANK, WS_CLASS, Day, Moment, absent, all_or_none, decimal, given, int_pattern, rules, text, when
 
 Code = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{1,63}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-
-
+# Lengths count the text as sent; what is stored has no whitespace around it (catalog.shapes).
+Name = text(100)
+ShortText = text(2000, blank=True)
+LongText = text(5000, blank=True)
 # Phone numbers as people write them: spaces, hyphens, dots, brackets, full-width digits and
 # +86 / 0086 are taken off; what is stored is the bare number (a landline with a hyphen after
 # its area code), always within the database's CHECK.
@@ -84,18 +76,40 @@ def _phone_digits(text: str) -> str:
     return s
 
 
+# The same numbers as the OpenAPI document states them, so that the document accepts exactly what
+# the server does: digits (full-width too) with the separators above between them, an optional
+# +86 / 0086 / 86 in front, at most 40 characters. A number of this shape always normalises to a
+# valid one below, and nothing else is taken.
+_SEP = "[ \u3000\t.()\\-\u2010-\u2015\u2212]"
+_DIGIT = "[0-9\uff10-\uff19]"
+MOBILE_SHAPE = (f"^{_SEP}*(?:(?:\\+|00)?86{_SEP}*)?[1\uff11]{_SEP}*[3-9\uff13-\uff19]"
+                f"(?:{_SEP}*{_DIGIT}){{9}}{_SEP}*$")
+LANDLINE_SHAPE = (f"^{_SEP}*(?:(?:\\+|00)86{_SEP}*(?:0{_SEP}*)?|0{_SEP}*)"
+                  f"(?:1{_SEP}*0|2{_SEP}*{_DIGIT}|[3-9\uff13-\uff19]{_SEP}*{_DIGIT}{_SEP}*{_DIGIT}){_SEP}*"
+                  f"[2-9\uff12-\uff19](?:{_SEP}*{_DIGIT}){{6,7}}{_SEP}*$")
+_PHONE_MAX = 40
+
+
+def _shaped(text: str, shape: str) -> bool:
+    return len(text) <= _PHONE_MAX and re.fullmatch(shape, text) is not None
+
+
 def mobile_number(text: str) -> str:
     """A mainland mobile number, bare (``13812345678``): the closing link goes to it by SMS."""
+    if not _shaped(text, MOBILE_SHAPE):
+        if _shaped(text, LANDLINE_SHAPE):
+            raise ValueError("需要手机号码（用于接收短信），不能填写固定电话")
+        raise ValueError(MOBILE_MESSAGE)
     digits = _phone_digits(text)
-    if _MOBILE.fullmatch(digits):
-        return digits
-    if _LANDLINE.fullmatch(digits):
-        raise ValueError("需要手机号码（用于接收短信），不能填写固定电话")
-    raise ValueError(MOBILE_MESSAGE)
+    if not _MOBILE.fullmatch(digits):  # the shape admits none such; kept as the last word
+        raise ValueError(MOBILE_MESSAGE)
+    return digits
 
 
 def contact_number(text: str) -> str:
     """A mobile number, or a landline with its area code (``0351-2345678``)."""
+    if not (_shaped(text, MOBILE_SHAPE) or _shaped(text, LANDLINE_SHAPE)):
+        raise ValueError(CONTACT_MESSAGE)
     digits = _phone_digits(text)
     if _MOBILE.fullmatch(digits):
         return digits
@@ -106,34 +120,18 @@ def contact_number(text: str) -> str:
 
 # 手机号码: where a text message must reach the person (a resident's need).
 MobilePhone = Annotated[str, AfterValidator(mobile_number),
-                        Field(description="手机号码：11 位，可带 +86、空格或连字符", examples=["13812345678"])]
+                        Field(description="手机号码：11 位，可带 +86、空格或连字符", examples=["13812345678"],
+                              json_schema_extra={"pattern": MOBILE_SHAPE, "maxLength": _PHONE_MAX})]
 # 联系电话: where someone may call (a unit's contact).
 ContactPhone = Annotated[str, AfterValidator(contact_number),
-                         Field(description="联系电话：手机号码或带区号的固定电话", examples=["13812345678", "0351-2345678"])]
+                         Field(description="联系电话：手机号码或带区号的固定电话", examples=["13812345678", "0351-2345678"],
+                               json_schema_extra={"anyOf": [{"pattern": MOBILE_SHAPE}, {"pattern": LANDLINE_SHAPE}],
+                                                  "maxLength": _PHONE_MAX})]
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+Tag = text(30)
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 Id = Annotated[int, Field(gt=0, lt=2**63)]
-
-
-def _calendar_day(value: Any) -> dt.date:
-    # pydantic on its own reads 0 or 1700000000 as a Unix time and 20240315 as a date: a filter
-    # so written would quietly select something else than what was meant
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    text = value.strip() if isinstance(value, str) else ""
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        raise PydanticCustomError("date_format", "日期须写作 YYYY-MM-DD，如 2024-03-15")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise PydanticCustomError("date_format", "没有这一天：{text}（日期须写作 YYYY-MM-DD，如 2024-03-15）",
-                                  {"text": text}) from None
-
-
-# A calendar day as a query string gives it: YYYY-MM-DD and nothing else.
-Day = Annotated[dt.date, BeforeValidator(_calendar_day)]
 
 
 class Input(BaseModel):
@@ -161,6 +159,11 @@ SYSTEM = Actor(role=Role.SYSTEM, ref="sweep")
 
 
 class AreaIn(Input):
+    """An area; only a district has no parent."""
+
+    model_config = ConfigDict(json_schema_extra=rules(
+        when("level", AreaLevel.DISTRICT.value, absent("parent_code"), given("parent_code"))))
+
     code: Code
     level: AreaLevel
     name: Name
@@ -188,7 +191,7 @@ class Area(Record):
 
 class CategoryIn(Input):
     code: CategoryCode
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    name: text(50)  # type: ignore[valid-type]
     parent_code: CategoryCode | None = None
     sort_order: Annotated[int, Field(ge=-(2**31), le=2**31 - 1)] = 0
 
@@ -226,31 +229,36 @@ class Unit(Record):
 
 # --- resources -------------------------------------------------------------------------------
 
-_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+ClockTime = Annotated[str, StringConstraints(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 
 class WeeklySlot(Input):
-    """A weekly opening: ISO weekday (1 = Monday) and a time range ``HH:MM``."""
+    """A weekly opening: ISO weekday (1 = Monday) and a time range ``HH:MM``; start before end."""
 
     weekday: Annotated[int, Field(ge=1, le=7)]
-    start: str
-    end: str
-
-    @field_validator("start", "end")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not _HHMM.match(v):
-            raise ValueError("时间格式应为 HH:MM")
-        return v
+    start: ClockTime
+    end: ClockTime
 
     @model_validator(mode="after")
     def _order(self) -> WeeklySlot:
         if self.start >= self.end:
-            raise ValueError("开始时间应早于结束时间")
+            raise PydanticCustomError("slot_order", "开始时间应早于结束时间")
         return self
 
 
 class ResourceIn(Input):
+    """A unit's resource: a monthly capacity in projects or hours (or both); a service area of
+    communities, or a circle (centre and radius, all three); a fee only when low-cost; valid_to
+    not before valid_from."""
+
+    model_config = ConfigDict(json_schema_extra=rules(
+        {"anyOf": [given("capacity_projects"), given("capacity_hours")]},
+        all_or_none("centre_lat", "centre_lon", "radius_km"),
+        {"anyOf": [{"required": ["area_communities"], "properties": {"area_communities": {"minItems": 1}}},
+                   given("radius_km")]},
+        when("fee_type", FeeType.LOW_COST.value, given("fee_amount"), absent("fee_amount")),
+    ))
+
     unit_id: Id
     title: Name
     content: LongText = ""
@@ -263,11 +271,11 @@ class ResourceIn(Input):
     centre_lon: Lon | None = None
     radius_km: Annotated[float, Field(gt=0, le=500)] | None = None
     availability: list[WeeklySlot] = Field(default_factory=list, max_length=50)
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: Day | None = None
+    valid_to: Day | None = None
     mode: ServiceMode
     fee_type: FeeType = FeeType.FREE
-    fee_amount: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None = None
+    fee_amount: decimal(2, "0", "99999999.99") | None = None  # type: ignore[valid-type]
     target_groups: list[Tag] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
@@ -280,7 +288,7 @@ class ResourceIn(Input):
         if not self.area_communities and self.radius_km is None:
             raise ValueError("须填写服务社区或服务半径 (area_communities or centre and radius)")
         if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
-            raise ValueError("有效期开始日期晚于结束日期")
+            raise PydanticCustomError("date_order", "有效期开始日期晚于结束日期")
         if (self.fee_type is FeeType.LOW_COST) != (self.fee_amount is not None):
             raise ValueError("低偿服务须填写收费金额，免费服务不填")
         return self
@@ -315,6 +323,10 @@ class Resource(Record):
 
 
 class NeedIn(Input):
+    """A need recorded by staff: lat and lon together or neither; desired_to not before desired_from."""
+
+    model_config = ConfigDict(json_schema_extra=rules(all_or_none("lat", "lon")))
+
     title: Name
     description: LongText = ""
     category_code: CategoryCode
@@ -325,10 +337,10 @@ class NeedIn(Input):
     beneficiary_count: Annotated[int, Field(ge=1, le=100000)] = 1
     beneficiary_groups: list[Tag] = Field(default_factory=list, max_length=10)
     urgency: Urgency = Urgency.NORMAL
-    desired_from: dt.date | None = None
-    desired_to: dt.date | None = None
+    desired_from: Day | None = None
+    desired_to: Day | None = None
     source_channel: SourceChannel
-    requester_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    requester_name: text(50)  # type: ignore[valid-type]
     requester_phone: MobilePhone
 
     @model_validator(mode="after")
@@ -336,7 +348,7 @@ class NeedIn(Input):
         if (self.lat is None) != (self.lon is None):
             raise ValueError("经纬度须同时填写")
         if self.desired_from and self.desired_to and self.desired_from > self.desired_to:
-            raise ValueError("期望开始日期晚于结束日期")
+            raise PydanticCustomError("date_order", "期望开始日期晚于结束日期")
         return self
 
 
@@ -369,6 +381,9 @@ class Need(Record):
 class _ReasonWithNote(Input):
     """A reason code from a closed list; ``other`` needs a note saying what it is."""
 
+    model_config = ConfigDict(json_schema_extra=rules(when(
+        "reason", "other", {"required": ["note"], "properties": {"note": {"type": "string", "pattern": NON_BLANK}}})))
+
     note: ShortText | None = None
 
     @model_validator(mode="after")
@@ -385,11 +400,12 @@ class RejectIn(_ReasonWithNote):
 # --- projects --------------------------------------------------------------------------------
 
 
-Place = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Place = text(200, blank=True)
 UnitsRequired = Annotated[int, Field(ge=1, le=20)]
-EstimatedHours = Annotated[Decimal, Field(gt=0, le=10000, max_digits=8, decimal_places=1)]
+EstimatedHours = decimal(1, "0", "10000", lo_open=True)
 Priority = Annotated[int, Field(ge=1, le=5)]
 _PROJECT_TIMES = ("window_start", "window_end", "claim_deadline")
+WINDOW_ORDER = "项目开始时间须早于结束时间"
 
 
 def project_rule_broken(v: Any) -> str | None:
@@ -400,7 +416,7 @@ def project_rule_broken(v: Any) -> str | None:
     if (v.lat is None) != (v.lon is None):
         return "经纬度须同时填写"
     if v.window_start and v.window_end and v.window_start >= v.window_end:
-        return "项目开始时间须早于结束时间"
+        return WINDOW_ORDER
     for name in _PROJECT_TIMES:
         value = getattr(v, name)
         if value is not None and value.tzinfo is None:
@@ -409,9 +425,12 @@ def project_rule_broken(v: Any) -> str | None:
 
 
 class ProjectIn(Input):
-    """A project made by a community secretary from one or more accepted needs."""
+    """A project made by a community secretary from one or more accepted needs: lat and lon
+    together or neither; window_start before window_end."""
 
-    need_ids: list[Id] = Field(min_length=1, max_length=100)
+    model_config = ConfigDict(json_schema_extra=rules(all_or_none("lat", "lon")))
+
+    need_ids: list[Id] = Field(min_length=1, max_length=100, json_schema_extra={"uniqueItems": True})
     title: Name
     description: LongText = ""
     category_code: CategoryCode
@@ -420,20 +439,22 @@ class ProjectIn(Input):
     place: Place = ""
     lat: Lat | None = None
     lon: Lon | None = None
-    window_start: dt.datetime | None = None
-    window_end: dt.datetime | None = None
+    window_start: Moment | None = None
+    window_end: Moment | None = None
     units_required: UnitsRequired = 1
     estimated_hours: EstimatedHours
     priority: Priority = 3
     urgency: Urgency = Urgency.NORMAL
     dispatch_mode: DispatchMode = DispatchMode.CLAIM
-    claim_deadline: dt.datetime | None = None
+    claim_deadline: Moment | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> ProjectIn:
         if len(set(self.need_ids)) != len(self.need_ids):
             raise ValueError("需求编号重复")
         broken = project_rule_broken(self)
+        if broken == WINDOW_ORDER:
+            raise PydanticCustomError("window_order", WINDOW_ORDER)
         if broken:
             raise ValueError(broken)
         return self
@@ -508,9 +529,9 @@ class Assignment(Record):
 
 
 class ProgressIn(Input):
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    # "https://" and up to 500 characters; the length checked on its own, so it is said as such
-    photo_url: Annotated[str, StringConstraints(max_length=508, pattern=r"^https?://\S+$")] | None = None
+    body: text(2000)  # type: ignore[valid-type]
+    # the length checked on its own as well, so that a link far too long is told so
+    photo_url: Annotated[str, StringConstraints(max_length=508, pattern=f"^https?://[^\x00{WS_CLASS}]{{1,500}}$")] | None = None
 
 
 class ProgressEntry(Record):
@@ -523,9 +544,9 @@ class ProgressEntry(Record):
 
 
 class CompletionIn(Input):
-    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    note: text(2000)  # type: ignore[valid-type]
     beneficiaries_served: Annotated[int, Field(ge=0, le=100000)]
-    hours_spent: Annotated[Decimal, Field(ge=0, le=100000, max_digits=8, decimal_places=1)]
+    hours_spent: decimal(1, "0", "100000")  # type: ignore[valid-type]
 
 
 class ClosingIn(Input):
@@ -533,7 +554,7 @@ class ClosingIn(Input):
 
     outcome: Outcome
     score: Annotated[int, Field(ge=1, le=5)]
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    comment: text(1000, blank=True) = ""  # type: ignore[valid-type]
 
 
 class ClosingLink(Record):
@@ -644,7 +665,7 @@ class Principal(_AccountScope):
 
 
 class LoginIn(Input):
-    username: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64)]
+    username: Annotated[text(64), AfterValidator(str.lower)]  # type: ignore[valid-type]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -665,17 +686,10 @@ PAGE_MAX = 100
 class ListQuery(Input):
     """Paging shared by every list: an opaque cursor, a page size (capped at 100), a direction."""
 
-    cursor: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}$")] | None = None
+    # an id: a number past bigint names no row and must not reach the database
+    cursor: Annotated[str, StringConstraints(pattern=f"^{int_pattern(0, 2**63 - 1)}$")] | None = None
     limit: Annotated[int, Field(ge=1, le=1_000_000)] = 50
     sort: Annotated[str, StringConstraints(pattern=r"^(newest|oldest)$")] = "newest"
-
-    @field_validator("cursor")
-    @classmethod
-    def _cursor_is_an_id(cls, v: str | None) -> str | None:
-        # 19 digits reach past bigint; such a cursor names no row and must not reach the database
-        if v is not None and int(v) > 2**63 - 1:
-            raise ValueError("cursor 超出范围")
-        return v
 
     @property
     def page_size(self) -> int:
@@ -702,7 +716,7 @@ class NeedFilter(ListQuery):
     @model_validator(mode="after")
     def _range(self) -> NeedFilter:
         if self.created_from and self.created_to and self.created_from > self.created_to:
-            raise PydanticCustomError("date_range", "开始日期（created_from）不能晚于结束日期（created_to）")
+            raise PydanticCustomError("date_order", "开始日期（created_from）不能晚于结束日期（created_to）")
         return self
 
 
@@ -935,9 +949,9 @@ class PublicNeedIn(Input):
     beneficiary_count: Annotated[int, Field(ge=1, le=1000)] = 1
     beneficiary_groups: list[Tag] = Field(default_factory=list, max_length=10)
     urgency: Urgency = Urgency.NORMAL
-    desired_from: dt.date | None = None
-    desired_to: dt.date | None = None
-    requester_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    desired_from: Day | None = None
+    desired_to: Day | None = None
+    requester_name: text(50)  # type: ignore[valid-type]
     requester_phone: MobilePhone
 
 
@@ -960,6 +974,9 @@ class ProjectPatchIn(Input):
     community are not edited here: a project's residents stay the ones it was made for.
     """
 
+    model_config = ConfigDict(json_schema_extra=rules(
+        {"if": {"required": ["lat", "lon"]}, "then": all_or_none("lat", "lon")}))
+
     title: Name = None  # type: ignore[assignment]
     description: LongText = None  # type: ignore[assignment]
     category_code: CategoryCode = None  # type: ignore[assignment]
@@ -967,14 +984,14 @@ class ProjectPatchIn(Input):
     place: Place = None  # type: ignore[assignment]
     lat: Lat | None = None
     lon: Lon | None = None
-    window_start: dt.datetime | None = None
-    window_end: dt.datetime | None = None
+    window_start: Moment | None = None
+    window_end: Moment | None = None
     units_required: UnitsRequired = None  # type: ignore[assignment]
     estimated_hours: EstimatedHours = None  # type: ignore[assignment]
     priority: Priority = None  # type: ignore[assignment]
     urgency: Urgency = None  # type: ignore[assignment]
     dispatch_mode: DispatchMode = None  # type: ignore[assignment]
-    claim_deadline: dt.datetime | None = None
+    claim_deadline: Moment | None = None
 
     # A default of None is never validated, so a field left out reads None; a field sent as null
     # is validated against its type, which refuses it unless the type allows None.

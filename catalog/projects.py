@@ -685,7 +685,7 @@ async def update_project(
         after = current.model_copy(update=changes)
         broken = project_rule_broken(after)
         if broken:
-            raise InvalidInput(broken, code="invalid_value", details={"id": project_id})
+            raise InvalidInput(broken, code="inconsistent_edit", details={"id": project_id})
         if "category_code" in changes:  # a retired category may stay, not be chosen anew
             await ensure_category_open(conn, after.category_code)
         new = await conn.fetchrow(

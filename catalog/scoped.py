@@ -15,7 +15,7 @@ import asyncpg
 from . import access, accounts, credit, directory, helpers, needs, projects, resources
 from .access import Personal
 from .enums import AssignmentKind, ProjectStatus, Role, SourceChannel, UnitStatus
-from .errors import Forbidden, InvalidInput, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .models import (
     Account,
     AssignmentFilter,
@@ -695,6 +695,9 @@ async def revoke_account(db: Db, p: Principal, username: str) -> Account:
     """Revoke every token of an account and deactivate it, at once (联盟管理员)."""
     if not access.can_manage_accounts(p):
         raise _forbidden("只有联盟管理员可以吊销账号")
+    if username == p.username:
+        # it would lock the county out of the API until someone with a shell recreated it
+        raise Conflict("不能吊销自己的账号", code="revoke_self")
     return await accounts.set_active(db, username, False)
 
 

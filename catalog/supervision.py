@@ -17,10 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Any, Literal
 
 import asyncpg
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from . import access
@@ -28,6 +28,7 @@ from .enums import LimitStep, NeedStatus, ProjectStatus, Role, SupervisionResolu
 from .errors import Conflict, Forbidden, NotFound
 from .limits import DEFAULT_LIMITS, MAX_LIMIT, MIN_LIMIT, Alert
 from .models import Code, Id, Input, ListQuery, Principal, Record
+from .shapes import decimal, decimal_schema, rules, text
 from .sql import q
 from .tx import Db, connection, record_history, transaction
 
@@ -137,7 +138,7 @@ class ProjectAlert(Record):
 class SupervisionNoteIn(Input):
     """督办意见; ``resolve`` also closes the item (办结督办)."""
 
-    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    note: text(500)  # type: ignore[valid-type]
     resolve: bool = False
 
 
@@ -145,12 +146,30 @@ def _hours_text(hours: Decimal) -> str:
     return f"{hours.normalize():f}"
 
 
+def _hours(limit: dt.timedelta) -> Decimal:
+    return Decimal(int(limit.total_seconds()) // 60) / 60
+
+
+# whole minutes with at most two decimals of an hour: multiples of 0.05 h (3 minutes)
+_MINUTES = Decimal("0.05")
+
+
+def _limit_schema(step: LimitStep) -> dict[str, Any]:
+    return {"properties": {"step": {"const": step.value},
+                           "hours": decimal_schema(_hours(MIN_LIMIT), _hours(MAX_LIMIT[step]), _MINUTES)}}
+
+
 class TimeLimitIn(Input):
-    """One limit: a step, an urgency and how many hours (whole minutes, e.g. 0.5 or 36)."""
+    """One limit: a step, an urgency and how many hours (whole minutes, e.g. 0.5 or 36), at
+    least a quarter of an hour and at most the step's ceiling."""
+
+    model_config = ConfigDict(json_schema_extra=rules({"anyOf": [_limit_schema(s) for s in LimitStep]}))
 
     step: LimitStep
     urgency: Urgency
-    hours: Annotated[Decimal, Field(max_digits=8, decimal_places=2, allow_inf_nan=False)]
+    # the model's own check below says which bound a limit breaks, in words
+    hours: decimal(2, str(_hours(MIN_LIMIT)), str(max(_hours(m) for m in MAX_LIMIT.values())),  # type: ignore[valid-type]
+                   quantum=_MINUTES, checked=False)
 
     @model_validator(mode="after")
     def _bounds(self) -> TimeLimitIn:
@@ -179,6 +198,11 @@ class TimeLimitsIn(Input):
 
     PUT replaces the category's overrides as a whole: an empty list returns it to the defaults.
     """
+
+    model_config = ConfigDict(json_schema_extra=rules(*(
+        {"properties": {"limits": {"contains": {"required": ["step", "urgency"], "properties": {
+            "step": {"const": step.value}, "urgency": {"const": urgency.value}}}, "minContains": 0, "maxContains": 1}}}
+        for step in LimitStep for urgency in Urgency)))
 
     limits: list[TimeLimitIn] = Field(max_length=len(LimitStep) * len(Urgency))
 

@@ -32,7 +32,7 @@ P = "/projects/{project_id}"
 
 
 @endpoint("POST", "/projects", summary="合并已入库需求立项（社区书记）", tag=T, body=ProjectIn, response=Project,
-          status=201, idempotent=True)
+          status=201, idempotent=True, errors=(404,))  # a need it names is not there for the caller
 async def create(c: Call) -> Project:
     return await scoped.create_project(c.db, c.me, c.body)
 

@@ -31,6 +31,7 @@ from catalog.cache import ReadCache
 from catalog.enums import Role
 from catalog.errors import DomainError
 from catalog.models import Principal, ReasonIn
+from catalog.shapes import BEYOND_SCHEMA
 
 from ..errors import DB_UNAVAILABLE, REQUEST_ID, logged_path, status_for
 from ..headers import PUBLIC_PAGE
@@ -210,6 +211,8 @@ def _zh(err: dict[str, Any]) -> str:
     if t == "value_error":
         msg = str(err.get("msg", ""))
         return msg.removeprefix("Value error, ")
+    if t in BEYOND_SCHEMA:  # rules across fields, each with its own words
+        return str(err.get("msg", ""))
     if t == "extra_forbidden":
         return "不应填写此项"
     return "填写有误"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import api.routes  # noqa: F401  (registers the endpoints)
+from api.openapi import build
+
 API = "/api/v1"
 
 
@@ -45,3 +48,25 @@ async def test_docs_page_loads_nothing_from_elsewhere(client):
     html = await r.text()
     assert r.status == 200 and "接口文档" in html and "/api/v1/openapi.json" in html
     assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', html)
+
+
+def test_the_document_states_what_the_server_checks():
+    """The contract test (test_contract.py) finds a disagreement; these name the usual ones."""
+    doc = build()
+    ops = {(m, p.removeprefix(API)): op for p, o in doc["paths"].items() for m, op in o.items()}
+    schemas = doc["components"]["schemas"]
+    # a body the server reads as {} when it is left out is not required
+    assert ops["post", "/projects/{project_id}/reject-claim"]["requestBody"]["required"] is False
+    assert ops["post", "/projects/{project_id}/helpers/{unit_id}/withdraw"]["requestBody"]["required"] is False
+    assert ops["post", "/projects/{project_id}/cancel"]["requestBody"]["required"] is True
+    # the key the server can store, in the document's words
+    key = next(p for p in ops["post", "/public/needs"]["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["schema"]["pattern"] == "^[!-~]{1,200}$"
+    # decimals: a number, or a string of the one form the server reads
+    hours = schemas["ProjectIn"]["properties"]["estimated_hours"]["anyOf"]
+    assert {b["type"] for b in hours} == {"number", "string"} and all("pattern" in b for b in hours
+                                                                        if b["type"] == "string")
+    # rules across fields are in the schema, not only in the validators
+    assert "allOf" in schemas["ProjectCancelIn"] and "allOf" in schemas["AreaIn"] and "allOf" in schemas["NeedIn"]
+    assert "allOf" in schemas["ResourceIn"] and "allOf" in schemas["TimeLimitsIn"]
+

@@ -95,6 +95,16 @@ PROJECT = dict(need_ids=[1], title="助老", category_code=CATEGORY, community_c
     (AreaIn, {"code": "S9", "level": "street", "name": "街"}, {}),  # a street needs a parent
     (RejectIn, {"reason": "other"}, {}),
     (ReasonIn, {"reason": "other", "note": "太远"}, {"note": "  "}),
+    # what the schema says is what is counted: text as sent, decimals and dates in one form each
+    (NeedIn, NEED, {"title": "  " + "长" * 99}),
+    (NeedIn, NEED, {"requester_phone": " 13900001111"}),
+    (NeedIn, NEED, {"desired_from": "0"}),
+    (NeedIn, NEED, {"desired_from": "2025-5-1"}),
+    (ProjectIn, PROJECT, {"estimated_hours": ""}),
+    (ProjectIn, PROJECT, {"estimated_hours": "1e1"}),
+    (ProjectIn, PROJECT, {"estimated_hours": "2.25"}),
+    (ProjectIn, PROJECT, {"window_start": "0"}),
+    (ProjectIn, PROJECT, {"window_start": "2025-05-01 09:00:00+08:00"}),
 ])
 def test_models_refuse_bad_input(model, base, change):
     if change:
@@ -210,10 +220,13 @@ async def test_project_breaking_a_rule_is_refused_and_its_needs_stay_accepted(db
     {"description": "门牌\x00号"},
 ])
 async def test_values_postgres_cannot_store_are_invalid_input(db, change):
+    """The model refuses NUL; one that got past it is still a clean refusal at the database."""
     world = await make_world(db, communities=1, grids=1)
+    with pytest.raises(ValidationError):
+        need_in(world, **change)
     before = await snapshot(db)
     with pytest.raises(InvalidInput) as err:
-        await needs.submit_need(db, need_in(world, **change), GRID_WORKER)
+        await needs.submit_need(db, need_in(world).model_copy(update=change), GRID_WORKER)
     assert err.value.code == "invalid_value"
     assert await snapshot(db) == before
 

@@ -178,7 +178,7 @@ def test_defaults_shown_for_a_category_are_those_of_domain_md():
     ([{"step": "ack", "urgency": "normal", "hours": 2}, {"step": "ack", "urgency": "normal", "hours": 3}],
      "duplicate_limit"),
     ([{"step": "rating", "urgency": "normal", "hours": 2}], "enum"),
-    ([{"step": "ack", "urgency": "normal", "hours": "NaN"}], "finite_number"),
+    ([{"step": "ack", "urgency": "normal", "hours": "NaN"}], "decimal_parsing"),  # one spelling of a number
 ])
 def test_bad_limits_are_refused_with_a_reason(limits, code):
     with pytest.raises(ValidationError) as err:
