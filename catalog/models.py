@@ -78,15 +78,16 @@ def _phone_digits(text: str) -> str:
 
 # The same numbers as the OpenAPI document states them, so that the document accepts exactly what
 # the server does: digits (full-width too) with the separators above between them, an optional
-# +86 / 0086 / 86 in front, at most 40 characters. A number of this shape always normalises to a
+# +86 / 0086 / 86 in front (so never more than 40 characters). A number of this shape always normalises to a
 # valid one below, and nothing else is taken.
 _SEP = "[ \u3000\t.()\\-\u2010-\u2015\u2212]"
 _DIGIT = "[0-9\uff10-\uff19]"
-MOBILE_SHAPE = (f"^{_SEP}*(?:(?:\\+|00)?86{_SEP}*)?[1\uff11]{_SEP}*[3-9\uff13-\uff19]"
-                f"(?:{_SEP}*{_DIGIT}){{9}}{_SEP}*$")
-LANDLINE_SHAPE = (f"^{_SEP}*(?:(?:\\+|00)86{_SEP}*(?:0{_SEP}*)?|0{_SEP}*)"
-                  f"(?:1{_SEP}*0|2{_SEP}*{_DIGIT}|[3-9\uff13-\uff19]{_SEP}*{_DIGIT}{_SEP}*{_DIGIT}){_SEP}*"
-                  f"[2-9\uff12-\uff19](?:{_SEP}*{_DIGIT}){{6,7}}{_SEP}*$")
+# one separator at most between two digits, two at either end or after the country code
+MOBILE_SHAPE = (f"^{_SEP}{{0,2}}(?:(?:\\+|00)?86{_SEP}{{0,2}})?[1\uff11]{_SEP}?[3-9\uff13-\uff19]"
+                f"(?:{_SEP}?{_DIGIT}){{9}}{_SEP}{{0,2}}$")
+LANDLINE_SHAPE = (f"^{_SEP}{{0,2}}(?:(?:\\+|00)86{_SEP}{{0,2}}(?:0{_SEP}?)?|0{_SEP}?)"
+                  f"(?:1{_SEP}?0|2{_SEP}?{_DIGIT}|[3-9\uff13-\uff19]{_SEP}?{_DIGIT}{_SEP}?{_DIGIT}){_SEP}{{0,2}}"
+                  f"[2-9\uff12-\uff19](?:{_SEP}?{_DIGIT}){{6,7}}{_SEP}{{0,2}}$")
 _PHONE_MAX = 40
 
 
@@ -121,12 +122,11 @@ def contact_number(text: str) -> str:
 # 手机号码: where a text message must reach the person (a resident's need).
 MobilePhone = Annotated[str, AfterValidator(mobile_number),
                         Field(description="手机号码：11 位，可带 +86、空格或连字符", examples=["13812345678"],
-                              json_schema_extra={"pattern": MOBILE_SHAPE, "maxLength": _PHONE_MAX})]
+                              json_schema_extra={"pattern": MOBILE_SHAPE})]
 # 联系电话: where someone may call (a unit's contact).
 ContactPhone = Annotated[str, AfterValidator(contact_number),
                          Field(description="联系电话：手机号码或带区号的固定电话", examples=["13812345678", "0351-2345678"],
-                               json_schema_extra={"anyOf": [{"pattern": MOBILE_SHAPE}, {"pattern": LANDLINE_SHAPE}],
-                                                  "maxLength": _PHONE_MAX})]
+                               json_schema_extra={"anyOf": [{"pattern": MOBILE_SHAPE}, {"pattern": LANDLINE_SHAPE}]})]
 
 Tag = text(30)
 Lat = Annotated[float, Field(ge=-90, le=90)]

@@ -272,7 +272,7 @@ def _reader(pattern: str, adapter: TypeAdapter[Any], error: str, message: str) -
     return read
 
 
-Day = Annotated[dt.date, _Parsed(_reader(DATE_PATTERN, _DATE, "date_format", "日期格式应为 2024-05-01")),
+Day = Annotated[dt.date, _Parsed(_reader(DATE_PATTERN, _DATE, "date_format", "日期须写作 YYYY-MM-DD，如 2024-05-01")),
                 WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}, mode="validation")]
 Moment = Annotated[dt.datetime,
                    _Parsed(_reader(DATETIME_PATTERN, _DATETIME, "datetime_format",

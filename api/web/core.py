@@ -205,7 +205,7 @@ def _zh(err: dict[str, Any]) -> str:
     if t in ("enum", "literal_error"):
         return "请从列表中选择"
     if t.startswith("date_") or t == "date_type":
-        return "日期格式应为 2024-05-01"
+        return "日期须写作 YYYY-MM-DD，如 2024-05-01"
     if t.startswith("datetime_") or t.startswith("timezone_"):
         return "时间格式应为 2024-05-01 09:00"
     if t == "value_error":

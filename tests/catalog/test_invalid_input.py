@@ -97,7 +97,8 @@ PROJECT = dict(need_ids=[1], title="助老", category_code=CATEGORY, community_c
     (ReasonIn, {"reason": "other", "note": "太远"}, {"note": "  "}),
     # what the schema says is what is counted: text as sent, decimals and dates in one form each
     (NeedIn, NEED, {"title": "  " + "长" * 99}),
-    (NeedIn, NEED, {"requester_phone": " 13900001111"}),
+    (NeedIn, NEED, {"requester_phone": "   13900001111"}),  # three separators at the start: more than the shape allows
+    (NeedIn, NEED, {"requester_phone": "139--0000-1111"}),  # two between digits
     (NeedIn, NEED, {"desired_from": "0"}),
     (NeedIn, NEED, {"desired_from": "2025-5-1"}),
     (ProjectIn, PROJECT, {"estimated_hours": ""}),
