@@ -66,10 +66,8 @@ def _with_database(dsn: str, name: str) -> str:
     return f"{base}/{name}" + (f"?{tail}" if tail else "")
 
 
-@pytest.fixture(scope="session")
-async def database_dsn():
-    admin = _admin_dsn()
-    name = f"sandan_test_{uuid.uuid4().hex[:12]}"
+async def migrated_database(admin: str, name: str) -> str:
+    """Create database ``name`` beside ``admin``'s, migrate it to head and return its DSN."""
     await ensure_database(admin, name)
     dsn = _with_database(admin, name)
     conn = await asyncpg.connect(dsn)
@@ -77,6 +75,14 @@ async def database_dsn():
         await migrate(conn)
     finally:
         await conn.close()
+    return dsn
+
+
+@pytest.fixture(scope="session")
+async def database_dsn():
+    admin = _admin_dsn()
+    name = f"sandan_test_{uuid.uuid4().hex[:12]}"
+    dsn = await migrated_database(admin, name)
     yield dsn
     conn = await asyncpg.connect(admin)
     try:

@@ -36,11 +36,10 @@ from aiohttp.test_utils import TestServer
 import api.routes  # noqa: F401  (registers the endpoints the document is built from)
 from api import openapi
 from api.app import create_app
-from catalog.db import create_pool, ensure_database
+from catalog.db import create_pool
 from catalog.demo import DEMO_PASSWORD, load_demo
-from catalog.migrate import migrate
 from catalog.settings import load_settings
-from tests.conftest import _admin_dsn, _with_database
+from tests.conftest import _admin_dsn, migrated_database
 
 EXAMPLES = int(os.environ.get("SANDAN_CONTRACT_EXAMPLES", "10"))
 # unset: derandomised, the same cases every run; a seed explores other cases, repeatably
@@ -91,13 +90,7 @@ class Run:
 
 async def _demo_database(admin: str, name: str, username: str | None) -> tuple[str, dict[str, list]]:
     """A database of its own with the demo county, and the names of its rows for the caller."""
-    await ensure_database(admin, name)
-    dsn = _with_database(admin, name)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
+    dsn = await migrated_database(admin, name)
     pool = await create_pool(dsn, min_size=1, max_size=2)
     try:
         summary = await load_demo(pool, seed=7)
