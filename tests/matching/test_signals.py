@@ -30,11 +30,15 @@ PROGRAM = textwrap.dedent(
         return cp_solve(self, *args, **kwargs)
 
     cp_model.CpSolver.solve = counted
+    # Python's own Ctrl-C handling, as in a process started from a terminal; one started in the
+    # background by a shell inherits SIGINT ignored and would never see it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # hours budgets and counts together: the instances go through the engine's CP-SAT models
     projects = [proj(f"P{i}", hours=1 + i % 3, point=at(0.2 * i)) for i in range(12)]
     resources = [res(f"R{j}", capacity=2 + j % 2, hours_budget=5 + j, point=at(0.5 * j)) for j in range(4)]
     checked(problem(projects, resources), Params(), seed=3)
     assert solves, "the instance never reached CP-SAT"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, signal.getsignal(signal.SIGINT)
     try:
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(30)
