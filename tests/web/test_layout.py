@@ -7,18 +7,17 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 import api.web
 from api.web.maps import WIDTH, draw_map
 from api.web.svg import text_width
 from api.web.terms import shown_terms
-from catalog import projects
 from catalog.charts import ChartScope, MapArea, MapData
-from catalog.enums import AssignmentKind, AssignmentStatus, DispatchMode, ProjectStatus, Urgency
-from catalog.models import ProjectIn
-from tests.factories import CATEGORY, SECRETARY, make_need, make_project, make_resource
+from catalog.enums import AssignmentKind, AssignmentStatus, ProjectStatus, Urgency
+from tests.factories import make_need, make_project, make_resource
+
+from tests.api.test_desk import claim_project
 
 from .conftest import sign_in
 from .test_unit_pages import text_of
@@ -92,15 +91,6 @@ def test_community_names_on_the_map_stay_inside_it():
 # --- open projects on a phone ------------------------------------------------------------------
 
 
-async def _claimable(db, world, *, title: str, urgency: Urgency = Urgency.NORMAL):
-    need = await make_need(db, world)
-    p = await projects.create_project(db, ProjectIn(
-        need_ids=[need.id], title=title, category_code=CATEGORY, community_code=world.community,
-        estimated_hours=Decimal("2"), urgency=urgency, dispatch_mode=DispatchMode.CLAIM,
-    ), SECRETARY)
-    return await projects.publish_project(db, p.id, SECRETARY)
-
-
 def _media_blocks(css: str, max_width: int) -> str:
     """The rules inside every ``@media (max-width: N px)`` with N at least ``max_width``."""
     out = []
@@ -118,7 +108,7 @@ def _media_blocks(css: str, max_width: int) -> str:
 async def test_open_projects_read_as_cards_with_the_claim_button_on_screen_on_a_phone(client, cast, db):
     """On a 390 px screen a seven-column table squeezes the titles to two or three characters a
     line and pushes the 认领 button off to the right: there each row is a card instead."""
-    await _claimable(db, cast.world, title="文庙街小区空巢老人探访（第二批）")
+    await claim_project(db, cast.world, title="文庙街小区空巢老人探访（第二批）")
     await sign_in(client, "unit-x")
     page = await (await client.get("/unit/projects")).text()
     table = page[page.index("全部开放认领的项目"):]
@@ -154,8 +144,8 @@ def _added_up(line: str) -> tuple[float, list[str], float]:
 
 async def test_the_score_on_a_suggestion_shows_every_term_and_they_add_up(client, cast, db):
     await make_resource(db, cast.unit_x, cast.world)
-    await _claimable(db, cast.world, title="独居老人送医", urgency=Urgency.URGENT)
-    await _claimable(db, cast.world, title="陪老人散步")
+    await claim_project(db, cast.world, title="独居老人送医", urgency=Urgency.URGENT)
+    await claim_project(db, cast.world, title="陪老人散步")
     await sign_in(client, "unit-x")
     page = text_of(await (await client.get("/unit/projects")).text())
     lines = re.findall(r"得分 .+?适用资源", page)
