@@ -19,9 +19,9 @@ import asyncpg
 import psutil
 import pytest
 
-from catalog.db import create_pool, embedded_dsn, ensure_database
-from catalog.migrate import migrate
-from catalog.sql import migrations
+from catalog.storage.db import create_pool, embedded_dsn, ensure_database
+from catalog.storage.migrate import migrate
+from catalog.storage.sql import migrations
 
 REPO = Path(__file__).resolve().parent.parent
 
