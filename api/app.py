@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp import web
 
-from catalog import embedded, stats
-from catalog.cache import ReadCache
-from catalog.dbwatch import DatabaseWatch
-from catalog.runtime import open_database
-from catalog.settings import Settings
+from catalog.storage import embedded
+from catalog.oversight import stats
+from catalog.storage.cache import ReadCache
+from catalog.storage.dbwatch import DatabaseWatch
+from catalog.storage.runtime import open_database
+from catalog.storage.settings import Settings
 
 from . import headers, logsafe, observe, openapi, routing, web as pages
 from .errors import DB_UNAVAILABLE, MAX_BODY_BYTES, MIDDLEWARES
@@ -91,7 +92,7 @@ def create_app(settings: Settings, *, demo: bool = False, shared_port: bool = Fa
 
 
 async def load_demo_if_empty(pool: asyncpg.Pool) -> None:
-    from catalog.demo import has_data, load_demo
+    from catalog.demo.build import has_data, load_demo
     from catalog.errors import Conflict
 
     if await has_data(pool):

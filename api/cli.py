@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 
 from catalog.cli import add_commands, solve
-from catalog.settings import SettingsError, get_settings
+from catalog.storage.settings import SettingsError, get_settings
 
 
 def build_parser() -> argparse.ArgumentParser:

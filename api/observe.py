@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
-from catalog.settings import Settings
+from catalog.storage.settings import Settings
 
 from . import headers, logsafe
 from .errors import REQUEST_ID, error_middleware, logged_path

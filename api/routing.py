@@ -19,8 +19,9 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from catalog import accounts, idempotency
-from catalog.cache import ReadCache, json_ready
+from catalog.people import accounts
+from catalog.storage import idempotency
+from catalog.storage.cache import ReadCache, json_ready
 from catalog.errors import InvalidInput
 from catalog.models import Principal
 

@@ -20,8 +20,8 @@ import urllib.request
 
 from aiohttp import web
 
-from catalog.runtime import open_database
-from catalog.settings import ENV_PREFIX, get_settings
+from catalog.storage.runtime import open_database
+from catalog.storage.settings import ENV_PREFIX, get_settings
 
 from .app import create_app, load_demo_if_empty
 from .observe import configure_access_log

@@ -11,17 +11,17 @@ Then, each in its own process:
 1. **Peers on the same snapshot** (nothing kept): the optimiser against first-come-first-served
    claiming on the engine's own candidate pairs (projects served, urgent projects served, load
    spread over units); and the write phase with both writers, the set-based one
-   (``catalog.batch_bulk``) and the one-by-one one (``catalog.batch.write_plan``), each inside
+   (``catalog.batch.bulk``) and the one-by-one one (``catalog.batch.job.write_plan``), each inside
    a transaction that is rolled back. Above ``--row-max`` proposals the one-by-one writer
    writes only its first ``--row-max`` and the report gives its measured rate.
 2. **The run**: ``sandan serve`` on the same database and a reader sending typical reads at a
    steady rate (public board, project and unit lists, details); after an idle baseline
-   (counted in answered reads), ``catalog.batch.run_batch`` runs for real, phases timed (sweep, snapshot, solve, write).
+   (counted in answered reads), ``catalog.batch.job.run_batch`` runs for real, phases timed (sweep, snapshot, solve, write).
    The report gives each phase, the total against the 30 s target, the batch process's peak
    memory, and the reads' count, p50/p95/p99 and errors during the run against the 300 ms
    target, next to the idle baseline.
 
-Finally the demo county (``catalog.demo.load_demo``, with its accepted needs opened as 优化派单
+Finally the demo county (``catalog.demo.build.load_demo``, with its accepted needs opened as 优化派单
 projects) gets the same optimiser-vs-FCFS comparison. Every figure comes from this run.
 """
 
@@ -77,7 +77,7 @@ def admin_dsn(data_dir: Path) -> str:
     url = os.environ.get("SANDAN_DATABASE_URL")
     if url:
         return url
-    from catalog.db import embedded_dsn
+    from catalog.storage.db import embedded_dsn
 
     return embedded_dsn(data_dir, "postgres")
 
@@ -90,8 +90,8 @@ def with_database(dsn: str, name: str) -> str:
 async def fresh_database(admin: str) -> tuple[str, str]:
     import asyncpg
 
-    from catalog.db import ensure_database
-    from catalog.migrate import migrate
+    from catalog.storage.db import ensure_database
+    from catalog.storage.migrate import migrate
 
     name = f"sandan_bench_{uuid.uuid4().hex[:10]}"
     await ensure_database(admin, name)
@@ -118,11 +118,11 @@ async def load(dsn: str, n: int, seed: int) -> dict:
     import asyncpg
     from city_db import load_city
 
-    from catalog import accounts
-    from catalog.db import _init_connection
+    from catalog.people import accounts
+    from catalog.storage.db import _init_connection
     from catalog.enums import Role
     from catalog.models import AccountIn
-    from catalog.sweep import mark_time_limits
+    from catalog.oversight.sweep import mark_time_limits
 
     conn = await asyncpg.connect(dsn)
     await _init_connection(conn)
@@ -163,7 +163,7 @@ def compare_plans(a, urgent_ids: set[str], seed: int) -> dict:
     """Optimiser and FCFS claiming on the same arrays (a snapshot's) and the same candidate pairs."""
     from engine_bench import _candidates, gini, run_fcfs
 
-    from catalog.batch import PARAMS
+    from catalog.batch.job import PARAMS
     from matching import solve_arrays, validate_arrays
     from matching.rules import unit_nominal
 
@@ -218,7 +218,7 @@ async def _urgent_numbers(conn, numbers: list[str]) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 
 async def _write_rolled_back(pool, writer, snap, plan, proposed, skipped) -> dict:
-    from catalog.batch import BatchSummary
+    from catalog.batch.job import BatchSummary
 
     summary = BatchSummary(scope=str(snap.scope), seed=0, dry_run=False, proposed=list(proposed),
                            skipped=list(skipped))
@@ -237,8 +237,8 @@ async def _write_rolled_back(pool, writer, snap, plan, proposed, skipped) -> dic
 
 
 async def child_peers(dsn: str, seed: int, row_max: int) -> dict:
-    from catalog import batch, batch_bulk
-    from catalog.db import create_pool
+    from catalog.batch import job as batch, bulk as batch_bulk
+    from catalog.storage.db import create_pool
 
     pool = await create_pool(dsn, min_size=1, max_size=4)
     try:
@@ -266,8 +266,8 @@ async def child_peers(dsn: str, seed: int, row_max: int) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str = "-") -> dict:
-    from catalog import batch, batch_bulk, engine_input
-    from catalog.db import embedded_dsn
+    from catalog.batch import job as batch, bulk as batch_bulk, engine_input
+    from catalog.storage.db import embedded_dsn
 
     # as `sandan batch` does before its run: lower its priority, and join the embedded server
     # (whose processes working for the run then share that priority)
@@ -324,7 +324,7 @@ async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str =
     for attr in ("solve_arrays", "validate_arrays", "runner_ups"):
         setattr(matching, attr, timed(f"solve.{attr}", getattr(matching, attr), False))
     # inside the snapshot: the reads against turning rows into the engine's records
-    from catalog.sql import q as query
+    from catalog.storage.sql import q as query
 
     reads = {query("batch_open_projects"): "snapshot.read_projects",
              query("batch_open_resources"): "snapshot.read_resources"}
@@ -341,7 +341,7 @@ async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str =
             finally:
                 phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
 
-    from catalog.db import _init_connection
+    from catalog.storage.db import _init_connection
 
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4, init=_init_connection,
                                      connection_class=TimedReads,
@@ -368,8 +368,8 @@ async def child_expiry(dsn: str) -> dict:
     for its time to live): the proposals are made due, then ``expire_pending`` is timed."""
     import asyncpg
 
-    from catalog import projects
-    from catalog.db import _init_connection
+    from catalog.lists import projects
+    from catalog.storage.db import _init_connection
 
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, init=_init_connection)
     try:
@@ -480,9 +480,10 @@ async def demo_comparison(admin: str, seed: int) -> dict:
     subcategory, through the real commands), optimiser against FCFS on its snapshot."""
     from decimal import Decimal
 
-    from catalog import batch, projects
-    from catalog.db import create_pool
-    from catalog.demo import load_demo
+    from catalog.batch import job as batch
+    from catalog.lists import projects
+    from catalog.storage.db import create_pool
+    from catalog.demo.build import load_demo
     from catalog.enums import DispatchMode, Role
     from catalog.models import Actor, ProjectIn
 
@@ -732,7 +733,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", metavar="PATH", help="also write JSON here ('-' = stdout)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--writer", choices=("bulk", "row"), default="bulk",
-                    help="the writer the real run uses: set-based (catalog.batch_bulk) or one by one")
+                    help="the writer the real run uses: set-based (catalog.batch.bulk) or one by one")
     ap.add_argument("--nice", type=int, default=None,
                     help="the run's CPU priority drop, as `sandan batch --nice` (default: the command's, 10)")
     ap.add_argument("--row-max", type=int, default=5000,
@@ -751,7 +752,7 @@ def main(argv=None) -> int:
     if args.warmup_reads < 0 or args.baseline_reads < 1:
         ap.error("--warmup-reads must be at least 0 and --baseline-reads at least 1")
     if args.nice is None:
-        from catalog.batch import NICE
+        from catalog.batch.job import NICE
 
         args.nice = NICE
 

@@ -13,15 +13,15 @@ import sys
 import threading
 import time
 
-from .runtime import open_database
-from .settings import get_settings
+from catalog.storage.runtime import open_database
+from catalog.storage.settings import get_settings
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "migrate", help="apply pending database migrations (数据库迁移)",
         description="把数据库迁移到最新版本：按编号执行尚未执行的迁移，期间持有咨询锁，多个进程同时启动也只执行一次"
-        "（sandan serve 启动时也会做）。Apply the pending migrations of catalog/sql/migrations in order, "
+        "（sandan serve 启动时也会做）。Apply the pending migrations of catalog/storage/sql/migrations in order, "
         "under an advisory lock. The database is SANDAN_DATABASE_URL, or the embedded one when it is unset.",
     )
     p.set_defaults(func=_migrate)
@@ -103,8 +103,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import load_demo
-    from .errors import Conflict
+    from catalog.demo.build import load_demo
+    from catalog.errors import Conflict
 
     async def run() -> int:
         async with open_database(get_settings()) as pool:
@@ -125,9 +125,9 @@ def _account_create(args: argparse.Namespace) -> int:
 
     from pydantic import ValidationError
 
-    from . import accounts
-    from .errors import DomainError
-    from .models import AccountIn
+    from catalog.people import accounts
+    from catalog.errors import DomainError
+    from catalog.models import AccountIn
 
     password = os.environ.get("SANDAN_ACCOUNT_PASSWORD") or getpass.getpass("密码 (password): ")
     try:
@@ -152,8 +152,8 @@ def _account_create(args: argparse.Namespace) -> int:
 
 
 def _account_revoke(args: argparse.Namespace) -> int:
-    from . import accounts
-    from .errors import DomainError
+    from catalog.people import accounts
+    from catalog.errors import DomainError
 
     async def run() -> int:
         async with open_database(get_settings()) as pool:
@@ -178,8 +178,8 @@ def solve(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     import os
 
-    from . import batch
-    from .errors import InvalidInput
+    from catalog.batch import job as batch
+    from catalog.errors import InvalidInput
 
     try:
         nice = args.nice if args.nice is not None else int(os.environ.get("SANDAN_BATCH_NICE", batch.NICE))
@@ -249,7 +249,7 @@ class _LogProgress:
         return None
 
     def start(self, phase: str) -> None:
-        from .batch import PHASE_LABELS
+        from catalog.batch.job import PHASE_LABELS
 
         self.log.info("batch phase %s started (%s)", phase, PHASE_LABELS[phase])
 
@@ -415,7 +415,7 @@ def _proposal_line(p, names) -> str:
 def _print_batch(s, names) -> None:
     """The run summary for a person (``--json`` is for scripts), with units, resources and
     communities by name. A dry run says what would change against the current proposals."""
-    from . import batch
+    from catalog.batch import job as batch
 
     dry = s.dry_run
     head = "（试运行，未写入）" if dry else f"（运行记录 #{s.run_id}）"
@@ -452,6 +452,6 @@ def _print_batch(s, names) -> None:
 
 
 def _phase_label(name: str) -> str:
-    from .batch import PHASE_LABELS
+    from catalog.batch.job import PHASE_LABELS
 
     return PHASE_LABELS.get(name, name)

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, computed_field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .enums import (
+from catalog.enums import (
     AreaLevel,
     CancelReason,
     AssignmentKind,
@@ -40,8 +40,8 @@ from .enums import (
     UnitType,
     Urgency,
 )
-from .limits import Alert
-from .shapes import NON_BLANK, WS_CLASS, Day, Moment, absent, all_or_none, decimal, given, int_pattern, rules, text, when
+from catalog.oversight.limits import Alert
+from catalog.shapes import NON_BLANK, WS_CLASS, Day, Moment, absent, all_or_none, decimal, given, int_pattern, rules, text, when
 
 Code = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{1,63}$")]
@@ -491,7 +491,7 @@ class Project(Record):
     completion_note: str | None
     beneficiaries_served: int | None
     hours_spent: Decimal | None
-    # 时限预警 as of the last sweep (catalog.sweep), filled where a project is read by id
+    # 时限预警 as of the last sweep (catalog.oversight.sweep), filled where a project is read by id
     alert_level: Alert | None = None
     alert_step: LimitStep | None = None
     alert_deadline: dt.datetime | None = None

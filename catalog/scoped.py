@@ -1,7 +1,7 @@
 """The catalog as one principal sees it: every read and command of the API, scoped.
 
 Each function takes the caller's :class:`~catalog.models.Principal`, applies the rules of
-:mod:`catalog.access` (404 for what the caller may not see, 403 for what they may see but not
+:mod:`catalog.people.access` (404 for what the caller may not see, 403 for what they may see but not
 change), calls the domain command, and returns a view with personal data full or masked for
 that caller. The HTTP handlers call exactly one of these.
 """
@@ -12,11 +12,13 @@ import datetime as dt
 
 import asyncpg
 
-from . import access, accounts, credit, directory, helpers, needs, projects, resources
-from .access import Personal
-from .enums import AssignmentKind, ProjectStatus, Role, SourceChannel, UnitStatus
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .models import (
+from catalog.people import access, accounts
+from catalog.oversight import credit
+from catalog.lists import directory, team, needs, projects, resources
+from catalog.people.access import Personal
+from catalog.enums import AssignmentKind, ProjectStatus, Role, SourceChannel, UnitStatus
+from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
+from catalog.models import (
     Account,
     AssignmentFilter,
     UnitAssignment,
@@ -74,9 +76,9 @@ from .models import (
     UnitView,
     ListQuery,
 )
-from .settings import get_settings
-from .sql import q
-from .tx import Db, connection, transaction
+from catalog.storage.settings import get_settings
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection, transaction
 
 PS = ProjectStatus
 
@@ -237,7 +239,7 @@ async def get_project(db: Db, p: Principal, project_id: int) -> ProjectDetail:
         progress = [e.model_copy(update={"body": access.scrub(e.body, names)}) for e in progress]
     return ProjectDetail(
         project=project, owner_unit_id=owner, personal_data=level.value, needs=views,
-        assignments=assignments, progress=progress, team=await helpers.team_of(db, project_id),
+        assignments=assignments, progress=progress, team=await team.team_of(db, project_id),
     )
 
 
@@ -381,28 +383,28 @@ async def submit_public_need(db: Db, data: PublicNeedIn, address: str) -> NeedRe
 async def add_helper(db: Db, p: Principal, project_id: int, data: DirectIn) -> Assignment:
     """The secretary of the project's community asks one more unit to help (协办邀请)."""
     await _managed(db, p, project_id)
-    return await helpers.add_helper(db, project_id, data.unit_id, p.actor, data.resource_id)
+    return await team.add_helper(db, project_id, data.unit_id, p.actor, data.resource_id)
 
 
 async def withdraw_helper(db: Db, p: Principal, project_id: int, unit_id: int, data: NoteIn) -> Assignment:
     """The secretary takes back a helper proposal its unit has not answered."""
     await _managed(db, p, project_id)
-    return await helpers.withdraw_helper(db, project_id, unit_id, p.actor, data.note)
+    return await team.withdraw_helper(db, project_id, unit_id, p.actor, data.note)
 
 
 async def accept_helper(db: Db, p: Principal, project_id: int) -> Assignment:
     unit = await _as_unit(db, p, project_id, owner_only=False)
-    return await helpers.accept_helper(db, project_id, unit, p.actor)
+    return await team.accept_helper(db, project_id, unit, p.actor)
 
 
 async def decline_helper(db: Db, p: Principal, project_id: int, data: ReasonIn) -> Assignment:
     unit = await _as_unit(db, p, project_id, owner_only=False)
-    return await helpers.decline_helper(db, project_id, unit, data, p.actor)
+    return await team.decline_helper(db, project_id, unit, data, p.actor)
 
 
 async def give_back_helper(db: Db, p: Principal, project_id: int, data: ReasonIn) -> Assignment:
     unit = await _as_unit(db, p, project_id, owner_only=False)
-    return await helpers.give_back_helper(db, project_id, unit, data, p.actor)
+    return await team.give_back_helper(db, project_id, unit, data, p.actor)
 
 
 # --- history ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from catalog import directory, needs, projects, resources
+from catalog.lists import directory, needs, projects, resources
 from catalog.enums import AreaLevel, DispatchMode, Outcome, ProjectStatus, Role, ServiceMode, UnitType
 from catalog.models import (
     Actor,

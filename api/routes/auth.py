@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from catalog import accounts, scoped
+from catalog.people import accounts
+from catalog import scoped
 from catalog.models import Account, LoginIn, Principal, Session
 
 from ..routing import Call, endpoint

@@ -4,8 +4,8 @@ A unit rewrites its resource (back to 待审核) or puts a taken-down one back u
 correct a unit's details and cap and list units with their live work (a street's administrator
 the units homed in their street, the alliance's every unit); a unit (or an administrator who
 manages it) reads the open projects the engine ranks best for it; a unit reads why the batch
-job proposed a project to it. The rules are those of the pages (:mod:`catalog.editing`,
-:mod:`catalog.suggestions`).
+job proposed a project to it. The rules are those of the pages (:mod:`catalog.lists.editing`,
+:mod:`catalog.batch.suggestions`).
 
 Edits replace the whole record (PUT): every field is stated, as on the page's form, so a field
 left out is refused instead of silently reset to its default.
@@ -13,10 +13,11 @@ left out is refused instead of silently reset to its default.
 
 from __future__ import annotations
 
-from catalog import editing, suggestions
-from catalog.editing import UnitEditIn, UnitListFilter, UnitRowPage
+from catalog.lists import editing
+from catalog.batch import suggestions
+from catalog.lists.editing import UnitEditIn, UnitListFilter, UnitRowPage
 from catalog.models import Resource, ResourceIn, UnitView
-from catalog.suggestions import Explanation, SuggestionQuery, UnitSuggestions
+from catalog.batch.suggestions import Explanation, SuggestionQuery, UnitSuggestions
 
 from ..routing import Call, endpoint
 

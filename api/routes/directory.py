@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from catalog import directory, scoped
+from catalog.lists import directory
+from catalog import scoped
 from catalog.enums import UnitStatus
 from catalog.models import (
     Area,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from catalog import supervision
-from catalog.supervision import (
+from catalog.oversight import supervision
+from catalog.oversight.supervision import (
     AlertFilter,
     AlertPage,
     CategoryTimeLimits,

@@ -15,12 +15,15 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import ValidationError
 
-from catalog import access, batch, charts, scoped, supervision
-from catalog.batch import RunDetailQuery, RunFilter
+from catalog.people import access
+from catalog.batch import job as batch
+from catalog.oversight import charts, supervision
+from catalog import scoped
+from catalog.batch.job import RunDetailQuery, RunFilter
 from catalog.enums import LimitStep, Role, Urgency
 from catalog.errors import DomainError, Forbidden
-from catalog.limits import Alert
-from catalog.supervision import (
+from catalog.oversight.limits import Alert
+from catalog.oversight.supervision import (
     AlertFilter,
     SupervisionFilter,
     SupervisionNoteIn,
@@ -189,7 +192,7 @@ async def supervision_note(v: View):
 
 UNMATCHED_LABELS = batch.UNMATCHED_LABELS
 SKIP_LABELS = batch.SKIP_LABELS
-# the time-limit sweep's counts in a run record (catalog.sweep.TimeLimitSweep)
+# the time-limit sweep's counts in a run record (catalog.oversight.sweep.TimeLimitSweep)
 LIMIT_WORDS = {"none": "计时正常", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯", "changed": "颜色变化",
                "cleared": "预警解除", "raised": "新列督办", "resolved": "督办解除", "credited": "逾期记信用"}
 OUTCOME_COLOURS = {"proposed": "#2b8a3e", "unmatched": "#d9480f", "skipped": "#9aa5b1"}

@@ -15,12 +15,14 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from catalog import access, directory, editing, scoped
-from catalog.editing import UnitEditIn, UnitListFilter
+from catalog.people import access
+from catalog.lists import directory, editing
+from catalog import scoped
+from catalog.lists.editing import UnitEditIn, UnitListFilter
 from catalog.enums import ResourceStatus, Role, UnitStatus, UnitType
 from catalog.errors import DomainError, Forbidden
 from catalog.models import CategoryIn, Input, NoteIn, ResourceFilter, UnitIn, UnitView
-from catalog.settings import get_settings
+from catalog.storage.settings import get_settings
 
 from . import names
 from .core import Form, View, page

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from catalog import accounts
-from catalog.accounts import RateLimited, Unauthenticated
+from catalog.people import accounts
+from catalog.people.accounts import RateLimited, Unauthenticated
 from catalog.models import LoginIn
 
 from .core import SESSION_COOKIE, View, home_for, local_path, page, set_cookie

@@ -2,7 +2,7 @@
 
 A secretary's page (社区数据) has the community's tables (统计表) below the pictures.
 
-Pages call :mod:`catalog.charts` with the reader, so a secretary gets their community, a street
+Pages call :mod:`catalog.oversight.charts` with the reader, so a secretary gets their community, a street
 admin their street (or one of its communities), the alliance administrator the county (or any
 street or community), and the public counts only: no single need, no drafts.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from catalog import charts
-from catalog.charts import (
+from catalog.oversight import charts
+from catalog.oversight.charts import (
     STATUS_PHASES,
     CategoryBalance,
     ChartScope,

@@ -25,9 +25,9 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
-from catalog import accounts
-from catalog.accounts import RateLimited, Unauthenticated
-from catalog.cache import ReadCache
+from catalog.people import accounts
+from catalog.people.accounts import RateLimited, Unauthenticated
+from catalog.storage.cache import ReadCache
 from catalog.enums import Role
 from catalog.errors import DomainError
 from catalog.models import Principal, ReasonIn

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from catalog.charts import MAP_STATES, MapData, MapNeed
+from catalog.oversight.charts import MAP_STATES, MapData, MapNeed
 from catalog.enums import ServiceMode, Urgency
 
 from .svg import FRAME, INK, MUTED, Picture, Shape, Table, circle, line, num, rect, text, text_width

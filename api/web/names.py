@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog import directory
+from catalog.lists import directory
 from catalog.models import Area, Category
 
 from .core import View

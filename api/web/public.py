@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from catalog import scoped, stats
+from catalog import scoped
+from catalog.oversight import stats
 from catalog.enums import ProjectStatus
 from catalog.models import (
     LeagueQuery,

@@ -12,11 +12,11 @@ import logging
 from aiohttp import web
 
 from catalog import scoped
-from catalog.accounts import RateLimited
+from catalog.people.accounts import RateLimited
 from catalog.enums import Outcome, Urgency
 from catalog.errors import Conflict, DomainError, Forbidden
 from catalog.models import ClosingIn, ClosingPage, PublicNeedIn
-from catalog.settings import get_settings
+from catalog.storage.settings import get_settings
 
 from . import names
 from .core import Form, View, page

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from catalog import scoped
 from catalog.enums import ProjectStatus
-from catalog.limits import Alert
+from catalog.oversight.limits import Alert
 from catalog.models import Project
 
 from . import names

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from catalog import scoped
 from catalog.enums import AssignmentStatus, ProjectStatus
-from catalog.limits import CLOSE_FOLLOW_UP
+from catalog.oversight.limits import CLOSE_FOLLOW_UP
 from catalog.models import NeedView, Project
-from catalog.settings import get_settings
+from catalog.storage.settings import get_settings
 
 from . import names
 from .core import View, page

@@ -13,7 +13,7 @@ from typing import Any
 from catalog import scoped
 from catalog.enums import AssignmentStatus, CancelReason, ProjectStatus, Role
 from catalog.errors import NotFound
-from catalog.limits import Alert, running_clock, warning_level
+from catalog.oversight.limits import Alert, running_clock, warning_level
 from catalog.models import NeedFilter, NeedView, Project, ProjectDetail, ProjectFilter
 
 from .core import View

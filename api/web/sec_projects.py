@@ -11,7 +11,8 @@ import re
 from collections import Counter
 from typing import Any
 
-from catalog import projects, scoped
+from catalog.lists import projects
+from catalog import scoped
 from catalog.enums import AssignmentStatus, DispatchMode, NeedStatus, ProjectStatus, UnitStatus, Urgency
 from catalog.errors import DomainError, NotFound
 from catalog.models import (DirectIn, NeedView, NoteIn, Project, ProjectCancelIn, ProjectDetail, ProjectIn,

@@ -6,7 +6,8 @@ ledger go here or in sibling modules, each with ``roles=UNIT``.
 
 from __future__ import annotations
 
-from catalog import scoped, suggestions
+from catalog import scoped
+from catalog.batch import suggestions
 from catalog.enums import AssignmentStatus, DeclineReason, ProjectStatus, Role
 from catalog.errors import DomainError
 from catalog.models import AssignmentFilter, ClaimIn, CompletionIn, ProgressIn, ProjectFilter

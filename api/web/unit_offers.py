@@ -8,7 +8,8 @@ is answered through its own steps: accepting or declining it leaves the project 
 
 from __future__ import annotations
 
-from catalog import scoped, suggestions
+from catalog import scoped
+from catalog.batch import suggestions
 from catalog.enums import AssignmentKind, AssignmentStatus, DeclineReason, Role
 from catalog.models import AssignmentFilter
 

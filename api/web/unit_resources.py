@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from catalog import editing, scoped
+from catalog.lists import editing
+from catalog import scoped
 from catalog.enums import FeeType, ResourceStatus, Role, ServiceMode
 from catalog.errors import DomainError, NotFound
 from catalog.models import NoteIn, Resource, ResourceFilter, ResourceIn

@@ -9,10 +9,10 @@ from argon2 import PasswordHasher
 from aiohttp.test_utils import TestClient, TestServer
 
 from api.app import create_app
-from catalog import accounts
+from catalog.people import accounts
 from catalog.enums import Role
 from catalog.models import AccountIn, Unit
-from catalog.settings import load_settings
+from catalog.storage.settings import load_settings
 from tests.factories import World, make_unit, make_world
 
 PASSWORD = "correct horse battery"

@@ -50,7 +50,7 @@ async def test_an_offer_not_yet_accepted_does_not_reveal_residents_phones(client
 
 async def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(client, cast):
     """Twenty guesses sent at once: only the first five may be tried, the rest are refused."""
-    from catalog.accounts import PER_PAIR
+    from catalog.people.accounts import PER_PAIR
 
     rs = await asyncio.gather(*[
         client.post(f"{API}/auth/login", json={"username": "sec-b", "password": f"guess-{i:04d}"})
@@ -76,7 +76,7 @@ async def test_a_burst_of_public_submissions_stops_at_the_limit(client, cast, db
 
 
 async def test_successful_logins_do_not_use_up_the_address_limit(client, cast):
-    from catalog.accounts import PER_ADDRESS
+    from catalog.people.accounts import PER_ADDRESS
 
     for _ in range(PER_ADDRESS.free + 1):
         await login(client, "grid-a2")

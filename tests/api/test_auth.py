@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog import accounts
+from catalog.people import accounts
 from catalog.enums import Role
 from catalog.models import AccountIn
 from tests.api.conftest import PASSWORD, login, make_account

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from catalog import batch, projects, resources
+from catalog.batch import job as batch
+from catalog.lists import projects, resources
 from catalog.enums import DeclineReason, DispatchMode, ServiceMode
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
 from tests.factories import ADMIN, SECRETARY, make_need, unit_actor

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from catalog.cache import ReadCache
+from catalog.storage.cache import ReadCache
 from catalog.enums import ProjectStatus
 from tests.factories import make_project
 

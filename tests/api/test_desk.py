@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from catalog import batch, projects
+from catalog.batch import job as batch
+from catalog.lists import projects
 from catalog.enums import DispatchMode, ProjectStatus, Urgency
 from catalog.models import ProjectIn
 from tests.factories import CATEGORY, SECRETARY, make_need, make_project, make_resource, snapshot

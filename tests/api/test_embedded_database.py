@@ -26,7 +26,7 @@ import aiohttp
 import psutil
 import pytest
 
-from catalog.embedded import HANDLE_FILE, STARTS_FILE, users
+from catalog.storage.embedded import HANDLE_FILE, STARTS_FILE, users
 from tests.conftest import own_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ HOLDER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from catalog.db import embedded_dsn
+    from catalog.storage.db import embedded_dsn
 
     embedded_dsn(Path(sys.argv[1]))
     print("joined", flush=True)

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from api.app import create_app
 from catalog.scoped import PUBLIC_FORM_LIMIT
-from catalog.settings import load_settings
+from catalog.storage.settings import load_settings
 from tests.factories import CATEGORY
 
 API = "/api/v1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from catalog import projects
+from catalog.lists import projects
 from catalog.enums import DispatchMode, Role
 from catalog.models import ProjectIn
 from tests.api.conftest import login, make_account

@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestServer
 from api.app import create_app
 from api.server import RUNNER_OPTIONS
 from catalog import scoped
-from catalog.settings import load_settings
+from catalog.storage.settings import load_settings
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND")
 

@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from catalog import accounts
-from catalog.accounts import PER_ADDRESS, PER_PAIR, RateLimited, Unauthenticated, login_wait
+from catalog.people import accounts
+from catalog.people.accounts import PER_ADDRESS, PER_PAIR, RateLimited, Unauthenticated, login_wait
 from catalog.enums import Role
 from catalog.models import LoginIn
 from tests.api.conftest import PASSWORD, make_account

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from api.app import create_app
 from api.observe import MetricsAccess
-from catalog.settings import SettingsError, load_settings
+from catalog.storage.settings import SettingsError, load_settings
 
 TOKEN = "scrape-me-7f3a9c2e1b"
 

@@ -16,7 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from api.app import create_app
-from catalog.settings import load_settings
+from catalog.storage.settings import load_settings
 
 API = "/api/v1"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.demo import DEMO_PASSWORD, load_demo
+from catalog.demo.build import DEMO_PASSWORD, load_demo
 from tests.api.conftest import login
 
 API = "/api/v1"

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from catalog.enums import ProjectStatus
-from catalog.settings import SettingsError, get_settings, load_settings
+from catalog.storage.settings import SettingsError, get_settings, load_settings
 from tests.factories import make_project
 
 API = "/api/v1"

@@ -12,10 +12,10 @@ import datetime as dt
 
 import pytest
 
-from catalog import projects, resources
+from catalog.lists import projects, resources
 from catalog.enums import AssignmentKind, DispatchMode, ProjectStatus, Role
 from catalog.models import ResourceIn
-from catalog.sweep import mark_time_limits
+from catalog.oversight.sweep import mark_time_limits
 from tests.api.conftest import make_account
 from tests.factories import CATEGORY, SECRETARY, make_need, make_project, make_unit, make_world, snapshot, unit_actor
 

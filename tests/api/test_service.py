@@ -6,7 +6,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from api.app import create_app
-from catalog.settings import load_settings
+from catalog.storage.settings import load_settings
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ async def test_overview_page_is_chinese_and_lists_statuses(client):
 
 
 def test_bad_setting_names_the_variable(monkeypatch):
-    from catalog.settings import SettingsError
+    from catalog.storage.settings import SettingsError
 
     monkeypatch.setenv("SANDAN_PORT", "eighty")
     with pytest.raises(SettingsError, match="SANDAN_PORT"):
@@ -44,7 +44,7 @@ def test_bad_setting_names_the_variable(monkeypatch):
 
 def test_cli_reports_bad_setting_and_exits_2(monkeypatch, capsys):
     from api.cli import main
-    from catalog.settings import get_settings
+    from catalog.storage.settings import get_settings
 
     get_settings.cache_clear()
     monkeypatch.setenv("SANDAN_LOG_LEVEL", "LOUD")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from catalog import directory
+from catalog.lists import directory
 from catalog.enums import Role, UnitStatus
 from catalog.models import Unit, UnitIn
 from tests.api.conftest import login, make_account

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from catalog import needs
+from catalog.lists import needs
 from catalog.enums import ProjectStatus
-from catalog.sweep import mark_time_limits
+from catalog.oversight.sweep import mark_time_limits
 from tests.factories import SECRETARY, make_need, make_project, make_unit, make_world
 
 API = "/api/v1"

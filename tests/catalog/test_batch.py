@@ -11,11 +11,12 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from catalog import batch, projects, resources
-from catalog.batch import BatchBusy, Scope
+from catalog.batch import job as batch
+from catalog.lists import projects, resources
+from catalog.batch.job import BatchBusy, Scope
 from catalog.enums import AssignmentKind, DeclineReason, DispatchMode, ProjectStatus, ServiceMode
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
-from catalog.settings import get_settings
+from catalog.storage.settings import get_settings
 import matching
 from matching import Unmatched
 from tests.factories import ADMIN, SECRETARY, make_need, make_unit, make_world, snapshot, unit_actor
@@ -177,7 +178,7 @@ async def test_dry_run_writes_nothing(db):
     # the time limits were counted, not marked: a real sweep at the same moment does just that
     previewed = summary.sweep["time_limits"]
     assert previewed["red"] >= 1 and previewed["raised"] >= 1
-    from catalog.sweep import mark_time_limits
+    from catalog.oversight.sweep import mark_time_limits
     assert (await mark_time_limits(db, at)).model_dump(exclude={"now"}) == previewed
 
 
@@ -494,7 +495,7 @@ async def test_at_a_terminal_warnings_show_above_the_progress_line():
     with cli._logs_above(cli._live):
         async with cli._TerminalProgress(out) as progress:
             progress.start("solve")
-            logging.getLogger("catalog.sweep").info("time limits at …")
+            logging.getLogger("catalog.oversight.sweep").info("time limits at …")
             logging.getLogger("catalog.batch").warning("resource 7 has no room left")
             progress.done("solve", 0.5, "匹配 1 个")
         logging.getLogger("catalog.batch").warning("after the display")
@@ -559,26 +560,26 @@ async def test_a_team_project_is_proposed_to_a_whole_team_and_follows_its_lead(d
     """units_required = 3: one run proposes a lead (主办) and two helpers (协办); a helper that
     declines is never paired with the project again, and when the lead declines the project goes
     back to the next run with its helpers' offers withdrawn."""
-    from catalog import helpers
+    from catalog.lists import team
     from catalog.enums import AssignmentRole
 
     world = await make_world(db, communities=1, grids=1)
     units = [await _serves(db, world, "public.elderly", capacity=2) for _ in range(4)]
     team_project = await _offer(db, world, units=3)
     summary = await batch.run_batch(db, seed=1)
-    team = [p for p in summary.proposed if p.project_id == team_project.id]
-    assert [p.role for p in team] == [AssignmentRole.LEAD, AssignmentRole.HELPER, AssignmentRole.HELPER]
+    proposed = [p for p in summary.proposed if p.project_id == team_project.id]
+    assert [p.role for p in proposed] == [AssignmentRole.LEAD, AssignmentRole.HELPER, AssignmentRole.HELPER]
     assert summary.counts()["helpers"] == 2 and not summary.skipped
-    assert team[0].runner_ups == [] or team[0].runner_ups[0]["unit_id"] not in {p.unit_id for p in team}
+    assert proposed[0].runner_ups == [] or proposed[0].runner_ups[0]["unit_id"] not in {p.unit_id for p in proposed}
     assert (await projects.get_project(db, team_project.id)).status is ProjectStatus.DISPATCHED
     # the run record lists the project once, with its lead's proposal
-    from catalog.sql import q
+    from catalog.storage.sql import q
     listed = await db.fetch(q("batch_run_projects"), summary.run_id, None, None, 100)
-    assert [(r["project_id"], r["unit_id"]) for r in listed] == [(team_project.id, team[0].unit_id)]
+    assert [(r["project_id"], r["unit_id"]) for r in listed] == [(team_project.id, proposed[0].unit_id)]
 
-    lead, first_helper, second_helper = team
-    await helpers.accept_helper(db, team_project.id, first_helper.unit_id, unit_actor(first_helper.unit_id))
-    await helpers.decline_helper(db, team_project.id, second_helper.unit_id,
+    lead, first_helper, second_helper = proposed
+    await team.accept_helper(db, team_project.id, first_helper.unit_id, unit_actor(first_helper.unit_id))
+    await team.decline_helper(db, team_project.id, second_helper.unit_id,
                                  ReasonIn(reason=DeclineReason.CAPACITY_FULL), unit_actor(second_helper.unit_id))
     await projects.decline_offer(db, team_project.id, lead.unit_id, ReasonIn(reason=DeclineReason.SKILL_MISMATCH),
                                  unit_actor(lead.unit_id))
@@ -599,7 +600,7 @@ async def test_a_team_project_is_proposed_to_a_whole_team_and_follows_its_lead(d
 async def test_the_engine_reads_the_credit_this_runs_sweep_charged(db, monkeypatch):
     """An offer left unanswered past its 签收 limit is overdue: the run's sweep charges the unit
     before the snapshot, so the engine already weighs the unit at its lowered credit."""
-    from catalog import credit
+    from catalog.oversight import credit
 
     world, care, repair = await _county(db)
     late = await _project(db, world, DispatchMode.DIRECTED)

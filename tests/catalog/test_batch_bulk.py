@@ -11,11 +11,12 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from catalog import batch, batch_bulk, directory, projects, resources
-from catalog.batch import BatchSummary, Scope
+from catalog.batch import job as batch, bulk as batch_bulk
+from catalog.lists import directory, projects, resources
+from catalog.batch.job import BatchSummary, Scope
 from catalog.enums import DeclineReason, DispatchMode, ProjectStatus, ServiceMode, UnitStatus
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
-from catalog.settings import get_settings
+from catalog.storage.settings import get_settings
 from tests import factories
 from tests.conftest import empty_database
 from tests.factories import ADMIN, SECRETARY, make_need, make_unit, make_world, snapshot, unit_actor

@@ -27,7 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from catalog import batch, resources
+from catalog.batch import job as batch
+from catalog.lists import resources
 from catalog.enums import ServiceMode
 from catalog.models import ResourceIn
 from tests.conftest import REPO
@@ -45,7 +46,7 @@ KILLS_PER_PHASE = 6  # 24 kills in all
 WARM = r"""
 import json, os, signal, sys
 import asyncpg
-import api.cli, catalog.batch, catalog.sweep, matching  # noqa: F401  (imported once, before forking)
+import api.cli, catalog.batch.job, catalog.oversight.sweep, matching  # noqa: F401  (imported once, before forking)
 
 CALLS = ("execute", "executemany", "fetch", "fetchrow", "fetchval", "copy_records_to_table",
          "copy_to_table", "copy_from_table", "copy_from_query")
@@ -62,7 +63,7 @@ def count_points(stop_phase, stop_at, points):
             os.kill(os.getpid(), signal.SIGSTOP)
         state["point"] += 1
 
-    clock = catalog.batch._Clock
+    clock = catalog.batch.job._Clock
     start, done = clock.start, clock.done
 
     def clock_start(self, phase):

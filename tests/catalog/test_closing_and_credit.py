@@ -11,7 +11,8 @@ from collections import Counter
 
 import pytest
 
-from catalog import credit, projects
+from catalog.oversight import credit
+from catalog.lists import projects
 from catalog.enums import CreditKind, DispatchMode, Grade, Outcome, ProjectStatus
 from catalog.errors import Conflict, Forbidden, translated
 from catalog.models import ClosingIn

@@ -13,7 +13,7 @@ import datetime as dt
 
 import asyncpg
 
-from catalog import projects
+from catalog.lists import projects
 from catalog.enums import AssignmentStatus, DeclineReason, DispatchMode, Outcome, ProjectStatus
 from catalog.errors import Conflict, DomainError
 from catalog.models import Assignment, ClosingIn, Project, ReasonIn

@@ -11,10 +11,11 @@ from decimal import Decimal
 
 import pytest
 
-from catalog import projects, supervision
+from catalog.lists import projects
+from catalog.oversight import supervision
 from catalog.enums import DeclineReason, LimitStep, ProjectStatus, Role, Urgency
 from catalog.models import CompletionIn, Principal, ReasonIn
-from catalog.sweep import mark_time_limits
+from catalog.oversight.sweep import mark_time_limits
 from tests.factories import CATEGORY, make_project, make_world, unit_actor
 
 PS = ProjectStatus

@@ -7,8 +7,11 @@ from collections import Counter
 
 import pytest
 
-from catalog import credit, demo, directory, suggestions
-from catalog.demo import ADMIN
+from catalog.oversight import credit
+from catalog.demo import build as demo
+from catalog.lists import directory
+from catalog.batch import suggestions
+from catalog.demo.build import ADMIN
 from catalog.enums import ProjectStatus, Role, UnitType
 from catalog.errors import Conflict
 from catalog.models import AreaIn, Principal, UnitIn

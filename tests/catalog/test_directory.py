@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalog import directory, needs, resources
+from catalog.lists import directory, needs, resources
 from catalog.enums import Role
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.models import Actor, CategoryIn, NeedIn, ResourceIn

@@ -11,14 +11,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from catalog.migrate import migrate
+from catalog.storage.migrate import migrate
 
 WORKER = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
     import asyncpg
-    from catalog.db import embedded_dsn
+    from catalog.storage.db import embedded_dsn
 
     dsn = embedded_dsn(Path(sys.argv[1]), "postgres")
 
@@ -107,7 +107,7 @@ async def test_concurrent_starts_apply_each_migration_once(empty_database):
     try:
         results = await asyncio.gather(*(migrate(c) for c in conns))
         applied = sorted(v for r in results for v in r)
-        from catalog.sql import migrations
+        from catalog.storage.sql import migrations
 
         assert applied == [n for n, _, _ in migrations()]  # each version applied exactly once
         assert sum(1 for r in results if r) == 1
@@ -120,7 +120,7 @@ NICED = textwrap.dedent(
     """
     import asyncio, os, sys
     from pathlib import Path
-    from catalog.db import create_pool, embedded_dsn
+    from catalog.storage.db import create_pool, embedded_dsn
 
     os.nice(int(sys.argv[2]))
     dsn = embedded_dsn(Path(sys.argv[1]), "postgres")
@@ -160,7 +160,7 @@ def test_a_niced_batch_run_lowers_its_own_database_processes_only(embedded_data_
 BY_DSN = textwrap.dedent(
     """
     import asyncio, os, sys
-    from catalog.db import create_pool
+    from catalog.storage.db import create_pool
 
     os.nice(7)
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from catalog import directory, needs, projects, resources
+from catalog.lists import directory, needs, projects, resources
 from catalog.enums import AreaLevel, ServiceMode, UnitType
 from catalog.errors import InvalidInput, NotFound
 from catalog.models import (

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from catalog.enums import Urgency
-from catalog.limits import Alert, done_deadline, running_clock, warning_level
+from catalog.oversight.limits import Alert, done_deadline, running_clock, warning_level
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -39,7 +39,7 @@ def test_warning_labels_are_chinese():
 
 
 def test_a_colour_starts_at_its_share_of_the_limit():
-    from catalog.limits import level_since
+    from catalog.oversight.limits import level_since
 
     deadline = T0 + dt.timedelta(hours=10)
     assert level_since(Alert.BLUE, T0, deadline) == T0 + dt.timedelta(hours=5)
@@ -51,7 +51,7 @@ def test_a_colour_starts_at_its_share_of_the_limit():
 
 
 def test_one_working_day_skips_the_weekend():
-    from catalog.limits import CST, add_working_time
+    from catalog.oversight.limits import CST, add_working_time
 
     day = dt.timedelta(hours=24)
     friday = dt.datetime(2026, 11, 6, 17, 0, tzinfo=CST)
@@ -63,7 +63,7 @@ def test_one_working_day_skips_the_weekend():
 
 
 def test_the_sweep_runs_the_same_clock_as_running_clock():
-    from catalog.limits import DEFAULT_LIMITS, PROJECT_STEP
+    from catalog.oversight.limits import DEFAULT_LIMITS, PROJECT_STEP
 
     for status, step in PROJECT_STEP.items():
         start, deadline = running_clock(status, Urgency.URGENT, published_at=T0, accepted_at=T0, completed_at=T0,

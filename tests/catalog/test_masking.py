@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.access import mask_phone, scrub
+from catalog.people.access import mask_phone, scrub
 
 # --- what people write around the numbers ------------------------------------------------------
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog import needs, projects
+from catalog.lists import needs, projects
 from catalog.enums import NEED_TRANSITIONS, NeedStatus, RejectReason
 from catalog.errors import Conflict
 from catalog.models import ProjectIn, RejectIn

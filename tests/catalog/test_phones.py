@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from catalog.editing import UnitEditIn
+from catalog.lists.editing import UnitEditIn
 from catalog.models import NeedIn, PublicNeedIn, UnitIn
 
 NEED = dict(title="帮老人买菜", category_code="public.elderly", community_code="C1", requester_name="张三")

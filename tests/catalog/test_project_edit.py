@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog import projects
+from catalog.lists import projects
 from catalog.enums import AssignmentKind, AssignmentStatus, DispatchMode, ProjectStatus, Urgency
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.models import ProjectPatchIn

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from catalog import credit, projects
+from catalog.oversight import credit
+from catalog.lists import projects
 from catalog.enums import (
     PROJECT_TRANSITIONS,
     AssignmentStatus,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog import directory, resources
+from catalog.lists import directory, resources
 from catalog.enums import RESOURCE_TRANSITIONS, ResourceStatus, UnitStatus
 from catalog.errors import Conflict, NotFound
 from tests.factories import ADMIN, make_resource, make_unit, make_world, snapshot

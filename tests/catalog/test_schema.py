@@ -3,8 +3,8 @@
 import asyncpg
 import pytest
 
-from catalog.migrate import applied_versions, migrate
-from catalog.sql import migrations, queries
+from catalog.storage.migrate import applied_versions, migrate
+from catalog.storage.sql import migrations, queries
 
 
 async def test_migrations_reach_head_from_empty(database_dsn):

@@ -8,12 +8,13 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from catalog import credit, needs, projects, supervision
+from catalog.oversight import credit, supervision
+from catalog.lists import needs, projects
 from catalog.enums import LimitStep, ProjectStatus, Role, Urgency
 from catalog.errors import Forbidden, NotFound
-from catalog.limits import DEFAULT_LIMITS, Alert, add_working_time, warning_level
+from catalog.oversight.limits import DEFAULT_LIMITS, Alert, add_working_time, warning_level
 from catalog.models import CompletionIn, Principal, ReasonIn
-from catalog.sweep import mark_time_limits
+from catalog.oversight.sweep import mark_time_limits
 from tests.factories import SECRETARY, make_need, make_project, make_unit, make_world, snapshot, unit_actor
 
 PS = ProjectStatus

@@ -6,10 +6,12 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from catalog import batch, projects, resources, supervision
+from catalog.batch import job as batch
+from catalog.lists import projects, resources
+from catalog.oversight import supervision
 from catalog.enums import DispatchMode, LimitStep, ProjectStatus, Role, ServiceMode, Urgency
 from catalog.models import ProjectIn, ResourceIn
-from catalog.sweep import mark_time_limits
+from catalog.oversight.sweep import mark_time_limits
 from tests.factories import ADMIN, SECRETARY, make_need, make_project, make_world, unit_actor
 
 from .conftest import make_account, post_form, sign_in
@@ -165,7 +167,7 @@ async def test_the_warnings_tab_shows_blue_yellow_and_red_clocks_of_the_admins_s
 
 
 async def _principal(db, cast, name):
-    from catalog import accounts
+    from catalog.people import accounts
 
     return await accounts.resolve(db, cast.headers[name]["Authorization"].removeprefix("Bearer "))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from catalog import directory
+from catalog.lists import directory
 from catalog.enums import UnitStatus
 from tests.factories import ADMIN, make_resource, make_unit, snapshot
 

@@ -21,11 +21,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from api.app import create_app
-from catalog import needs, projects
-from catalog.demo import DEMO_PASSWORD, load_demo
+from catalog.lists import needs, projects
+from catalog.demo.build import DEMO_PASSWORD, load_demo
 from catalog.enums import DispatchMode, Role
 from catalog.models import Actor, NeedIn, ProjectIn
-from catalog.settings import load_settings
+from catalog.storage.settings import load_settings
 from dev import BROWSER_HELP, find_chromium
 
 ROOT = Path(__file__).resolve().parents[2]

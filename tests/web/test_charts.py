@@ -13,7 +13,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from api.web.svg import Series, bars, nice_max
-from catalog import accounts, charts, needs
+from catalog.people import accounts
+from catalog.oversight import charts
+from catalog.lists import needs
 from catalog.enums import ProjectStatus, RejectReason, Urgency
 from catalog.errors import Forbidden, NotFound
 from catalog.models import RejectIn

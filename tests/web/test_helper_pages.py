@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from catalog import helpers, projects
+from catalog.lists import team, projects
 from catalog.enums import DispatchMode
 from catalog.models import ProjectIn
 from tests.factories import CATEGORY, SECRETARY, make_need, make_unit, snapshot, unit_actor
@@ -78,7 +78,7 @@ async def test_the_secretary_sees_the_team_invites_a_helper_and_withdraws_the_in
 
 async def test_the_form_is_gone_when_the_helper_slots_are_full(client, cast, db):
     pid = await team_project(db, cast, units_required=2)
-    await helpers.add_helper(db, pid, cast.unit_y.id, SECRETARY)
+    await team.add_helper(db, pid, cast.unit_y.id, SECRETARY)
     await sign_in(client, "sec-a")
     page = text_of(await (await client.get(f"/secretary/projects/{pid}")).text())
     assert "协办名额已满" in page and "邀请协办" not in page
@@ -93,7 +93,7 @@ async def test_a_single_unit_project_shows_no_team_section(client, cast, db):
 
 async def test_a_unit_sees_a_helper_offer_marked_and_accepts_it(client, cast, db):
     pid = await team_project(db, cast)
-    await helpers.add_helper(db, pid, cast.unit_y.id, SECRETARY)
+    await team.add_helper(db, pid, cast.unit_y.id, SECRETARY)
     await sign_in(client, "unit-y")
     html = await (await client.get("/unit/offers")).text()
     card = re.search(r'<section class="card offer helper" id="offer-%d">.*?</section>' % pid, html, re.DOTALL).group(0)
@@ -118,7 +118,7 @@ async def test_a_unit_sees_a_helper_offer_marked_and_accepts_it(client, cast, db
 
 async def test_a_unit_declines_a_helper_offer_with_a_reason_said_in_chinese(client, cast, db):
     pid = await team_project(db, cast)
-    await helpers.add_helper(db, pid, cast.unit_y.id, SECRETARY)
+    await team.add_helper(db, pid, cast.unit_y.id, SECRETARY)
     await sign_in(client, "unit-y")
     before = await snapshot(db)
     r = await _post(client, "/unit/offers", f"/unit/offers/{pid}/helper/decline", {"reason": "", "note": ""})
@@ -139,8 +139,8 @@ async def test_a_unit_declines_a_helper_offer_with_a_reason_said_in_chinese(clie
 
 async def test_a_helper_leaves_the_project_from_its_page(client, cast, db):
     pid = await team_project(db, cast)
-    await helpers.add_helper(db, pid, cast.unit_y.id, SECRETARY)
-    await helpers.accept_helper(db, pid, cast.unit_y.id, unit_actor(cast.unit_y.id))
+    await team.add_helper(db, pid, cast.unit_y.id, SECRETARY)
+    await team.accept_helper(db, pid, cast.unit_y.id, unit_actor(cast.unit_y.id))
     await sign_in(client, "unit-y")
     here = f"/unit/projects/{pid}"
     r = await _post(client, here, f"{here}/helper/give-back", {"reason": "", "note": ""})
@@ -157,7 +157,7 @@ async def test_a_helper_leaves_the_project_from_its_page(client, cast, db):
 async def test_another_unit_cannot_answer_a_helper_offer_it_did_not_get(client, cast, db):
     pid = await team_project(db, cast)
     other = await make_unit(db, cast.world)
-    await helpers.add_helper(db, pid, other.id, SECRETARY)
+    await team.add_helper(db, pid, other.id, SECRETARY)
     await sign_in(client, "unit-y")
     before = await snapshot(db)
     r = await _post(client, "/unit/offers", f"/unit/offers/{pid}/helper/accept", {})

@@ -13,7 +13,7 @@ import api.web
 from api.web.maps import WIDTH, draw_map
 from api.web.svg import text_width
 from api.web.terms import shown_terms
-from catalog.charts import ChartScope, MapArea, MapData
+from catalog.oversight.charts import ChartScope, MapArea, MapData
 from catalog.enums import AssignmentKind, AssignmentStatus, ProjectStatus, Urgency
 from tests.factories import make_need, make_project, make_resource
 

@@ -13,10 +13,11 @@ import html
 import re
 from decimal import Decimal
 
-from catalog import batch, projects, resources
+from catalog.batch import job as batch
+from catalog.lists import projects, resources
 from catalog.enums import AssignmentKind, DispatchMode, Outcome, ProjectStatus, ServiceMode, Urgency
 from catalog.models import ClosingIn, ProjectIn, ProjectPatchIn, ResourceIn
-from catalog.sweep import mark_time_limits
+from catalog.oversight.sweep import mark_time_limits
 from tests.factories import ADMIN, SECRETARY, make_need, make_project, snapshot, unit_actor
 
 from .conftest import csrf_of, post_form, sign_in

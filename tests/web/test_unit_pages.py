@@ -7,7 +7,8 @@ import html
 import re
 from decimal import Decimal
 
-from catalog import batch, projects
+from catalog.batch import job as batch
+from catalog.lists import projects
 from catalog.enums import DispatchMode, ProjectStatus, Urgency
 from catalog.models import ProjectIn
 from tests.factories import CATEGORY, SECRETARY, make_need, make_project, make_resource, snapshot

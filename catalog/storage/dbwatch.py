@@ -24,8 +24,8 @@ import time
 
 import asyncpg
 
-from . import stats
-from .embedded import Embedded, NotReaped
+from catalog.oversight import stats
+from catalog.storage.embedded import Embedded, NotReaped
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from collections.abc import Iterable
 
 from enum import StrEnum
 
-from .enums import ProjectStatus, ResourceStatus, Role
-from .models import Need, Principal, Project, Resource, Unit
+from catalog.enums import ProjectStatus, ResourceStatus, Role
+from catalog.models import Need, Principal, Project, Resource, Unit
 
 STAFF = frozenset({Role.GRID_WORKER, Role.SECRETARY, Role.STREET_ADMIN})
 

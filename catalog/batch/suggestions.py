@@ -21,14 +21,15 @@ from pydantic import Field, computed_field
 import matching
 from matching.rules import PAIR_TERMS, RuleTables
 
-from . import credit, engine_input
-from .engine_input import PARAMS
-from .enums import Role, Urgency
-from .errors import Forbidden, NotFound
-from .models import Input, Principal, Record
-from .scoped import ledger_unit
-from .sql import q
-from .tx import Db, connection
+from catalog.oversight import credit
+from catalog.batch import engine_input
+from catalog.batch.engine_input import PARAMS
+from catalog.enums import Role, Urgency
+from catalog.errors import Forbidden, NotFound
+from catalog.models import Input, Principal, Record
+from catalog.scoped import ledger_unit
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection
 
 # More open projects than this are not ranked on a click (the oldest come first).
 MAX_PROJECTS = 5000

@@ -6,11 +6,11 @@ One run, under a session-level advisory lock so that runs never overlap:
    clocks get their time-limit colour (时限预警, 督办).
 2. **Snapshot**: open projects and published resources with room left, read in bulk in one short
    REPEATABLE READ READ ONLY transaction, turned column by column into the engine's
-   :class:`matching.ProblemArrays` (:func:`catalog.engine_input.problem_arrays`).
+   :class:`matching.ProblemArrays` (:func:`catalog.batch.engine_input.problem_arrays`).
 3. **Solve** outside any transaction (:func:`matching.solve_arrays`), then check the plan with
    :func:`matching.validate_arrays`. Proposals, explanations and reasons are read off the
    plan's arrays: at 100k projects a record per project would cost more than the solve.
-4. **Write** in one transaction (:func:`catalog.batch_bulk.write_plan_bulk`, set-based): a
+4. **Write** in one transaction (:func:`catalog.batch.bulk.write_plan_bulk`, set-based): a
    proposal (优化派单) per matched project, its explanation (score by term, and the runner-up
    units with the term each lost on) and the run record (parameters, seed, counts, objective,
    bound, gap, seconds per phase, what the sweep did, the unmatched projects with their
@@ -43,8 +43,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 import matching
 from matching.rules import PAIR_TERMS
 
-from . import access, credit, engine_input, helpers, projects
-from .enums import (
+from catalog.people import access
+from catalog.oversight import credit
+from catalog.batch import engine_input
+from catalog.lists import team, projects
+from catalog.enums import (
     AreaLevel,
     AssignmentKind,
     AssignmentRole,
@@ -52,10 +55,10 @@ from .enums import (
     ProjectStatus,
     Role,
 )
-from .errors import DomainError, Forbidden, InvalidInput, NotFound
-from .models import Actor, Code, ListQuery, Principal
-from .sql import q
-from .tx import Db, connection, transaction
+from catalog.errors import DomainError, Forbidden, InvalidInput, NotFound
+from catalog.models import Actor, Code, ListQuery, Principal
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection, transaction
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +87,7 @@ def lower_priority(by: int) -> int:
 
     Niceness only goes up for an ordinary user, so this is done once, by the command, before
     the run and after the database is up: an embedded server the command starts keeps normal
-    priority, and only its processes working for this run follow (``catalog.db.share_niceness``)."""
+    priority, and only its processes working for this run follow (``catalog.storage.db.share_niceness``)."""
     import os
 
     if by > 0:
@@ -373,9 +376,9 @@ async def sweep(db: Db, now: dt.datetime | None = None) -> tuple[int, int]:
 
 
 async def sweep_time_limits(db: Db, now: dt.datetime | None = None, *, preview: bool = False) -> dict[str, int]:
-    """The time limits' part of the sweep (时限预警 and 督办, :func:`catalog.sweep.mark_time_limits`):
+    """The time limits' part of the sweep (时限预警 and 督办, :func:`catalog.oversight.sweep.mark_time_limits`):
     its counts, for the run record's ``sweep``; with ``preview`` what it would do, nothing kept."""
-    from .sweep import mark_time_limits
+    from catalog.oversight.sweep import mark_time_limits
 
     marked = await mark_time_limits(db, now, preview=preview)
     return marked.model_dump(exclude={"now"})
@@ -669,9 +672,9 @@ async def write_plan(
     params: matching.Params = PARAMS, *, progress: Progress | None = None,
 ) -> BatchSummary:
     """Write proposals, explanations and the run record in one transaction, one proposal at a
-    time through :func:`catalog.projects.direct_project` for a lead and
-    :func:`catalog.helpers.add_helper` for a helper (the run itself uses the set-based
-    :func:`catalog.batch_bulk.write_plan_bulk`, which leaves the same rows). A helper is written
+    time through :func:`catalog.lists.projects.direct_project` for a lead and
+    :func:`catalog.lists.team.add_helper` for a helper (the run itself uses the set-based
+    :func:`catalog.batch.bulk.write_plan_bulk`, which leaves the same rows). A helper is written
     only after its project's lead: with the lead refused, its helpers are skipped as
     ``lead_not_written``.
 
@@ -698,7 +701,7 @@ async def write_plan(
                     continue
                 try:
                     async with conn.transaction():
-                        a = await helpers.add_helper(conn, p.project_id, p.unit_id, BATCH_ACTOR, p.resource_id,
+                        a = await team.add_helper(conn, p.project_id, p.unit_id, BATCH_ACTOR, p.resource_id,
                                                      kind=AssignmentKind.PROPOSAL)
                 except DomainError as exc:
                     summary.skipped.append(Skipped(project=p.project, code=exc.code))
@@ -880,7 +883,7 @@ async def _phases(
         summary.declined = declined_of(snap)
         return summary
 
-    from . import batch_bulk  # it builds on this module
+    from catalog.batch import bulk as batch_bulk  # it builds on this module
 
     clock.start("write")
     summary = await batch_bulk.write_plan_bulk(pool, snap, plan, summary, started_at, params, progress=progress)

@@ -1,6 +1,6 @@
 """Edits behind the desk pages: a unit rewrites or re-lists its resource, the administrator edits a unit.
 
-Scoped like :mod:`catalog.scoped` (same rules from :mod:`catalog.access`): what the caller may
+Scoped like :mod:`catalog.scoped` (same rules from :mod:`catalog.people.access`): what the caller may
 not see is 404, what it may see but not change is 403. Each edit is one transaction with its
 history row.
 
@@ -19,14 +19,15 @@ from typing import Annotated
 
 from pydantic import Field
 
-from . import access, scoped
-from .directory import ensure_category_open
-from .enums import ResourceStatus, Role, UnitStatus, UnitType
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .models import Code, ContactPhone, Input, ListQuery, Name, Principal, Record, Resource, ResourceIn, Unit, UnitView
-from .scoped import get_resource, ledger_unit, managed_unit, may_home_unit_in, unit_view
-from .sql import q
-from .tx import Db, connection, guarded_step, record_history, transaction
+from catalog.people import access
+from catalog import scoped
+from catalog.lists.directory import ensure_category_open
+from catalog.enums import ResourceStatus, Role, UnitStatus, UnitType
+from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
+from catalog.models import Code, ContactPhone, Input, ListQuery, Name, Principal, Record, Resource, ResourceIn, Unit, UnitView
+from catalog.scoped import get_resource, ledger_unit, managed_unit, may_home_unit_in, unit_view
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection, guarded_step, record_history, transaction
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from .db import create_pool, resolve_dsn
-from .migrate import migrate
-from .settings import Settings
+from catalog.storage.db import create_pool, resolve_dsn
+from catalog.storage.migrate import migrate
+from catalog.storage.settings import Settings
 
 log = logging.getLogger(__name__)
 

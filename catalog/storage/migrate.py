@@ -12,7 +12,7 @@ import logging
 
 import asyncpg
 
-from .sql import migrations, q
+from catalog.storage.sql import migrations, q
 
 log = logging.getLogger(__name__)
 

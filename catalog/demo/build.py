@@ -29,8 +29,10 @@ from decimal import Decimal
 import asyncpg
 from pydantic import BaseModel, ConfigDict
 
-from . import accounts, batch, directory, needs, projects, resources
-from .enums import (
+from catalog.people import accounts
+from catalog.batch import job as batch
+from catalog.lists import directory, needs, projects, resources
+from catalog.enums import (
     AreaLevel,
     AssignmentKind,
     AssignmentStatus,
@@ -48,8 +50,8 @@ from .enums import (
     UnitType,
     Urgency,
 )
-from .errors import Conflict
-from .models import (
+from catalog.errors import Conflict
+from catalog.models import (
     AccountIn,
     Actor,
     AreaIn,
@@ -65,9 +67,9 @@ from .models import (
     UnitIn,
     WeeklySlot,
 )
-from .settings import get_settings
-from .sql import q
-from .tx import Db, connection
+from catalog.storage.settings import get_settings
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection
 
 __all__ = ["DemoSummary", "has_data", "load_demo"]
 

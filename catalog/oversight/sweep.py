@@ -5,7 +5,7 @@ of open needs and projects.
 
 1. ``limits_mark`` computes each running clock (review of a pending need, 签收, 办结, 结单回访)
    with its category's limit (the category's override, its top-level category's, else the
-   default of :mod:`catalog.limits`), its deadline and its colour at ``now``, and brings
+   default of :mod:`catalog.oversight.limits`), its deadline and its colour at ``now``, and brings
    ``time_alerts`` up to date, touching only rows that differ.
 2. ``limits_resolve`` closes the open 督办 items whose clock has stopped: the step finished, the
    clock started again (given back, re-offered, reopened), or the project was cancelled or the
@@ -25,11 +25,11 @@ import logging
 
 from pydantic import BaseModel
 
-from .enums import LimitStep, SupervisionResolution
-from .errors import InvalidInput
-from .limits import BLUE_AT, DEFAULT_LIMITS, PROJECT_STEP, YELLOW_AT
-from .sql import q
-from .tx import Db, transaction
+from catalog.enums import LimitStep, SupervisionResolution
+from catalog.errors import InvalidInput
+from catalog.oversight.limits import BLUE_AT, DEFAULT_LIMITS, PROJECT_STEP, YELLOW_AT
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, transaction
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class TimeLimitSweep(BaseModel):
 
 
 def default_arrays() -> tuple[list[str], list[str], list[int]]:
-    """The defaults of :mod:`catalog.limits` as the parallel arrays ``limits_mark`` reads."""
+    """The defaults of :mod:`catalog.oversight.limits` as the parallel arrays ``limits_mark`` reads."""
     steps, urgencies, minutes = [], [], []
     for step, by_urgency in DEFAULT_LIMITS.items():
         for urgency, span in by_urgency.items():

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from .errors import Conflict, InvalidInput
-from .sql import q
-from .tx import Db, connection
+from catalog.errors import Conflict, InvalidInput
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection
 
 
 @asynccontextmanager

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from .enums import UnitStatus
-from .access import OUT_OF_STREET
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .models import Actor, Area, AreaIn, Category, CategoryIn, Unit, UnitIn
-from .settings import get_settings
-from .sql import q
-from .tx import Db, connection, record_history, transaction
+from catalog.enums import UnitStatus
+from catalog.people.access import OUT_OF_STREET
+from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
+from catalog.models import Actor, Area, AreaIn, Category, CategoryIn, Unit, UnitIn
+from catalog.storage.settings import get_settings
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection, record_history, transaction
 
 
 async def create_area(db: Db, data: AreaIn) -> Area:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .enums import RESOURCE_TRANSITIONS, ResourceStatus, UnitStatus
-from .errors import Conflict, InvalidInput, NotFound
-from .models import Actor, Resource, ResourceIn
-from .directory import ensure_category_open
-from .sql import q
-from .tx import Db, connection, guarded_step, record_history, transaction
+from catalog.enums import RESOURCE_TRANSITIONS, ResourceStatus, UnitStatus
+from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.models import Actor, Resource, ResourceIn
+from catalog.lists.directory import ensure_category_open
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection, guarded_step, record_history, transaction
 
 
 async def create_resource(db: Db, data: ResourceIn, actor: Actor) -> Resource:

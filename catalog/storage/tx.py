@@ -12,8 +12,8 @@ from typing import Any
 
 import asyncpg
 
-from .errors import Conflict, NotFound, translated
-from .sql import q
+from catalog.errors import Conflict, NotFound, translated
+from catalog.storage.sql import q
 
 Db = asyncpg.Pool | asyncpg.Connection
 
@@ -82,7 +82,7 @@ async def guarded_step(
 
 
 def illegal(entity: str, entity_id: int, action: str, status: str, allowed: Iterable[str]) -> Conflict:
-    from . import enums
+    from catalog import enums
 
     labels = {
         "need": enums.NeedStatus,

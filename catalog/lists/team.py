@@ -1,6 +1,6 @@
 """协办: helper units beside a project's lead, on projects that need several units.
 
-A project with ``units_required`` n > 1 has one lead (主办, catalog.projects) and up to n − 1
+A project with ``units_required`` n > 1 has one lead (主办, catalog.lists.projects) and up to n − 1
 helpers. A helper is an assignment with role ``helper``: proposed by the batch job (kind
 ``proposal``, written in the same transaction as the lead's proposal) or added by the secretary
 (kind ``directed``) once the project is 已派单, 已接单 or 执行中. Either way the unit answers:
@@ -11,7 +11,7 @@ helpers. A helper is an assignment with role ``helper``: proposed by the batch j
 * the secretary may withdraw a helper proposal still waiting for its answer (→ 已撤回).
 
 None of these steps changes the project's status: the project follows its lead. The lead's steps
-end the helpers with it (catalog.projects ``_end_helpers``); the sweep expires an unanswered helper
+end the helpers with it (catalog.lists.projects ``_end_helpers``); the sweep expires an unanswered helper
 proposal without reopening the project. Credit is the lead's: answering in time or late counts for
 the unit's 响应率, an expired proposal against it, a give-back against its 办结率.
 
@@ -24,25 +24,25 @@ from __future__ import annotations
 
 import asyncpg
 
-from . import credit
-from .enums import (
+from catalog.oversight import credit
+from catalog.enums import (
     AssignmentKind,
     AssignmentRole,
     AssignmentStatus,
     CreditKind,
     ProjectStatus,
 )
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .models import Actor, Assignment, ReasonIn, TeamMember
-from .projects import (
+from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
+from catalog.models import Actor, Assignment, ReasonIn, TeamMember
+from catalog.lists.projects import (
     _assignment_step,
     _check_resource,
     _credit_answer,
     _lock_unit_for_take,
 )
-from .settings import get_settings
-from .sql import q
-from .tx import Db, connection, illegal, record_history, transaction
+from catalog.storage.settings import get_settings
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection, illegal, record_history, transaction
 
 PS = ProjectStatus
 AS = AssignmentStatus

@@ -6,9 +6,9 @@ from collections import defaultdict
 
 from pydantic import BaseModel
 
-from .enums import NeedStatus, ProjectStatus, ResourceStatus, UnitStatus
-from .sql import q
-from .tx import Db, connection
+from catalog.enums import NeedStatus, ProjectStatus, ResourceStatus, UnitStatus
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection
 
 _LABELS = {"need": NeedStatus, "project": ProjectStatus, "resource": ResourceStatus, "unit": UnitStatus}
 

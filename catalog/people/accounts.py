@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .errors import DomainError, NotFound
-from .models import Account, AccountIn, LoginIn, Principal, Session
-from .sql import q
-from .tx import Db, connection, transaction
+from catalog.errors import DomainError, NotFound
+from catalog.models import Account, AccountIn, LoginIn, Principal, Session
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection, transaction
 
 TOKEN_PREFIX = "sdn_"
 TOKEN_TTL_SECONDS = 12 * 3600

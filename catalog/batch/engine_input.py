@@ -1,7 +1,7 @@
 """Database rows as the engine's input: one conversion for the batch job and for suggestions.
 
 The batch job (:mod:`catalog.batch`) and the suggestions a unit sees on a click
-(:mod:`catalog.suggestions`) must judge a project and a resource the same way, or a unit would be
+(:mod:`catalog.batch.suggestions`) must judge a project and a resource the same way, or a unit would be
 shown projects the optimiser never gives it (or the other way round). Both read rows with the
 columns of ``batch_open_projects`` / ``batch_open_resources`` (``desk.sql`` reads the same ones)
 and turn them into :class:`matching.ProjectIn` and :class:`matching.ResourceIn` here.
@@ -21,7 +21,7 @@ import numpy as np
 import matching
 from matching.arrays import intern_names, skill_bitmask
 
-from .enums import Urgency
+from catalog.enums import Urgency
 
 # A project without a window is open for this many days; a resource without dates is open always.
 HORIZON_DAYS = 365

@@ -23,14 +23,14 @@ import asyncpg
 from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from . import access
-from .enums import LimitStep, NeedStatus, ProjectStatus, Role, SupervisionResolution, Urgency
-from .errors import Conflict, Forbidden, NotFound
-from .limits import DEFAULT_LIMITS, MAX_LIMIT, MIN_LIMIT, Alert
-from .models import Code, Id, Input, ListQuery, Principal, Record
-from .shapes import decimal, decimal_schema, rules, text
-from .sql import q
-from .tx import Db, connection, record_history, transaction
+from catalog.people import access
+from catalog.enums import LimitStep, NeedStatus, ProjectStatus, Role, SupervisionResolution, Urgency
+from catalog.errors import Conflict, Forbidden, NotFound
+from catalog.oversight.limits import DEFAULT_LIMITS, MAX_LIMIT, MIN_LIMIT, Alert
+from catalog.models import Code, Id, Input, ListQuery, Principal, Record
+from catalog.shapes import decimal, decimal_schema, rules, text
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection, record_history, transaction
 
 # --- models ----------------------------------------------------------------------------------
 

@@ -13,8 +13,9 @@ from decimal import Decimal
 
 import pytest
 
-from catalog import credit, helpers, projects
-from catalog.directory import set_unit_status
+from catalog.oversight import credit
+from catalog.lists import team, projects
+from catalog.lists.directory import set_unit_status
 from catalog.enums import (
     AssignmentKind,
     AssignmentStatus,
@@ -25,7 +26,7 @@ from catalog.enums import (
 )
 from catalog.errors import Conflict, DomainError, Forbidden, translated
 from catalog.models import CompletionIn, ProjectIn, ReasonIn
-from catalog.sql import q
+from catalog.storage.sql import q
 from tests.factories import (
     ADMIN,
     CATEGORY,
@@ -66,7 +67,7 @@ async def propose_team(db, project_id: int, lead_id: int, helper_ids: list[int])
                                 "batch:1", 48 * 3600.0)
 
 
-async def team(db, world, n_helpers: int = 2, **kw):
+async def make_team(db, world, n_helpers: int = 2, **kw):
     p = await team_project(db, world, **kw)
     lead = await make_unit(db, world)
     hs = [await make_unit(db, world) for _ in range(n_helpers)]
@@ -103,10 +104,10 @@ async def refused(db, coro, code: str, cls=Conflict):
 
 async def test_a_team_forms_works_and_finishes_together(db):
     world = await make_world(db, communities=1, grids=1)
-    p, lead, (a, b) = await team(db, world)
+    p, lead, (a, b) = await make_team(db, world)
 
     # a helper may answer before the lead: the project waits for its lead all the same
-    got = await helpers.accept_helper(db, p.id, a.id, unit_actor(a.id))
+    got = await team.accept_helper(db, p.id, a.id, unit_actor(a.id))
     assert (got.role, got.status) == ("helper", AS.ACTIVE)
     assert (await projects.get_project(db, p.id)).status is PS.DISPATCHED
     h = await last_history(db, got.id)
@@ -114,7 +115,7 @@ async def test_a_team_forms_works_and_finishes_together(db):
     assert await credits(db, a.id) == ["answered_in_time"]
 
     # the other declines with a reason; the batch job leaves the pair out from now on
-    declined = await helpers.decline_helper(db, p.id, b.id, BUSY, unit_actor(b.id))
+    declined = await team.decline_helper(db, p.id, b.id, BUSY, unit_actor(b.id))
     assert (declined.status, declined.reason_code) == (AS.DECLINED, "schedule_conflict")
     assert await credits(db, b.id) == ["answered_in_time", "declined_with_reason"]
     pairs = await db.fetch(q("batch_declined_pairs"), [p.id])
@@ -124,13 +125,13 @@ async def test_a_team_forms_works_and_finishes_together(db):
     # the secretary fills the freed slot with a unit of her choice
     c = await make_unit(db, world)
     res = await make_resource(db, c, world)
-    added = await helpers.add_helper(db, p.id, c.id, SECRETARY, res.id)
+    added = await team.add_helper(db, p.id, c.id, SECRETARY, res.id)
     assert (added.kind, added.role, added.status, added.resource_id) == (
         AssignmentKind.DIRECTED, "helper", AS.PENDING, res.id)
     assert added.expires_at is not None
-    await helpers.accept_helper(db, p.id, c.id, unit_actor(c.id))
+    await team.accept_helper(db, p.id, c.id, unit_actor(c.id))
 
-    members = await helpers.team_of(db, p.id)
+    members = await team.team_of(db, p.id)
     assert [(m.unit_id, m.role_label, m.status_label) for m in members] == [
         (lead.id, "主办", "承接中"), (a.id, "协办", "承接中"), (c.id, "协办", "承接中")]
 
@@ -150,23 +151,23 @@ async def test_a_team_forms_works_and_finishes_together(db):
 
 async def test_a_helper_gives_its_role_back_and_the_slot_is_free_again(db):
     world = await make_world(db, communities=1, grids=1)
-    p, lead, (a,) = await team(db, world, n_helpers=1, units_required=2)
+    p, lead, (a,) = await make_team(db, world, n_helpers=1, units_required=2)
     await projects.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
-    await helpers.accept_helper(db, p.id, a.id, unit_actor(a.id))
+    await team.accept_helper(db, p.id, a.id, unit_actor(a.id))
     c = await make_unit(db, world)
-    await refused(db, helpers.add_helper(db, p.id, c.id, SECRETARY), "helper_slots_full")
+    await refused(db, team.add_helper(db, p.id, c.id, SECRETARY), "helper_slots_full")
 
-    back = await helpers.give_back_helper(db, p.id, a.id, BUSY, unit_actor(a.id))
+    back = await team.give_back_helper(db, p.id, a.id, BUSY, unit_actor(a.id))
     assert (back.status, back.reason_code) == (AS.RETURNED, "schedule_conflict")
     assert (await projects.get_project(db, p.id)).status is PS.ACCEPTED
     assert "returned" in await credits(db, a.id)
-    assert (await helpers.add_helper(db, p.id, c.id, SECRETARY)).status is AS.PENDING
+    assert (await team.add_helper(db, p.id, c.id, SECRETARY)).status is AS.PENDING
 
 
 async def test_the_secretary_withdraws_a_helper_proposal_not_yet_answered(db):
     world = await make_world(db, communities=1, grids=1)
-    p, _lead, (a, _b) = await team(db, world)
-    got = await helpers.withdraw_helper(db, p.id, a.id, SECRETARY, "改请其他单位")
+    p, _lead, (a, _b) = await make_team(db, world)
+    got = await team.withdraw_helper(db, p.id, a.id, SECRETARY, "改请其他单位")
     assert (got.status, got.reason_code, got.note) == (AS.WITHDRAWN, "helper_withdrawn", "改请其他单位")
     h = await last_history(db, got.id)
     assert (h.from_status, h.to_status, h.actor) == ("pending", "withdrawn", str(SECRETARY))
@@ -180,34 +181,34 @@ async def test_the_secretary_withdraws_a_helper_proposal_not_yet_answered(db):
 
 async def test_adding_a_helper_is_refused_with_a_reason(db):
     world = await make_world(db, communities=1, grids=1)
-    p, lead, (a, b) = await team(db, world, units_required=4)
-    await helpers.accept_helper(db, p.id, a.id, unit_actor(a.id))
+    p, lead, (a, b) = await make_team(db, world, units_required=4)
+    await team.accept_helper(db, p.id, a.id, unit_actor(a.id))
     fresh = await make_unit(db, world)
 
-    await refused(db, helpers.add_helper(db, p.id, lead.id, SECRETARY), "unit_is_lead")
-    await refused(db, helpers.add_helper(db, p.id, a.id, SECRETARY), "already_helper")
-    await refused(db, helpers.add_helper(db, p.id, b.id, SECRETARY), "already_helper")
+    await refused(db, team.add_helper(db, p.id, lead.id, SECRETARY), "unit_is_lead")
+    await refused(db, team.add_helper(db, p.id, a.id, SECRETARY), "already_helper")
+    await refused(db, team.add_helper(db, p.id, b.id, SECRETARY), "already_helper")
     other = await make_unit(db, world)
     theirs = await make_resource(db, other, world)
-    await refused(db, helpers.add_helper(db, p.id, fresh.id, SECRETARY, theirs.id), "resource_not_of_unit",
+    await refused(db, team.add_helper(db, p.id, fresh.id, SECRETARY, theirs.id), "resource_not_of_unit",
                   cls=DomainError)
     unpublished = await make_resource(db, fresh, world, publish=False)
-    await refused(db, helpers.add_helper(db, p.id, fresh.id, SECRETARY, unpublished.id), "resource_not_published")
-    await refused(db, helpers.add_helper(db, 10**9, fresh.id, SECRETARY), "project_not_found", cls=DomainError)
+    await refused(db, team.add_helper(db, p.id, fresh.id, SECRETARY, unpublished.id), "resource_not_published")
+    await refused(db, team.add_helper(db, 10**9, fresh.id, SECRETARY), "project_not_found", cls=DomainError)
 
     full = await make_unit(db, world, cap=1)
     busy_project = await team_project(db, world)
     await projects.direct_project(db, busy_project.id, full.id, SECRETARY)
-    await refused(db, helpers.add_helper(db, p.id, full.id, SECRETARY), "unit_cap_reached")
+    await refused(db, team.add_helper(db, p.id, full.id, SECRETARY), "unit_cap_reached")
 
     await set_unit_status(db, fresh.id, UnitStatus.SUSPENDED, ADMIN)
-    await refused(db, helpers.add_helper(db, p.id, fresh.id, SECRETARY), "unit_suspended")
+    await refused(db, team.add_helper(db, p.id, fresh.id, SECRETARY), "unit_suspended")
 
     # the last slot taken, no more
     last = await make_unit(db, world)
-    await helpers.add_helper(db, p.id, last.id, SECRETARY)
+    await team.add_helper(db, p.id, last.id, SECRETARY)
     one_more = await make_unit(db, world)
-    err = await refused(db, helpers.add_helper(db, p.id, one_more.id, SECRETARY), "helper_slots_full")
+    err = await refused(db, team.add_helper(db, p.id, one_more.id, SECRETARY), "helper_slots_full")
     assert err.details["slots"] == 3
 
 
@@ -229,7 +230,7 @@ async def test_helpers_are_added_only_while_the_project_has_a_lead_at_work(db, s
     elif status is PS.CANCELLED:
         await projects.cancel_project(db, p.id, SECRETARY, "no_longer_needed")
     unit = await make_unit(db, world)
-    err = await refused(db, helpers.add_helper(db, p.id, unit.id, SECRETARY), "illegal_transition")
+    err = await refused(db, team.add_helper(db, p.id, unit.id, SECRETARY), "illegal_transition")
     assert err.details["status"] == status.value
 
 
@@ -238,31 +239,31 @@ async def test_a_project_for_one_unit_takes_no_helper(db):
     p = await team_project(db, world, units_required=1)
     lead, unit = await make_unit(db, world), await make_unit(db, world)
     await projects.direct_project(db, p.id, lead.id, SECRETARY)
-    await refused(db, helpers.add_helper(db, p.id, unit.id, SECRETARY), "helpers_not_needed")
+    await refused(db, team.add_helper(db, p.id, unit.id, SECRETARY), "helpers_not_needed")
 
 
 async def test_a_unit_answers_only_its_own_pending_helper_proposal(db):
     world = await make_world(db, communities=1, grids=1)
-    p, lead, (a, b) = await team(db, world)
+    p, lead, (a, b) = await make_team(db, world)
     stranger = await make_unit(db, world)
     me = unit_actor
 
-    await refused(db, helpers.accept_helper(db, p.id, stranger.id, me(stranger.id)), "not_helper", cls=Forbidden)
-    await refused(db, helpers.decline_helper(db, p.id, stranger.id, BUSY, me(stranger.id)), "not_helper",
+    await refused(db, team.accept_helper(db, p.id, stranger.id, me(stranger.id)), "not_helper", cls=Forbidden)
+    await refused(db, team.decline_helper(db, p.id, stranger.id, BUSY, me(stranger.id)), "not_helper",
                   cls=Forbidden)
-    await refused(db, helpers.accept_helper(db, p.id, lead.id, me(lead.id)), "not_helper")
-    await refused(db, helpers.give_back_helper(db, p.id, a.id, BUSY, me(a.id)), "illegal_transition")
+    await refused(db, team.accept_helper(db, p.id, lead.id, me(lead.id)), "not_helper")
+    await refused(db, team.give_back_helper(db, p.id, a.id, BUSY, me(a.id)), "illegal_transition")
 
-    await helpers.accept_helper(db, p.id, a.id, me(a.id))
-    err = await refused(db, helpers.accept_helper(db, p.id, a.id, me(a.id)), "illegal_transition")
+    await team.accept_helper(db, p.id, a.id, me(a.id))
+    err = await refused(db, team.accept_helper(db, p.id, a.id, me(a.id)), "illegal_transition")
     assert err.details["status"] == "active"
-    await refused(db, helpers.decline_helper(db, p.id, a.id, BUSY, me(a.id)), "illegal_transition")
-    await refused(db, helpers.withdraw_helper(db, p.id, a.id, SECRETARY), "illegal_transition")
-    await refused(db, helpers.withdraw_helper(db, p.id, lead.id, SECRETARY), "no_helper_proposal")
-    await refused(db, helpers.withdraw_helper(db, p.id, stranger.id, SECRETARY), "no_helper_proposal")
+    await refused(db, team.decline_helper(db, p.id, a.id, BUSY, me(a.id)), "illegal_transition")
+    await refused(db, team.withdraw_helper(db, p.id, a.id, SECRETARY), "illegal_transition")
+    await refused(db, team.withdraw_helper(db, p.id, lead.id, SECRETARY), "no_helper_proposal")
+    await refused(db, team.withdraw_helper(db, p.id, stranger.id, SECRETARY), "no_helper_proposal")
 
-    await helpers.decline_helper(db, p.id, b.id, BUSY, me(b.id))
-    err = await refused(db, helpers.accept_helper(db, p.id, b.id, me(b.id)), "illegal_transition")
+    await team.decline_helper(db, p.id, b.id, BUSY, me(b.id))
+    err = await refused(db, team.accept_helper(db, p.id, b.id, me(b.id)), "illegal_transition")
     assert err.details["status"] == "declined"
     # the lead's own steps stay the lead's
     await refused(db, projects.accept_offer(db, p.id, a.id, me(a.id)), "not_owner", cls=Forbidden)
@@ -271,7 +272,7 @@ async def test_a_unit_answers_only_its_own_pending_helper_proposal(db):
 async def test_the_database_refuses_a_claimed_helper_and_a_helper_too_many(db):
     """Backstops for any writer (the batch job included): migration 0009."""
     world = await make_world(db, communities=1, grids=1)
-    p, lead, (a, b) = await team(db, world)
+    p, lead, (a, b) = await make_team(db, world)
     extra = await make_unit(db, world)
     async with db.acquire() as conn:
         with pytest.raises(DomainError) as err, translated():
@@ -303,17 +304,17 @@ async def test_a_helper_proposal_without_a_lead_at_work_cannot_be_accepted(db):
     unit = await make_unit(db, world)
     # written by hand as no command would: a helper proposal on a project nobody leads
     await db.fetchrow(q("assignment_insert"), p.id, unit.id, None, "proposal", "helper", "pending", "batch:9", 3600.0)
-    err = await refused(db, helpers.accept_helper(db, p.id, unit.id, unit_actor(unit.id)), "illegal_transition")
+    err = await refused(db, team.accept_helper(db, p.id, unit.id, unit_actor(unit.id)), "illegal_transition")
     assert err.details["status"] == "published"
-    assert (await helpers.decline_helper(db, p.id, unit.id, BUSY, unit_actor(unit.id))).status is AS.DECLINED
+    assert (await team.decline_helper(db, p.id, unit.id, BUSY, unit_actor(unit.id))).status is AS.DECLINED
 
 
 # --- the lead's steps end the helpers ----------------------------------------------------------
 
 
 async def _accepted_and_pending(db, world):
-    p, lead, (a, b) = await team(db, world)
-    await helpers.accept_helper(db, p.id, a.id, unit_actor(a.id))
+    p, lead, (a, b) = await make_team(db, world)
+    await team.accept_helper(db, p.id, a.id, unit_actor(a.id))
     return p, lead, a, b
 
 
@@ -332,7 +333,7 @@ async def test_the_lead_declining_ends_every_helper(db):
     assert await credits(db, b.id) == []
     pairs = await db.fetch(q("batch_declined_pairs"), [p.id])
     assert [r["unit_id"] for r in pairs] == [lead.id]
-    assert await helpers.team_of(db, p.id) == []
+    assert await team.team_of(db, p.id) == []
 
 
 async def test_withdrawing_the_leads_offer_ends_the_helpers(db):
@@ -369,9 +370,9 @@ async def test_a_claimed_team_project_takes_helpers_after_confirmation(db):
     p = await team_project(db, world, units_required=2, mode=DispatchMode.CLAIM)
     lead, a = await make_unit(db, world), await make_unit(db, world)
     await projects.claim_project(db, p.id, lead.id, unit_actor(lead.id))
-    await refused(db, helpers.add_helper(db, p.id, a.id, SECRETARY), "illegal_transition")
+    await refused(db, team.add_helper(db, p.id, a.id, SECRETARY), "illegal_transition")
     await projects.confirm_claim(db, p.id, SECRETARY)
-    await helpers.add_helper(db, p.id, a.id, SECRETARY)
+    await team.add_helper(db, p.id, a.id, SECRETARY)
     await projects.give_back(db, p.id, lead.id, BUSY, unit_actor(lead.id))
     assert (await row(db, p.id, a.id))["status"] == "withdrawn"
 
@@ -381,9 +382,9 @@ async def test_a_claimed_team_project_takes_helpers_after_confirmation(db):
 
 async def test_an_expired_helper_proposal_does_not_reopen_the_project(db):
     world = await make_world(db, communities=1, grids=1)
-    p, lead, (a, b) = await team(db, world)
+    p, lead, (a, b) = await make_team(db, world)
     await projects.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
-    await helpers.accept_helper(db, p.id, a.id, unit_actor(a.id))
+    await team.accept_helper(db, p.id, a.id, unit_actor(a.id))
     assert await projects.expire_pending(db, now=dt.datetime.now(dt.UTC) + LATER) == 1
     got = await projects.get_project(db, p.id)
     assert (got.status, got.status_reason) == (PS.ACCEPTED, None)
@@ -401,7 +402,7 @@ async def test_an_expired_helper_proposal_does_not_reopen_the_project(db):
 
 async def test_a_helper_expiring_before_its_lead_leaves_the_offer_standing(db):
     world = await make_world(db, communities=1, grids=1)
-    p, lead, (a, b) = await team(db, world)
+    p, lead, (a, b) = await make_team(db, world)
     await db.execute("UPDATE assignments SET expires_at = now() - interval '1 minute'"
                      " WHERE project_id = $1 AND unit_id = $2", p.id, b.id)
     assert await projects.expire_pending(db, now=dt.datetime.now(dt.UTC)) == 1
@@ -412,8 +413,8 @@ async def test_a_helper_expiring_before_its_lead_leaves_the_offer_standing(db):
 
 async def test_the_leads_expiry_reopens_the_project_and_ends_the_helpers(db):
     world = await make_world(db, communities=1, grids=1)
-    p, lead, (a, b) = await team(db, world)
-    await helpers.accept_helper(db, p.id, a.id, unit_actor(a.id))
+    p, lead, (a, b) = await make_team(db, world)
+    await team.accept_helper(db, p.id, a.id, unit_actor(a.id))
     assert await projects.expire_pending(db, now=dt.datetime.now(dt.UTC) + LATER) == 2  # the lead and b
     got = await projects.get_project(db, p.id)
     assert (got.status, got.status_reason) == (PS.PUBLISHED, "ttl_expired")
@@ -438,8 +439,8 @@ async def test_two_secretaries_add_the_last_helper_slot_at_once(db):
         lead = await make_unit(db, world)
         await projects.direct_project(db, p.id, lead.id, SECRETARY)
         x, y = await make_unit(db, world), await make_unit(db, world)
-        results = await asyncio.gather(helpers.add_helper(db, p.id, x.id, SECRETARY),
-                                       helpers.add_helper(db, p.id, y.id, SECRETARY), return_exceptions=True)
+        results = await asyncio.gather(team.add_helper(db, p.id, x.id, SECRETARY),
+                                       team.add_helper(db, p.id, y.id, SECRETARY), return_exceptions=True)
         wins = [r for r in results if not isinstance(r, BaseException)]
         losses = [r for r in results if isinstance(r, BaseException)]
         assert len(wins) == 1 and len(losses) == 1
@@ -452,9 +453,9 @@ async def test_two_secretaries_add_the_last_helper_slot_at_once(db):
 async def test_a_helper_accepting_while_the_secretary_withdraws_gets_one_answer(db):
     world = await make_world(db, communities=1, grids=1)
     for _ in range(10):
-        p, _lead, (a,) = await team(db, world, n_helpers=1)
-        results = await asyncio.gather(helpers.accept_helper(db, p.id, a.id, unit_actor(a.id)),
-                                       helpers.withdraw_helper(db, p.id, a.id, SECRETARY), return_exceptions=True)
+        p, _lead, (a,) = await make_team(db, world, n_helpers=1)
+        results = await asyncio.gather(team.accept_helper(db, p.id, a.id, unit_actor(a.id)),
+                                       team.withdraw_helper(db, p.id, a.id, SECRETARY), return_exceptions=True)
         wins = [r for r in results if not isinstance(r, BaseException)]
         losses = [r for r in results if isinstance(r, BaseException)]
         assert len(wins) == 1 and len(losses) == 1
@@ -465,9 +466,9 @@ async def test_a_helper_accepting_while_the_secretary_withdraws_gets_one_answer(
 async def test_a_helper_accepting_while_the_lead_declines_never_outlives_the_lead(db):
     world = await make_world(db, communities=1, grids=1)
     for _ in range(10):
-        p, lead, (a,) = await team(db, world, n_helpers=1)
+        p, lead, (a,) = await make_team(db, world, n_helpers=1)
         results = await asyncio.gather(
-            helpers.accept_helper(db, p.id, a.id, unit_actor(a.id)),
+            team.accept_helper(db, p.id, a.id, unit_actor(a.id)),
             projects.decline_offer(db, p.id, lead.id, BUSY, unit_actor(lead.id)), return_exceptions=True)
         assert not any(isinstance(r, BaseException) and not isinstance(r, DomainError) for r in results)
         assert (await projects.get_project(db, p.id)).status is PS.PUBLISHED

@@ -5,7 +5,7 @@ or the community offers it to a unit's resource (定向派单, the unit accepts 
 the project has at most one live lead unit, which the database guarantees with a unique partial
 index; a unit's cap on live work holds because every take locks the unit's row first.
 
-A project that needs several units also has helpers (协办, catalog.helpers) beside its lead. They
+A project that needs several units also has helpers (协办, catalog.lists.team) beside its lead. They
 live only while the lead does: every step here that ends the lead's claim or offer, cancels or
 completes the project ends the live helpers in the same transaction (:func:`_end_helpers`).
 
@@ -22,8 +22,8 @@ import secrets
 
 import asyncpg
 
-from . import credit, supervision
-from .enums import (
+from catalog.oversight import credit, supervision
+from catalog.enums import (
     PROJECT_TRANSITIONS,
     AssignmentKind,
     AssignmentRole,
@@ -35,8 +35,8 @@ from .enums import (
     UnitStatus,
     Urgency,
 )
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .models import (
+from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
+from catalog.models import (
     Actor,
     Assignment,
     ClosingIn,
@@ -52,10 +52,10 @@ from .models import (
     ReasonIn,
     project_rule_broken,
 )
-from .settings import get_settings
-from .directory import ensure_category_open
-from .sql import q
-from .tx import Db, connection, guarded_step, illegal, record_history, transaction
+from catalog.storage.settings import get_settings
+from catalog.lists.directory import ensure_category_open
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection, guarded_step, illegal, record_history, transaction
 
 PS = ProjectStatus
 AS = AssignmentStatus

@@ -1,7 +1,7 @@
 """Time limits (时限): the defaults of DOMAIN.md, the colours, and the pure rules behind the sweep.
 
 This module is the one place the default limits live. Administrators override them per category
-(``category_time_limits``); the sweep (:mod:`catalog.sweep`) hands these defaults to SQL as
+(``category_time_limits``); the sweep (:mod:`catalog.oversight.sweep`) hands these defaults to SQL as
 parameters, so the database never holds a second copy.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from .enums import LimitStep, Urgency
+from catalog.enums import LimitStep, Urgency
 
 # China Standard Time has had no daylight saving since 1991; a fixed offset needs no tz database.
 CST = dt.timezone(dt.timedelta(hours=8), "CST")

@@ -12,7 +12,7 @@ The "+2" terms are a prior worth two average events: a new unit starts near 86 (
 at 100 or 0, and one bad rating does not sink a unit with no history. Declining with a reason is
 recorded but costs nothing: saying no honestly is better than letting an offer expire.
 
-A helper unit (协办, catalog.helpers) is credited with the same kinds as a lead, for its own part:
+A helper unit (协办, catalog.lists.team) is credited with the same kinds as a lead, for its own part:
 its answer to a helper proposal is in time or late against the same 签收 limit, an unanswered one
 is ``offer_expired``, giving the role back is ``returned``, and finishing with the lead is
 ``finished`` with the lead's on time or late. The resident's rating goes to the lead alone. A
@@ -27,10 +27,10 @@ from collections.abc import Mapping
 
 import asyncpg
 
-from .enums import CreditKind, Grade
-from .models import CreditScore
-from .sql import q
-from .tx import Db, connection
+from catalog.enums import CreditKind, Grade
+from catalog.models import CreditScore
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection
 
 PRIOR = 2.0
 PRIOR_RESPONSE = 0.9

@@ -1,11 +1,11 @@
 """Figures for the pictures: the map of needs and resources, and the charts, for one scope.
 
 Every function reads a :class:`ChartScope`, which :func:`scope_for` builds from the reader's
-:class:`~catalog.models.Principal` with the rules of :mod:`catalog.access`: a secretary sees their
+:class:`~catalog.models.Principal` with the rules of :mod:`catalog.people.access`: a secretary sees their
 community, a street admin their street, the alliance administrator the county; the public sees
 counts for any area but never a single need. Figures are counts and durations; no query returns
 a resident's name, phone or the words of a need, and a need's point is exact only for the
-secretary of its community (everyone else gets :func:`~catalog.access.blur_point`).
+secretary of its community (everyone else gets :func:`~catalog.people.access.blur_point`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from . import access
-from .enums import ProjectStatus, Role, Urgency
-from .errors import Forbidden, NotFound
-from .models import Principal
-from .sql import q
-from .tx import Db, connection
+from catalog.people import access
+from catalog.enums import ProjectStatus, Role, Urgency
+from catalog.errors import Forbidden, NotFound
+from catalog.models import Principal
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection
 
 LOCAL = dt.timezone(dt.timedelta(hours=8))
 # Who gets figures at all: the public (None) and these roles. A grid worker reads only the needs

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .enums import NEED_TRANSITIONS, NeedStatus
-from .errors import NotFound
-from .models import Actor, Need, NeedIn, RejectIn
-from .directory import ensure_category_open
-from .sql import q
-from .tx import Db, connection, guarded_step, record_history, transaction
+from catalog.enums import NEED_TRANSITIONS, NeedStatus
+from catalog.errors import NotFound
+from catalog.models import Actor, Need, NeedIn, RejectIn
+from catalog.lists.directory import ensure_category_open
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection, guarded_step, record_history, transaction
 
 
 async def submit_need(db: Db, data: NeedIn, actor: Actor) -> Need:

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 import matching
 
-from .batch import (
+from catalog.batch.job import (
     BATCH_ACTOR,
     PARAMS,
     BatchPlan,
@@ -36,11 +36,11 @@ from .batch import (
     explain_proposals,
     record_run,
 )
-from .enums import AssignmentRole, UnitStatus
-from .errors import Conflict
-from .settings import get_settings
-from .sql import q
-from .tx import Db, transaction
+from catalog.enums import AssignmentRole, UnitStatus
+from catalog.errors import Conflict
+from catalog.storage.settings import get_settings
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, transaction
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def decide(
     proposed: list[Proposal], fresh: dict[int, Decimal], units: dict[int, dict], resources: dict[int, dict],
 ) -> tuple[list[Proposal], list[Skipped]]:
     """Which proposals may be written, checked one by one in order as the one-by-one writer would
-    (``direct_project`` for a lead, ``helpers.add_helper`` for a helper).
+    (``direct_project`` for a lead, ``team.add_helper`` for a helper).
 
     ``fresh``: project id -> estimated hours, for the projects still as the snapshot saw them;
     ``units`` / ``resources``: their state after locking (status, cap or capacity, live work).
@@ -105,10 +105,10 @@ async def write_plan_bulk(
 ) -> BatchSummary:
     """Write proposals, explanations and the run record in one transaction, set-based.
 
-    Same contract as :func:`catalog.batch.write_plan`: ``summary.proposed`` comes in as planned
+    Same contract as :func:`catalog.batch.job.write_plan`: ``summary.proposed`` comes in as planned
     and goes out as written (with assignment ids); every pair that could not be written lands in
     ``summary.skipped`` with its reason code, in the order the proposals came; the run record is
-    :func:`catalog.batch.record_run`'s. ``progress``, if given, hears ``step(done, total)`` once:
+    :func:`catalog.batch.job.record_run`'s. ``progress``, if given, hears ``step(done, total)`` once:
     the proposals are written all at once.
 
     The explanations' JSON is made before the transaction begins: from the first lock to the

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import asyncpg
 
-from . import embedded
-from .settings import Settings
-from .sql import q
+from catalog.storage import embedded
+from catalog.storage.settings import Settings
+from catalog.storage.sql import q
 
 log = logging.getLogger(__name__)
 
