@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import itertools
 import math
 from pathlib import Path
@@ -12,11 +13,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching.gap import GapResult, gap_violations, orlib_pairs, read_orlib, solve_gap
+from matching.gap import GapResult, gap_violations, solve_gap
 from matching.gap_mx import ExchangeSearch, ExchangeWorker, ExchangeWorkerError
 
 REPO = Path(__file__).resolve().parents[2]
 STATUSES = {"optimal", "feasible", "infeasible", "unknown"}
+
+
+def _benchmark_module(name: str):
+    """A module of ``benchmarks/``, which is a folder of programs, not a package."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The OR-Library readers are benchmark support, shared with benchmarks/gap_bench.py.
+_orlib = _benchmark_module("orlib")
+read_orlib, orlib_pairs = _orlib.read_orlib, _orlib.orlib_pairs
 
 
 def data_dir() -> Path:
