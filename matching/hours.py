@@ -127,7 +127,7 @@ def _exact_two_limits(hint, job, agent, score, weight, cap, count_cap, n_jobs, *
     for v, h in zip(x, hint[keep].tolist()):
         m.add_hint(v, bool(h))
     solver = cp_model.CpSolver()
-    solver.parameters.catch_sigint_signal = False  # else SIGINT is left at the default after (gap.py)
+    solver.parameters.catch_sigint_signal = False  # else SIGINT is left at the default after (gap/cpsat.py)
     solver.parameters.num_workers = 1  # one worker and a work limit: the same plan every run
     solver.parameters.random_seed = int(seed) % (2**31)
     solver.parameters.max_deterministic_time = EXACT_BOTH_WORK
