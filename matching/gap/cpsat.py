@@ -109,7 +109,7 @@ def _cpsat(pb: _Problem, idx: Ints, jobs: Ints, base: Ints | None,
 
 def _weight_of(pb: _Problem, jobs: Ints, a: int) -> Ints:
     lo, hi = pb.agent_start[a], pb.agent_start[a + 1]
-    pos = lo + np.searchsorted(pb.job[lo:hi], jobs)
+    pos: Ints = lo + np.searchsorted(pb.job[lo:hi], jobs)
     return pb.weight[pos]
 
 

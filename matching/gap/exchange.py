@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["MAX_UNITS", "ExchangeSearch", "ExchangeWorker", "ExchangeWorkerError"]
 
@@ -159,7 +159,13 @@ class ExchangeSearch:
     problem; a unit with ``cap = inf`` stands for "unplaced" when placing is optional.
     """
 
-    def __init__(self, P: NDArray[np.float64], W: NDArray[Any], cap: NDArray[np.float64],
+    a: NDArray[np.int64] | None  # the current plan, None before the first run
+    load: NDArray[Any]  # float hours per unit (bincount with weights)
+    price: NDArray[np.float64]
+    last: int  # the step of the last new best or restart
+    walled: bool
+
+    def __init__(self, P: NDArray[np.float64], W: ArrayLike, cap: ArrayLike,
                  seed: int, depth: int = 6, grow: float = 0.2, patience: int = 150, kick: int = 5,
                  accept: float = 0.0) -> None:
         self.P = P
@@ -178,9 +184,11 @@ class ExchangeSearch:
         self.scratch = _Scratch(n)
         self.price0 = float(np.abs(P[fin]).mean()) / max(float(self.W[fin].mean()), 1.0)
         self.a = None
-        self.best, self.best_value = None, -math.inf
+        self.best: NDArray[np.int64] | None = None
+        self.best_value = -math.inf
         # The best within-budget plan since the last restart (see ``accept``).
-        self.stretch, self.stretch_value = None, -math.inf
+        self.stretch: NDArray[np.int64] | None = None
+        self.stretch_value = -math.inf
         self.steps = 0
 
     def _reset(self, plan: NDArray[np.int64]) -> None:
@@ -202,6 +210,7 @@ class ExchangeSearch:
             return self.best
         if self.a is None or start_value > self.best_value + 1e-9:
             self._reset(start)
+        assert self.a is not None  # set by the reset of the first call
         self.walled = False
         for step in range(max_steps):
             if step % 16 == 15 and time.perf_counter() > deadline:
@@ -270,20 +279,23 @@ class ExchangeWorker:
     :class:`ExchangeWorkerError`, and callers carry on without it.
     """
 
-    def __init__(self, P: NDArray[np.float64], W: NDArray[Any], cap: NDArray[np.float64],
-                 seed: int, **params: Any) -> None:
+    def __init__(self, P: NDArray[np.float64], W: ArrayLike, cap: ArrayLike, seed: int,
+                 **params: Any) -> None:
         # -P: the script's folder (this package) stays off the child's module path, where its
         # modules could shadow others of the same name.
         self._proc = subprocess.Popen(
             [sys.executable, "-P", str(Path(__file__).resolve())], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, close_fds=True)
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None  # both are pipes
+        self._stdin, self._stdout = stdin, stdout
         self._busy = False
         self._send((P, W, cap, seed, params))
 
     def _send(self, msg: object) -> None:
         try:
-            pickle.dump(msg, self._proc.stdin, pickle.HIGHEST_PROTOCOL)
-            self._proc.stdin.flush()
+            pickle.dump(msg, self._stdin, pickle.HIGHEST_PROTOCOL)
+            self._stdin.flush()
         except (OSError, ValueError) as exc:
             raise ExchangeWorkerError(f"exchange worker unreachable: {exc}") from exc
 
@@ -299,12 +311,12 @@ class ExchangeWorker:
         """``(best plan or None, its value, whether the wall guard cut in)``; ``timeout``
         may be ``math.inf`` (wait for as long as the child lives)."""
         try:
-            ready, _, _ = select.select([self._proc.stdout], [], [],
+            ready, _, _ = select.select([self._stdout], [], [],
                                         None if math.isinf(timeout) else timeout)
             if not ready:
                 # Still working: it stays busy, so that close() stops it at once.
                 raise ExchangeWorkerError(f"exchange worker silent for {timeout:.1f} s")
-            out = pickle.load(self._proc.stdout)
+            out: tuple[NDArray[np.int64] | None, float, bool] = pickle.load(self._stdout)
         except (OSError, ValueError, EOFError, pickle.UnpicklingError) as exc:
             raise ExchangeWorkerError(f"exchange worker lost: {exc!r}") from exc
         self._busy = False
@@ -315,14 +327,14 @@ class ExchangeWorker:
         try:
             if not self._busy and self._proc.poll() is None:
                 self._send(None)
-                self._proc.stdin.close()
+                self._stdin.close()
                 self._proc.wait(1.0)
         except (ExchangeWorkerError, OSError, subprocess.TimeoutExpired):
             pass
         if self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
-        for stream in (self._proc.stdin, self._proc.stdout):
+        for stream in (self._stdin, self._stdout):
             try:
                 stream.close()
             except OSError:

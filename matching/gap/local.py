@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from .budgets import (
     _EX_CELLS_PER_SECOND,
@@ -30,8 +31,11 @@ from .problem import Floats, Ints, _complete, _Problem
 from .run import _Run
 from .search import _Dense
 
+# The exchange search's problem: profits (units x jobs), hours and budgets per unit.
+_Arrays = tuple[Floats, Ints, NDArray[np.floating[Any]]]
 
-def _exchange_arrays(pb: _Problem, dense: _Dense) -> tuple[Floats, Ints, Floats]:
+
+def _exchange_arrays(pb: _Problem, dense: _Dense) -> _Arrays:
     """``(P, W, cap)`` for the multi-exchange search on ``dense``; "unplaced" is one more unit
     without a budget when placing is optional."""
     P, W, cap = dense.P, np.where(np.isfinite(dense.P), dense.W, 0), pb.cap * 1.0
@@ -126,7 +130,7 @@ class _LocalSearch:
             return None, -math.inf
         return found, self.dense.value(found)
 
-    def _exchange(self, arrays: tuple[Floats, Ints, Floats], start: Ints, start_value: float,
+    def _exchange(self, arrays: _Arrays, start: Ints, start_value: float,
                   share: float) -> tuple[Ints | None, float]:
         """A slice of the multi-exchange search; it takes ``start`` only when that is better
         than its best."""

@@ -64,7 +64,7 @@ def _lns(pb: _Problem, assign: Ints, value: float, scale: float, dtime_budget: f
     pair_agent = pb.agent
     all_jobs = np.arange(pb.n)
     use_guide = guide is not None and guide[0].exact and pb.m >= 2
-    if use_guide:
+    if use_guide and guide is not None:
         noise = 0.003 * float(np.abs(guide[1]).mean()) + 1e-9
         position = np.full((pb.m, pb.n), -1, dtype=np.int64)
         position[pb.agent, pb.job] = np.arange(pb.profit.size)
@@ -92,6 +92,7 @@ def _lns(pb: _Problem, assign: Ints, value: float, scale: float, dtime_budget: f
                 jobs = np.union1d(jobs, extra[assign[extra] < 0])
             idx = np.nonzero(in_agents & np.isin(pb.job, jobs))[0]
         else:
+            assert guide is not None  # the kind of every other round with a guide
             ks, u = guide
             x, _, _ = ks.solve(pb.profit - (u + noise * rng.standard_normal(pb.n))[pb.job])
             spent += _DTIME_PER_SECOND * pb.profit.size * ks.width / _DP_CELLS_PER_SECOND
@@ -113,6 +114,7 @@ def _lns(pb: _Problem, assign: Ints, value: float, scale: float, dtime_budget: f
         spent += out.dtime + 0.002 * idx.size / 100
         gained = out.assign is not None and out.value > current + 1e-9
         if gained:
+            assert out.assign is not None
             value += out.value - current
             assign = out.assign
             improved[kind] += 1

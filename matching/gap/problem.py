@@ -71,8 +71,8 @@ def gap_violations(assign: ArrayLike, profit: ArrayLike, job: ArrayLike, agent: 
             continue
         load[a] += weight[k]
         total += profit[k]
-    for a in np.nonzero(load > capacity)[0]:
-        problems.append(f"agent {a} load {load[a]} exceeds capacity {capacity[a]}")
+    for i in np.nonzero(load > capacity)[0]:
+        problems.append(f"agent {i} load {load[i]} exceeds capacity {capacity[i]}")
     return total, problems
 
 
