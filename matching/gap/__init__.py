@@ -88,9 +88,9 @@ Where things live (each module imports only from those above it in this list):
 * ``run``: what one call shares (problem, settings, clock, stats, the child) and its result;
 * ``local``: slices of the exchange or tabu search, the child's slices, plans translated to the
   exchange search's terms;
-* ``portfolio``: the scheduler of steps 4 and 5 (``_Portfolio``): which arm gets the next
-  slice, the paired slices, the incumbent and the bound;
-* ``solver``: ``solve_gap``, and the phases before the search (steps 0 to 3, to a first plan).
+* ``portfolio``: the scheduler of steps 3 to 5 (``_Portfolio``): which arm gets the next
+  slice, the paired slices, CP-SAT on the fixed model, the incumbent and the bound;
+* ``solver``: ``solve_gap``, and the phases before the search (steps 0 to 2, to a first plan).
 
 The next piece goes in a module of its own beside those it uses: a new search method as a
 module like ``neighbourhoods``, with one arm (a ``_Portfolio`` method for its slice, its name
@@ -98,8 +98,8 @@ in ``_Portfolio.arms``) in ``portfolio``; its constants in ``budgets``.
 """
 
 from .exchange import MAX_UNITS, ExchangeSearch, ExchangeWorker, ExchangeWorkerError
-from .solver import solve_gap
 from .problem import GapResult, gap_violations
+from .solver import solve_gap
 
 __all__ = ["GapResult", "solve_gap", "gap_violations", "ExchangeSearch", "ExchangeWorker",
            "ExchangeWorkerError", "MAX_UNITS"]

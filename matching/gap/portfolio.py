@@ -1,4 +1,4 @@
-"""The scheduler of the search (steps 4 and 5 in :mod:`matching.gap`): from a first plan,
+"""The scheduler of the search (steps 3 to 5 in :mod:`matching.gap`): from a first plan,
 :class:`_Portfolio` hands out slices of the time limit to the search methods, the arms, and
 ends with a last CP-SAT run."""
 

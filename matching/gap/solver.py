@@ -1,4 +1,4 @@
-"""The entry point, :func:`solve_gap`, and the phases before the search (steps 0 to 3 in
+"""The entry point, :func:`solve_gap`, and the phases before the search (steps 0 to 2 in
 :mod:`matching.gap`): the trivial cases, a CP-SAT probe of small components, the Lagrangian
 bound and a first plan, from which :class:`matching.gap.portfolio._Portfolio` searches."""
 
