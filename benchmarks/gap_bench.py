@@ -32,10 +32,14 @@ from pathlib import Path
 import numpy as np
 from ortools.sat.python import cp_model
 
-REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-from matching.gap import orlib_pairs, read_orlib, solve_gap  # noqa: E402
+from orlib import orlib_pairs, read_orlib  # noqa: E402
+
+from matching.gap import solve_gap  # noqa: E402
 
 SETS = {"cattrysse": "cattrysse1994", "chu": "chu1997"}
 SMOKE = ["cattrysse1994/gap1-0", "cattrysse1994/gap4-2", "cattrysse1994/gap8-3"]

@@ -11,8 +11,10 @@ project with no pair is its reason code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .arrays import ProblemArrays
 from .params import Params
@@ -35,11 +37,11 @@ _SUB_SHIFT = np.int64(1 << 44)
 class Residual:
     """What accepted claims leave: capacity, hours and the units already on each project."""
 
-    capacity: np.ndarray  # int64 per resource, -1 = no count limit
-    budget: np.ndarray  # int64 minutes per resource, -1 = no hours budget
-    k_need: np.ndarray  # int64 per project: units still to find
-    fixed_count: np.ndarray  # int64 per project
-    fixed_unit_keys: np.ndarray  # sorted (project, unit) keys of accepted claims
+    capacity: NDArray[np.int64]  # per resource, -1 = no count limit
+    budget: NDArray[np.int64]  # minutes per resource, -1 = no hours budget
+    k_need: NDArray[np.int64]  # per project: units still to find
+    fixed_count: NDArray[np.int64]  # per project
+    fixed_unit_keys: NDArray[np.int64]  # sorted (project, unit) keys of accepted claims
 
 
 def residual(a: ProblemArrays) -> Residual:
@@ -65,10 +67,10 @@ def residual(a: ProblemArrays) -> Residual:
 
 @dataclass(frozen=True, eq=False)
 class Candidates:
-    p: np.ndarray  # int64 project index
-    r: np.ndarray  # int64 resource index
-    score: np.ndarray  # int64 points x scale (pair terms, without load)
-    reason: np.ndarray  # int8 per project: first emptying filter, 0 if it has candidates
+    p: NDArray[np.int64]  # project index
+    r: NDArray[np.int64]  # resource index
+    score: NDArray[np.int64]  # points x scale (pair terms, without load)
+    reason: NDArray[np.int8]  # per project: first emptying filter, 0 if it has candidates
     res: Residual
     counts: dict[str, int]
 
@@ -76,19 +78,20 @@ class Candidates:
 class Grid:
     """Equirectangular grid in km around the projects' mean latitude."""
 
-    def __init__(self, a: ProblemArrays, params: Params):
+    def __init__(self, a: ProblemArrays, params: Params) -> None:
         self.cell = params.cell_km
         lat0 = float(np.mean(a.p_lat)) if a.n_projects else 0.0
         self.coslat0 = np.cos(np.radians(lat0))
 
-    def xy(self, lat, lon) -> tuple[np.ndarray, np.ndarray]:
+    def xy(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         return lon * (KM_PER_DEG_LON * self.coslat0 / self.cell), lat * (KM_PER_DEG_LAT / self.cell)
 
     @staticmethod
-    def cell_key(ix, iy) -> np.ndarray:
+    def cell_key(ix: NDArray[Any], iy: NDArray[Any]) -> NDArray[np.int64]:
         return (ix.astype(np.int64) + _OFF) * _CELL_BITS + (iy.astype(np.int64) + _OFF)
 
-    def circle_cells(self, lat, lon, radius) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def circle_cells(self, lat: NDArray[np.float64], lon: NDArray[np.float64], radius: NDArray[np.float64]
+                     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         """Cells overlapping each circle's bounding box: (owner, ix, iy), one row per cell."""
         x, y = self.xy(lat, lon)
         # longitude degrees per km grow with latitude; the exact test uses the centre's own
@@ -103,12 +106,13 @@ class Grid:
         t = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
         return owner, x0[owner] + t % nx[owner], y0[owner] + t // nx[owner]
 
-    def point_cells(self, lat, lon) -> np.ndarray:
+    def point_cells(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.int64]:
         x, y = self.xy(lat, lon)
         return self.cell_key(np.floor(x).astype(np.int64), np.floor(y).astype(np.int64))
 
 
-def _expand_csr_product(ptr_a, ptr_b, owners):
+def _expand_csr_product(ptr_a: NDArray[np.int64], ptr_b: NDArray[np.int64], owners: NDArray[Any]
+                        ) -> tuple[NDArray[Any], NDArray[np.int64], NDArray[np.int64]]:
     """For each owner o, all (i, j) with i in block a[o] and j in block b[o]."""
     na = (ptr_a[1:] - ptr_a[:-1])[owners]
     nb = (ptr_b[1:] - ptr_b[:-1])[owners]
@@ -119,7 +123,8 @@ def _expand_csr_product(ptr_a, ptr_b, owners):
     return own, ptr_a[own] + t // np.maximum(nbr, 1), ptr_b[own] + t % np.maximum(nbr, 1)
 
 
-def join(table_keys: np.ndarray, table_vals: np.ndarray, q_keys: np.ndarray, q_owner: np.ndarray):
+def join(table_keys: NDArray[np.int64], table_vals: NDArray[Any], q_keys: NDArray[np.int64],
+         q_owner: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
     """All (query owner, table value) with equal keys; the table is sorted here."""
     order = np.argsort(table_keys, kind="stable")
     tk, tv = table_keys[order], table_vals[order]
@@ -134,7 +139,7 @@ def join(table_keys: np.ndarray, table_vals: np.ndarray, q_keys: np.ndarray, q_o
 class ResourceIndex:
     """Resources keyed by (subcategory, cell) for circles and (subcategory, community) lists."""
 
-    def __init__(self, a: ProblemArrays, params: Params, grid: Grid | None = None):
+    def __init__(self, a: ProblemArrays, params: Params, grid: Grid | None = None) -> None:
         self.a = a
         self.grid = grid or Grid(a, params)
         R = a.n_resources
@@ -160,7 +165,7 @@ class ResourceIndex:
         self.both[circ] = True
         self.both &= np.diff(a.r_comm_ptr) > 0
 
-    def pairs(self, p: np.ndarray, tables: RuleTables) -> tuple[np.ndarray, np.ndarray]:
+    def pairs(self, p: NDArray[Any], tables: RuleTables) -> tuple[NDArray[Any], NDArray[Any]]:
         """Pairs passing category and service area for the given projects."""
         a = self.a
         pc = self.grid.point_cells(a.p_lat[p], a.p_lon[p])
@@ -176,7 +181,7 @@ class ResourceIndex:
         return np.concatenate([p1, p2]), np.concatenate([r1, r2])
 
 
-def _dedupe(keys: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _dedupe(keys: NDArray[np.int64], vals: NDArray[Any]) -> tuple[NDArray[np.int64], NDArray[Any]]:
     if len(keys) == 0:
         return keys, vals
     o = np.lexsort((vals, keys))
@@ -185,11 +190,13 @@ def _dedupe(keys: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return k[keep], v[keep]
 
 
-def is_comm(tables: RuleTables, p, r) -> np.ndarray:
+def is_comm(tables: RuleTables, p: NDArray[Any], r: NDArray[Any]) -> NDArray[np.bool_]:
     return is_member(tables.comm_keys, pair_keys(r, tables.a.p_community[p], tables.n_comm))
 
 
-def pair_score(tables: RuleTables, params: Params, p, r, proj_terms, chunk: int = 1 << 20):
+def pair_score(tables: RuleTables, params: Params, p: NDArray[Any], r: NDArray[Any],
+               proj_terms: tuple[NDArray[np.int64], NDArray[np.int64]] | None,
+               chunk: int = 1 << 20) -> NDArray[np.int64]:
     """Total pair score, in chunks so the (n, 7) term matrix never exists for all pairs."""
     out = np.empty(len(p), dtype=np.int64)
     for s in range(0, len(p), chunk):
@@ -198,7 +205,9 @@ def pair_score(tables: RuleTables, params: Params, p, r, proj_terms, chunk: int 
 
 
 def build_candidates(a: ProblemArrays, params: Params, tables: RuleTables,
-                     index: ResourceIndex, proj_terms) -> Candidates:
+                     index: ResourceIndex,
+                     proj_terms: tuple[NDArray[np.int64], NDArray[np.int64]] | None
+                     ) -> Candidates:
     res = residual(a)
     P = a.n_projects
     reason = np.zeros(P, dtype=np.int8)
@@ -213,7 +222,7 @@ def build_candidates(a: ProblemArrays, params: Params, tables: RuleTables,
 
     alive = np.zeros(P, dtype=bool)
 
-    def stage(mask, code):
+    def stage(mask: NDArray[np.bool_] | None, code: Unmatched) -> None:
         nonlocal p, r
         if mask is not None:
             p, r = p[mask], r[mask]

@@ -6,10 +6,13 @@ component is a piece of the problem whose plan cannot affect any other piece.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 
-def connected_components(n_nodes: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def connected_components(n_nodes: int, u: NDArray[Any], v: NDArray[Any]) -> NDArray[np.int64]:
     """Label of each node: the smallest node index in its component."""
     parent = np.arange(n_nodes, dtype=np.int64)
     u = np.asarray(u, dtype=np.int64)

@@ -20,8 +20,10 @@ Everything is loaded into OR-Tools in one call from numpy arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
 from .params import Params
@@ -32,27 +34,27 @@ _INF = np.int64(1) << np.int64(62)
 
 @dataclass(frozen=True, eq=False)
 class FlowResult:
-    chosen: np.ndarray  # bool per input pair
+    chosen: NDArray[np.bool_]  # per input pair
     objective: int  # pair scores minus slot costs, scaled integers
-    resource_value: np.ndarray | None  # int64 per resource: gain of one more capacity slot
+    resource_value: NDArray[np.int64] | None  # per resource: gain of one more capacity slot
     # with ``prices``: dual prices of the relaxation, int64, what one more unit of flow
     # arriving at a resource node / unit node is worth (`multi.lagrangian_bound` uses them)
-    resource_gain: np.ndarray | None = None
-    unit_price: np.ndarray | None = None
+    resource_gain: NDArray[np.int64] | None = None
+    unit_price: NDArray[np.int64] | None = None
 
 
 def solve_flow(
-    p: np.ndarray,
-    r: np.ndarray,
-    score: np.ndarray,
+    p: NDArray[Any],
+    r: NDArray[Any],
+    score: NDArray[Any],
     *,
     n_projects: int,
     n_resources: int,
-    r_unit: np.ndarray,
-    k_need: np.ndarray,
-    capacity: np.ndarray,
-    unit_offset: np.ndarray,
-    nominal: np.ndarray,
+    r_unit: NDArray[Any],
+    k_need: NDArray[Any],
+    capacity: NDArray[Any],
+    unit_offset: NDArray[Any],
+    nominal: NDArray[Any],
     params: Params,
     duals: bool = False,
     prices: bool = False,
@@ -163,7 +165,9 @@ def solve_flow(
                       resource_gain=gain, unit_price=price)
 
 
-def _distances_from(src, T, H, C, W, flows, n_nodes, max_rounds: int = 100_000) -> np.ndarray:
+def _distances_from(src: int, T: NDArray[np.int32], H: NDArray[np.int32], C: NDArray[np.int64],
+                    W: NDArray[np.int64], flows: NDArray[Any], n_nodes: int,
+                    max_rounds: int = 100_000) -> NDArray[np.int64]:
     """Shortest residual-path costs from ``src`` (Bellman-Ford, relaxing only the arcs that
     leave nodes whose distance changed in the previous round).
 

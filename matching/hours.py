@@ -6,8 +6,10 @@ the single-knapsack GAP solver does not model)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .params import Params
 
@@ -21,13 +23,14 @@ EXACT_BOTH_WORK = 20.0
 
 @dataclass(frozen=True, eq=False)
 class HoursResult:
-    chosen: np.ndarray  # bool per input pair
+    chosen: NDArray[np.bool_]  # bool per input pair
     bound: float  # scaled points, upper bound on the chosen pairs' total score
     status: str
 
 
-def solve_hours_gap(p, r, score, *, minutes, capacity, budget, params: Params, seed: int
-                    ) -> HoursResult:
+def solve_hours_gap(p: NDArray[Any], r: NDArray[Any], score: NDArray[np.int64], *,
+                    minutes: NDArray[np.int64], capacity: NDArray[np.int64],
+                    budget: NDArray[np.int64], params: Params, seed: int) -> HoursResult:
     """One GAP over every hours component (the pieces are independent, so the solver's bound
     is the sum of theirs). A resource with an hours budget weighs each project by its
     minutes; a count-only resource in the same component weighs each project as 1.
@@ -71,7 +74,9 @@ def solve_hours_gap(p, r, score, *, minutes, capacity, budget, params: Params, s
     return HoursResult(chosen=chosen, bound=bound, status=status)
 
 
-def _trim_and_refill(chosen, job, agent, score, weight, cap, count_cap) -> np.ndarray:
+def _trim_and_refill(chosen: NDArray[np.bool_], job: NDArray[np.int64], agent: NDArray[np.int64],
+                     score: NDArray[np.int64], weight: NDArray[np.int64], cap: NDArray[np.int64],
+                     count_cap: NDArray[np.int64]) -> NDArray[np.bool_]:
     """Keep each doubly limited resource's best pairs up to its count, then place every
     project left without a resource on its best pair that still fits both limits."""
     chosen = chosen.copy()
@@ -97,8 +102,10 @@ def _trim_and_refill(chosen, job, agent, score, weight, cap, count_cap) -> np.nd
     return chosen
 
 
-def _exact_two_limits(hint, job, agent, score, weight, cap, count_cap, n_jobs, *, time_limit: float,
-                      seed: int) -> tuple[np.ndarray, float, bool] | None:
+def _exact_two_limits(hint: NDArray[np.bool_], job: NDArray[np.int64], agent: NDArray[np.int64],
+                      score: NDArray[np.int64], weight: NDArray[np.int64], cap: NDArray[np.int64],
+                      count_cap: NDArray[np.int64], n_jobs: int, *, time_limit: float,
+                      seed: int) -> tuple[NDArray[np.bool_], float, bool] | None:
     """CP-SAT with both limits, hinted with ``hint``; None when it finds nothing better."""
     from ortools.sat.python import cp_model
 
@@ -107,7 +114,7 @@ def _exact_two_limits(hint, job, agent, score, weight, cap, count_cap, n_jobs, *
         return None
     m = cp_model.CpModel()
     x = [m.new_bool_var("") for _ in range(len(keep))]
-    by_job: list[list] = [[] for _ in range(n_jobs)]
+    by_job: list[list[cp_model.IntVar]] = [[] for _ in range(n_jobs)]
     by_agent: list[list[int]] = [[] for _ in range(len(cap))]
     for t, i in enumerate(keep.tolist()):
         by_job[job[i]].append(x[t])
@@ -127,7 +134,8 @@ def _exact_two_limits(hint, job, agent, score, weight, cap, count_cap, n_jobs, *
     for v, h in zip(x, hint[keep].tolist()):
         m.add_hint(v, bool(h))
     solver = cp_model.CpSolver()
-    solver.parameters.catch_sigint_signal = False  # else SIGINT is left at the default after (gap.py)
+    # else SIGINT is left at the default after the solve (see matching/gap/cpsat.py)
+    solver.parameters.catch_sigint_signal = False
     solver.parameters.num_workers = 1  # one worker and a work limit: the same plan every run
     solver.parameters.random_seed = int(seed) % (2**31)
     solver.parameters.max_deterministic_time = EXACT_BOTH_WORK

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any, Literal, overload
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .params import Params
 from .rules import slot_cost
@@ -38,17 +40,19 @@ class Priced:
     """The bound L at integer prices and where it says the plan loses."""
 
     bound: int  # scaled, L(pi, mu) at the returned prices
-    rho: np.ndarray  # int64 per resource: pi_r + mu_u, what a pair pays there
-    mu: np.ndarray  # int64 per unit
-    best: np.ndarray  # int64 per project: its best team's reduced score at these prices
+    rho: NDArray[np.int64]  # per resource: pi_r + mu_u, what a pair pays there
+    mu: NDArray[np.int64]  # per unit
+    best: NDArray[np.int64]  # per project: its best team's reduced score at these prices
     iterations: int
 
 
 class _Lagrangian:
     """Evaluates L(pi, mu) and a subgradient; the pair layout is fixed once."""
 
-    def __init__(self, p, r, score, k, strong, capacity, r_unit, nominal, offset,
-                 params: Params, prefer):
+    def __init__(self, p: NDArray[Any], r: NDArray[Any], score: NDArray[Any], k: NDArray[Any],
+                 strong: NDArray[np.bool_], capacity: NDArray[Any], r_unit: NDArray[Any],
+                 nominal: NDArray[Any], offset: NDArray[Any], params: Params,
+                 prefer: NDArray[np.bool_]) -> None:
         R, U = len(capacity), len(nominal)
         self.R, self.U, self.P = R, U, len(k)
         u = r_unit[r].astype(np.int64)
@@ -80,7 +84,19 @@ class _Lagrangian:
         # projects needing more than two units are rare: sorted the slow way
         self.wide = np.flatnonzero(self.k > 2)
 
-    def evaluate(self, rho, mu, exact=False):
+    @overload
+    def evaluate(self, rho: NDArray[Any], mu: NDArray[Any], exact: Literal[False] = False
+                 ) -> tuple[float, NDArray[Any], tuple[NDArray[Any], NDArray[Any], NDArray[Any]]]:
+        ...
+
+    @overload
+    def evaluate(self, rho: NDArray[Any], mu: NDArray[Any], exact: Literal[True]
+                 ) -> tuple[int, None, None]:
+        ...
+
+    def evaluate(self, rho: NDArray[Any], mu: NDArray[Any], exact: bool = False
+                 ) -> tuple[float, NDArray[Any] | None,
+                            tuple[NDArray[Any], NDArray[Any], NDArray[Any]] | None]:
         """L and the chosen pairs' use of resources and units; float, or int64 if exact."""
         dt = np.int64 if exact else np.float64
         s = self.s.astype(dt) if exact else self.s
@@ -164,9 +180,11 @@ class _Lagrangian:
         return float(L), use_r, (use_u, below, atmost)
 
 
-def lagrangian_bound(p, r, score, *, k_need, strong, capacity, r_unit, nominal, offset,
-                     params: Params, rho0, mu0, flow_chosen, target: int,
-                     iterations: int) -> Priced:
+def lagrangian_bound(p: NDArray[Any], r: NDArray[Any], score: NDArray[Any], *,
+                     k_need: NDArray[Any], strong: NDArray[np.bool_], capacity: NDArray[Any],
+                     r_unit: NDArray[Any], nominal: NDArray[Any], offset: NDArray[Any],
+                     params: Params, rho0: NDArray[Any], mu0: NDArray[Any],
+                     flow_chosen: NDArray[np.bool_], target: int, iterations: int) -> Priced:
     """The bound L (module docstring) over the given pairs, from the flow's dual prices
     ``rho0`` (per resource) and ``mu0`` (per unit), improved by ``iterations`` subgradient
     steps aimed at ``target`` (a plan's value); returns the best bound at integer prices.
@@ -208,7 +226,7 @@ def lagrangian_bound(p, r, score, *, k_need, strong, capacity, r_unit, nominal, 
         step = theta * max(L - target, 1.0) / norm
         pi = np.maximum(pi - step * g_pi, 0.0)
         mu = mu - step * g_mu
-    if keep_pi is not None:
+    if keep_pi is not None and keep_mu is not None:
         cand_rho = (keep_pi + keep_mu[lg.r_unit]).round().astype(np.int64)
         cand_mu = keep_mu.round().astype(np.int64)
         exact = lg.evaluate(cand_rho, cand_mu, exact=True)[0]
@@ -221,22 +239,25 @@ def lagrangian_bound(p, r, score, *, k_need, strong, capacity, r_unit, nominal, 
 
 @dataclass(frozen=True, eq=False)
 class Polished:
-    chosen: np.ndarray  # bool per pair
+    chosen: NDArray[np.bool_]  # per pair
     gain: int  # scaled improvement over the plan passed in
     neighbourhoods: int
     improved: int
 
 
-def _csr(key: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _csr(key: NDArray[Any], n: int) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
     order = np.argsort(key, kind="stable")
     ptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(key, minlength=n), out=ptr[1:])
     return order, ptr
 
 
-def polish(p, r, score, chosen, *, k_need, strong, capacity, r_unit, nominal, offset,
-           params: Params, rho, mu, best, max_units: int, max_neighbourhoods: int,
-           node_limit: int, seconds: float, margin: int, min_loss: int = 0) -> Polished:
+def polish(p: NDArray[Any], r: NDArray[Any], score: NDArray[Any], chosen: NDArray[np.bool_], *,
+           k_need: NDArray[Any], strong: NDArray[np.bool_], capacity: NDArray[Any],
+           r_unit: NDArray[Any], nominal: NDArray[Any], offset: NDArray[Any], params: Params,
+           rho: NDArray[np.int64], mu: NDArray[np.int64], best: NDArray[np.int64],
+           max_units: int, max_neighbourhoods: int, node_limit: int, seconds: float,
+           margin: int, min_loss: int = 0) -> Polished:
     """Re-plan neighbourhoods of units exactly, where the priced bound says the plan loses.
 
     Each project's loss is what it could earn at the prices ``rho`` / ``mu`` (``best``, the
@@ -346,7 +367,8 @@ def polish(p, r, score, chosen, *, k_need, strong, capacity, r_unit, nominal, of
     return Polished(chosen, gain_total, hoods, improved)
 
 
-def _load(params, nominal, start, count) -> int:
+def _load(params: Params, nominal: NDArray[Any], start: NDArray[Any], count: NDArray[Any]
+          ) -> int:
     """Load cost of ``count`` more slots on units that already used ``start``."""
     total = 0
     for nom, s0, c in zip(nominal.tolist(), start.tolist(), count.tolist()):
@@ -356,8 +378,11 @@ def _load(params, nominal, start, count) -> int:
     return total
 
 
-def _solve_hood(mbh, fx, p, r, u_of, score, k_need, strong, room, hu, load0, nominal, params,
-                node_limit, seconds):
+def _solve_hood(mbh: Any, fx: NDArray[Any], p: NDArray[Any], r: NDArray[Any],
+                u_of: NDArray[np.int64], score: NDArray[Any], k_need: NDArray[Any],
+                strong: NDArray[np.bool_], room: NDArray[Any], hu: NDArray[np.int64],
+                load0: NDArray[Any], nominal: NDArray[Any], params: Params, node_limit: int,
+                seconds: float) -> NDArray[np.bool_] | None:
     """The exact MIP on one neighbourhood; the new choice of the pairs ``fx``, or None."""
     m = mbh.ModelBuilderHelper()
     nx = len(fx)
@@ -436,7 +461,7 @@ def _solve_hood(mbh, fx, p, r, u_of, score, k_need, strong, room, hu, load0, nom
     lp.set_solver_specific_parameters("output_flag = false\nthreads = 1\npresolve = off\n")
     lp.solve(m)
     if lp.has_solution():
-        xv = lp.variable_values()[x]
+        xv: NDArray[np.float64] = lp.variable_values()[x]
         if np.all(np.abs(xv - np.round(xv)) <= 1e-6):
             return xv > 0.5
     for v in ints:
@@ -448,11 +473,12 @@ def _solve_hood(mbh, fx, p, r, u_of, score, k_need, strong, room, hu, load0, nom
     solver.solve(m)
     if not solver.has_solution():
         return None
-    vals = solver.variable_values()
-    return vals[x] > 0.5
+    vals: NDArray[np.float64] = solver.variable_values()[x]
+    return vals > 0.5
 
 
-def _group_rows(m, x, uu, s0, e0, z):
+def _group_rows(m: Any, x: NDArray[Any], uu: NDArray[Any], s0: int, e0: int, z: int | None
+                ) -> None:
     """One place per unit on a project; tied to the team variable when there is one."""
     seg = uu[s0:e0]
     order = np.argsort(seg, kind="stable")

@@ -8,7 +8,10 @@ single-unit projects through one more min-cost flow on what is left.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from .params import Params
 from .rules import slot_cost
@@ -17,7 +20,9 @@ from .rules import slot_cost
 class Ledger:
     """Capacity, hours and unit load left while pairs are added one team at a time."""
 
-    def __init__(self, capacity, budget, minutes, r_unit, unit_load, nominal, params: Params):
+    def __init__(self, capacity: NDArray[np.int64], budget: NDArray[np.int64],
+                 minutes: NDArray[np.int64], r_unit: NDArray[Any], unit_load: NDArray[np.int64],
+                 nominal: NDArray[np.int64], params: Params) -> None:
         self.cap = capacity.copy()
         self.bud = budget.copy()
         self.minutes = minutes
@@ -27,7 +32,8 @@ class Ledger:
         self.params = params
 
     def room(self, p: int, r: int) -> bool:
-        return self.cap[r] != 0 and (self.bud[r] < 0 or self.bud[r] >= self.minutes[p])
+        fits: bool = self.cap[r] != 0 and (self.bud[r] < 0 or self.bud[r] >= self.minutes[p])
+        return fits
 
     def next_cost(self, u: int) -> int:
         return int(slot_cost(self.params, self.nominal[u:u + 1], self.load[u:u + 1])[0])
@@ -47,7 +53,9 @@ class Ledger:
         self.load[self.r_unit[r]] -= 1
 
 
-def complete_teams(p, r, score, projects, k_need, ledger: Ledger) -> np.ndarray:
+def complete_teams(p: NDArray[Any], r: NDArray[Any], score: NDArray[np.int64],
+                   projects: NDArray[Any], k_need: NDArray[np.int64],
+                   ledger: Ledger) -> NDArray[np.bool_]:
     """Greedy teams for ``projects`` (most promising first); returns chosen pair mask."""
     chosen = np.zeros(len(p), bool)
     want = np.isin(p, projects)
@@ -93,7 +101,9 @@ def complete_teams(p, r, score, projects, k_need, ledger: Ledger) -> np.ndarray:
     return chosen
 
 
-def complete_by_ejection(p, r, score, chosen, k_need, ledger: Ledger, eligible) -> np.ndarray:
+def complete_by_ejection(p: NDArray[Any], r: NDArray[Any], score: NDArray[np.int64],
+                         chosen: NDArray[np.bool_], k_need: NDArray[np.int64], ledger: Ledger,
+                         eligible: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Complete partial teams, most valuable first, by taking the weakest place on a full
     resource when no resource with room fits.
 
@@ -116,8 +126,8 @@ def complete_by_ejection(p, r, score, chosen, k_need, ledger: Ledger, eligible) 
         return chosen
     r_unit = ledger.r_unit
     on_r: dict[int, set[int]] = {}
-    for i in np.flatnonzero(chosen):
-        on_r.setdefault(int(r[i]), set()).add(int(i))
+    for c in np.flatnonzero(chosen):
+        on_r.setdefault(int(r[c]), set()).add(int(c))
     mine = np.flatnonzero(np.isin(p, partial) & eligible)
     mine = mine[np.lexsort((r[mine], -score[mine], p[mine]))]
     by_p: dict[int, list[int]] = {}
@@ -152,6 +162,7 @@ def complete_by_ejection(p, r, score, chosen, k_need, ledger: Ledger, eligible) 
                             victim, vloss = j, loss
                     if victim < 0:
                         continue
+                    assert vloss is not None  # set with the victim
                     net = int(score[i]) + int(held[x]) - int(alt[x]) - vloss
                 if net > best_net:
                     best_net, best_i, best_victim = net, i, victim

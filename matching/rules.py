@@ -7,7 +7,10 @@ spatial index, which makes it an independent check of the index.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from .arrays import ProblemArrays
 from .params import Params
@@ -16,38 +19,41 @@ KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LON = 111.320
 
 
-def distance_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+def distance_km(lat1: NDArray[np.float64], lon1: NDArray[np.float64], lat2: NDArray[np.float64],
+                lon2: NDArray[np.float64]) -> NDArray[np.float64]:
     """Equirectangular distance about the second point's latitude: within 0.1 % of haversine
     at city scale, and with the cosine per resource it costs no trigonometry per pair."""
     return np.sqrt(_dist2(lat1, lon1, lat2, lon2 * 1.0, np.cos(np.radians(lat2))))
 
 
-def _dist2(lat1, lon1, lat2, lon2, coslat2) -> np.ndarray:
+def _dist2(lat1: NDArray[np.float64], lon1: NDArray[np.float64], lat2: NDArray[np.float64],
+           lon2: NDArray[np.float64], coslat2: NDArray[np.float64]) -> NDArray[np.float64]:
     dx = (lon1 - lon2) * coslat2 * KM_PER_DEG_LON
     dy = (lat1 - lat2) * KM_PER_DEG_LAT
     return dx * dx + dy * dy
 
 
-def pair_keys(a_idx: np.ndarray, b_idx: np.ndarray, n_b: int) -> np.ndarray:
+def pair_keys(a_idx: NDArray[Any], b_idx: NDArray[Any], n_b: int) -> NDArray[np.int64]:
     return a_idx.astype(np.int64) * np.int64(n_b) + b_idx.astype(np.int64)
 
 
-def is_member(sorted_keys: np.ndarray, query: np.ndarray) -> np.ndarray:
+def is_member(sorted_keys: NDArray[np.int64], query: NDArray[np.int64]) -> NDArray[np.bool_]:
     if len(sorted_keys) == 0:
         return np.zeros(len(query), dtype=bool)
     pos = np.searchsorted(sorted_keys, query)
     pos = np.minimum(pos, len(sorted_keys) - 1)
-    return sorted_keys[pos] == query
+    found: NDArray[np.bool_] = sorted_keys[pos] == query
+    return found
 
 
-def csr_owner(ptr: np.ndarray) -> np.ndarray:
+def csr_owner(ptr: NDArray[np.int64]) -> NDArray[np.int64]:
     return np.repeat(np.arange(len(ptr) - 1, dtype=np.int64), np.diff(ptr))
 
 
 class RuleTables:
     """Sorted key tables for set-membership rules, built once per problem."""
 
-    def __init__(self, a: ProblemArrays):
+    def __init__(self, a: ProblemArrays) -> None:
         self.a = a
         self.n_sub = max(1, len(a.sub_category))
         self.n_comm = max(1, len(a.communities))
@@ -58,38 +64,41 @@ class RuleTables:
         self.r_coslat = np.cos(np.radians(a.r_lat))
         self.r_radius2 = a.r_radius_km * a.r_radius_km
 
-    def distance(self, p, r) -> np.ndarray:
+    def distance(self, p: NDArray[Any], r: NDArray[Any]) -> NDArray[np.float64]:
         """Project to resource location in km; NaN when the resource has no location."""
         a = self.a
         return np.sqrt(_dist2(a.p_lat[p], a.p_lon[p], a.r_lat[r], a.r_lon[r], self.r_coslat[r]))
 
     # --- hard rules -----------------------------------------------------------------------
-    def category(self, p, r) -> np.ndarray:
+    def category(self, p: NDArray[Any], r: NDArray[Any]) -> NDArray[np.bool_]:
         return is_member(self.offer_keys, pair_keys(r, self.a.p_sub[p], self.n_sub))
 
-    def in_circle(self, p, r) -> np.ndarray:
+    def in_circle(self, p: NDArray[Any], r: NDArray[Any]) -> NDArray[np.bool_]:
         a = self.a
         d2 = _dist2(a.p_lat[p], a.p_lon[p], a.r_lat[r], a.r_lon[r], self.r_coslat[r])
-        return (a.r_radius_km[r] > 0) & (d2 <= self.r_radius2[r])
+        inside: NDArray[np.bool_] = (a.r_radius_km[r] > 0) & (d2 <= self.r_radius2[r])
+        return inside
 
-    def service_area(self, p, r) -> np.ndarray:
+    def service_area(self, p: NDArray[Any], r: NDArray[Any]) -> NDArray[np.bool_]:
         a = self.a
         in_comm = is_member(self.comm_keys, pair_keys(r, a.p_community[p], self.n_comm))
         return in_comm | self.in_circle(p, r)
 
-    def skills(self, p, r) -> np.ndarray:
+    def skills(self, p: NDArray[Any], r: NDArray[Any]) -> NDArray[np.bool_]:
         a = self.a
         need = a.p_skills[p]
-        return np.all((a.r_skills[r] & need) == need, axis=1)
+        has_all: NDArray[np.bool_] = np.all((a.r_skills[r] & need) == need, axis=1)
+        return has_all
 
-    def time_window(self, p, r) -> np.ndarray:
+    def time_window(self, p: NDArray[Any], r: NDArray[Any]) -> NDArray[np.bool_]:
         a = self.a
-        return (a.p_start[p] <= a.r_end[r]) & (a.r_start[r] <= a.p_end[p])
+        overlap: NDArray[np.bool_] = (a.p_start[p] <= a.r_end[r]) & (a.r_start[r] <= a.p_end[p])
+        return overlap
 
-    def declined(self, p, r) -> np.ndarray:
+    def declined(self, p: NDArray[Any], r: NDArray[Any]) -> NDArray[np.bool_]:
         return is_member(self.declined_keys, pair_keys(p, self.a.r_unit[r], max(1, self.a.n_units)))
 
-    def previous(self, p, r) -> np.ndarray:
+    def previous(self, p: NDArray[Any], r: NDArray[Any]) -> NDArray[np.bool_]:
         return is_member(self.previous_keys, pair_keys(p, r, max(1, self.a.n_resources)))
 
 
@@ -98,11 +107,13 @@ class RuleTables:
 PAIR_TERMS = ("match", "skill", "distance", "credit", "urgency", "waiting", "stability")
 
 
-def _popcount(x: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(x).sum(axis=-1).astype(np.float64)
+def _popcount(x: NDArray[np.uint64]) -> NDArray[np.float64]:
+    bits: NDArray[np.float64] = np.bitwise_count(x).sum(axis=-1).astype(np.float64)
+    return bits
 
 
-def project_terms(a: ProblemArrays, params: Params) -> tuple[np.ndarray, np.ndarray]:
+def project_terms(a: ProblemArrays, params: Params
+                  ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Urgency and waiting depend on the project only; they decide who wins scarce capacity."""
     s = params.scale
     urg = np.rint(params.w_urgency * s * np.minimum(a.p_priority, params.max_priority)
@@ -112,15 +123,16 @@ def project_terms(a: ProblemArrays, params: Params) -> tuple[np.ndarray, np.ndar
     return urg, wait
 
 
-def distance_score(params: Params, d: np.ndarray) -> np.ndarray:
+def distance_score(params: Params, d: NDArray[np.float64]) -> NDArray[np.float64]:
     """1 inside a short walk (the 5-minute service circle), then exponential decay."""
     over = np.maximum(d - params.walk_km, 0.0)
     out = np.exp(-over / params.distance_decay_km)
     return np.where(np.isnan(d), params.distance_unknown, out)
 
 
-def pair_terms(tables: RuleTables, params: Params, p: np.ndarray, r: np.ndarray,
-               proj_terms: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def pair_terms(tables: RuleTables, params: Params, p: NDArray[Any], r: NDArray[Any],
+               proj_terms: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None
+               ) -> NDArray[np.int64]:
     """Integer points x scale for every pair term, shape (n, 7), columns as PAIR_TERMS.
 
     Skill fit prefers specialists: (1 + required) / (1 + offered) skills, so a resource with
@@ -142,7 +154,7 @@ def pair_terms(tables: RuleTables, params: Params, p: np.ndarray, r: np.ndarray,
     return out
 
 
-def unit_nominal(a: ProblemArrays, params: Params) -> np.ndarray:
+def unit_nominal(a: ProblemArrays, params: Params) -> NDArray[np.int64]:
     """Capacity each unit's load is measured against: projects, plus hours budgets in slots."""
     cap = np.where(a.r_capacity >= 0, a.r_capacity, 0).astype(np.float64)
     hours_only = (a.r_capacity < 0) & (a.r_budget_minutes >= 0)
@@ -151,7 +163,7 @@ def unit_nominal(a: ProblemArrays, params: Params) -> np.ndarray:
     return np.maximum(nom, 1).astype(np.int64)
 
 
-def slot_cost(params: Params, nominal: np.ndarray, j: np.ndarray) -> np.ndarray:
+def slot_cost(params: Params, nominal: NDArray[Any], j: NDArray[Any]) -> NDArray[np.int64]:
     """Integer cost of a unit's slot j (0-based): w_load * j / nominal, rounded down.
 
     Non-decreasing in j, so a min-cost flow fills a unit's cheap slots first and the total
@@ -161,7 +173,7 @@ def slot_cost(params: Params, nominal: np.ndarray, j: np.ndarray) -> np.ndarray:
     return (np.int64(w) * j.astype(np.int64)) // nominal.astype(np.int64)
 
 
-def load_cost(params: Params, nominal: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def load_cost(params: Params, nominal: NDArray[Any], counts: NDArray[Any]) -> NDArray[np.int64]:
     """Total load cost per unit for the given assignment counts."""
     counts = counts.astype(np.int64)
     owner = np.repeat(np.arange(len(counts)), counts)

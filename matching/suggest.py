@@ -10,8 +10,10 @@ batch solve decides.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .arrays import ProblemArrays
 from .candidates import ResourceIndex, build_candidates
@@ -41,7 +43,8 @@ class SuggestionIndex:
         self.p_pos = {x: i for i, x in enumerate(a.project_ids.tolist())}
         self.r_pos = {x: i for i, x in enumerate(a.resource_ids.tolist())}
 
-    def _top(self, table, i: int, k: int, names) -> list[Suggestion]:
+    def _top(self, table: tuple[NDArray[np.intp], NDArray[Any], NDArray[Any]], i: int, k: int,
+             names: NDArray[Any]) -> list[Suggestion]:
         ptr, other, score = table
         lo = ptr[i]
         hi = min(ptr[i + 1], lo + k)

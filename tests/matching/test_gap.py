@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import itertools
 import math
 from pathlib import Path
@@ -12,11 +13,31 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching.gap import GapResult, gap_violations, orlib_pairs, read_orlib, solve_gap
-from matching.gap_mx import ExchangeSearch, ExchangeWorker, ExchangeWorkerError
+from matching.gap import GapResult, gap_violations, solve_gap
+from matching.gap.bound import _lagrangian
+from matching.gap.cpsat import _cpsat
+from matching.gap.exchange import ExchangeSearch, ExchangeWorker, ExchangeWorkerError
+from matching.gap.knapsack import _Knapsacks
+from matching.gap.local import _exchange_arrays, _exchange_plan, _exchange_result
+from matching.gap.neighbourhoods import _lns, _related_agents
+from matching.gap.problem import _prepare
+from matching.gap.search import _Dense
 
 REPO = Path(__file__).resolve().parents[2]
 STATUSES = {"optimal", "feasible", "infeasible", "unknown"}
+
+
+def _benchmark_module(name: str):
+    """A module of ``benchmarks/``, which is a folder of programs, not a package."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The OR-Library readers are benchmark support, shared with benchmarks/gap_bench.py.
+_orlib = _benchmark_module("orlib")
+read_orlib, orlib_pairs = _orlib.read_orlib, _orlib.orlib_pairs
 
 
 def data_dir() -> Path:
@@ -243,12 +264,10 @@ def test_matches_brute_force(instance):
 
 
 def _internals(instance):
-    from matching import gap
-
     profit, job, agent, weight, capacity, n, must = instance
     arrays = [np.asarray(x, dtype=np.int64) for x in (profit, job, agent, weight, capacity)]
-    pb = gap._prepare(*arrays, n, must)
-    return gap, pb, arrays
+    pb = _prepare(*arrays, n, must)
+    return pb, arrays
 
 
 
@@ -256,11 +275,11 @@ def _internals(instance):
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_instances(), st.integers(0, 3))
 def test_tabu_search_returns_only_valid_plans(instance, seed):
-    gap, pb, arrays = _internals(instance)
+    pb, arrays = _internals(instance)
     n, must = instance[5], instance[6]
     if pb.profit.size == 0:
         return
-    dense = gap._Dense(pb)
+    dense = _Dense(pb)
     # Start from every job at its most profitable agent, budgets ignored.
     start = np.where(np.isfinite(dense.P).any(axis=0), np.argmax(dense.P, axis=0), -1)
     plan = dense.tabu_search(start, 60, seed)
@@ -280,8 +299,8 @@ def test_tabu_search_finds_a_plan_the_greedy_repair_cannot():
     job = [0, 0, 1, 1, 2, 2, 3, 3]
     agent = [0, 1] * 4
     weight = [5] * 8
-    gap, pb, arrays = _internals((profit, job, agent, weight, [10, 10], 4, True))
-    plan = gap._Dense(pb).tabu_search(np.zeros(4, dtype=np.int64), 50, 0)
+    pb, arrays = _internals((profit, job, agent, weight, [10, 10], 4, True))
+    plan = _Dense(pb).tabu_search(np.zeros(4, dtype=np.int64), 50, 0)
     value, problems = gap_violations(plan, *arrays, must_assign=True, n_jobs=4)
     assert problems == [] and value == 20
 
@@ -289,8 +308,8 @@ def test_tabu_search_finds_a_plan_the_greedy_repair_cannot():
 def test_tabu_search_gets_close_on_a_tight_orlib_instance():
     cost, weight, capacity = read_orlib(data_dir() / "cattrysse1994" / "gap12-0")
     args = orlib_pairs(cost, weight, capacity)
-    gap, pb, arrays = _internals((*args, cost.shape[1], True))
-    dense = gap._Dense(pb)
+    pb, arrays = _internals((*args, cost.shape[1], True))
+    dense = _Dense(pb)
     plan = dense.tabu_search(np.argmax(dense.P, axis=0), 1500, 0)
     value, problems = gap_violations(plan, *args, must_assign=True, n_jobs=cost.shape[1])
     assert problems == []
@@ -301,18 +320,18 @@ def test_tabu_search_gets_close_on_a_tight_orlib_instance():
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_instances(), st.integers(0, 3))
 def test_exchange_search_returns_only_valid_plans(instance, seed):
-    gap, pb, arrays = _internals(instance)
+    pb, arrays = _internals(instance)
     n, must = instance[5], instance[6]
     if pb.profit.size == 0:
         return
-    dense = gap._Dense(pb)
+    dense = _Dense(pb)
     # Start from every job at its most profitable agent, budgets ignored.
     start = np.where(np.isfinite(dense.P).any(axis=0), np.argmax(dense.P, axis=0), -1)
 
     def run():
-        search = ExchangeSearch(*gap._exchange_arrays(pb, dense), seed)
-        found = search.run(gap._exchange_plan(pb, search.P, start), -math.inf, 60)
-        return None if found is None else gap._exchange_result(pb, found)
+        search = ExchangeSearch(*_exchange_arrays(pb, dense), seed)
+        found = search.run(_exchange_plan(pb, search.P, start), -math.inf, 60)
+        return None if found is None else _exchange_result(pb, found)
 
     plan = run()
     if plan is None:
@@ -330,7 +349,7 @@ def test_a_chain_changes_the_priced_objective_by_what_it_claims(seed):
     # chain look better than it is. From random over-budget plans at random prices, every
     # chain found must change (price of excess - profit) by exactly its claimed delta, and
     # move each job only to a unit it may go to.
-    from matching.gap_mx import _best_chain, _Scratch
+    from matching.gap.exchange import _best_chain, _Scratch
 
     rng = np.random.default_rng(seed)
     M, n = (3, 8) if seed < 3 else (7, 40)
@@ -377,10 +396,10 @@ def test_exchange_search_finds_a_rotation_no_shift_or_swap_can():
 def test_exchange_search_gets_within_target_on_a_tight_orlib_instance():
     cost, weight, capacity = read_orlib(data_dir() / "chu1997" / "d05100")
     args = orlib_pairs(cost, weight, capacity)
-    gap, pb, arrays = _internals((*args, cost.shape[1], True))
-    dense = gap._Dense(pb)
-    search = ExchangeSearch(*gap._exchange_arrays(pb, dense), 0)
-    found = search.run(gap._exchange_plan(pb, search.P, np.argmax(dense.P, axis=0)), -math.inf,
+    pb, arrays = _internals((*args, cost.shape[1], True))
+    dense = _Dense(pb)
+    search = ExchangeSearch(*_exchange_arrays(pb, dense), 0)
+    found = search.run(_exchange_plan(pb, search.P, np.argmax(dense.P, axis=0)), -math.inf,
                        1500)
     value, problems = gap_violations(found, *args, must_assign=True, n_jobs=cost.shape[1])
     assert problems == []
@@ -393,7 +412,7 @@ def test_exchange_search_gets_within_target_on_a_tight_orlib_instance():
 def test_neighbourhood_search_keeps_plans_valid_and_its_books_right(instance, seed):
     import time as _time
 
-    gap, pb, arrays = _internals(instance)
+    pb, arrays = _internals(instance)
     n, must = instance[5], instance[6]
     expected = brute_force(*instance[:5], n, must)
     if pb.profit.size == 0 or expected == -math.inf:
@@ -402,10 +421,10 @@ def test_neighbourhood_search_keeps_plans_valid_and_its_books_right(instance, se
     # keeps its deadline, which bounds how long it runs, not what it must leave valid.
     r = solve_gap(*arrays, n_jobs=n, must_assign=must, time_limit=5.0, wall_guard=False)
     start = r.assign.copy()
-    ks = gap._Knapsacks(pb)
-    lag = gap._lagrangian(pb, ks, gap._Dense(pb), 20, 1e9, _time.perf_counter() + 5, 1.0)
-    plan, value, _ = gap._lns(pb, start, r.objective, 1.0, 0.05, _time.perf_counter() + 5, seed,
-                              math.inf, 1.0, (ks, lag.u), gap._related_agents(pb, lag))
+    ks = _Knapsacks(pb)
+    lag = _lagrangian(pb, ks, _Dense(pb), 20, 1e9, _time.perf_counter() + 5, 1.0)
+    plan, value, _ = _lns(pb, start, r.objective, 1.0, 0.05, _time.perf_counter() + 5, seed,
+                          math.inf, 1.0, (ks, lag.u), _related_agents(pb, lag))
     real, problems = gap_violations(plan, *arrays, must_assign=must, n_jobs=n)
     assert problems == []
     assert value == pytest.approx(real) and real >= r.objective - 1e-9
@@ -428,12 +447,12 @@ def test_short_hinted_cpsat_run_keeps_the_hint_on_a_large_tight_instance():
     # the run must at least hand back the plan it was hinted with, never come back empty.
     cost, weight, capacity = read_orlib(data_dir() / "chu1997" / "d20200")
     args = orlib_pairs(cost, weight, capacity)
-    gap, pb, arrays = _internals((*args, cost.shape[1], True))
-    dense = gap._Dense(pb)
+    pb, arrays = _internals((*args, cost.shape[1], True))
+    dense = _Dense(pb)
     hint = dense.tabu_search(np.argmax(dense.P, axis=0), 300, 0)
     assert hint is not None
-    out = gap._cpsat(pb, np.arange(pb.profit.size), np.arange(pb.n), hint, math.inf, 1.0,
-                     0.05, 60.0, 0, 1, presolve=False)
+    out = _cpsat(pb, np.arange(pb.profit.size), np.arange(pb.n), hint, math.inf, 1.0,
+                 0.05, 60.0, 0, 1, presolve=False)
     assert out.assign is not None
     value, problems = gap_violations(out.assign, *arrays, must_assign=True,
                                      n_jobs=cost.shape[1])
@@ -507,7 +526,7 @@ def test_a_closed_worker_process_is_gone_and_says_so():
 def test_solver_carries_on_when_the_second_search_dies(monkeypatch):
     # A child that crashes mid-run must cost its slices, never the plan: the paired slices
     # fall back to single-worker CP-SAT and the neighbourhoods, and the stats say why.
-    import matching.gap as gap
+    import matching.gap.local as local
 
     class Dying(ExchangeWorker):
         def submit(self, *args):
@@ -515,7 +534,7 @@ def test_solver_carries_on_when_the_second_search_dies(monkeypatch):
             self._proc.wait()
             super().submit(*args)
 
-    monkeypatch.setattr(gap, "ExchangeWorker", Dying)
+    monkeypatch.setattr(local, "ExchangeWorker", Dying)
     cost, weight, capacity = read_orlib(data_dir() / "chu1997" / "d10100")
     args = orlib_pairs(cost, weight, capacity)
     # Without the wall-clock guard: a loaded machine must not end the search before its

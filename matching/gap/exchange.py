@@ -3,8 +3,8 @@
 On tight budgets (OR-Library type d) an improving change moves several jobs at once: job 1
 goes to unit B, pushing out job 2, which goes to unit C, pushing out job 3, and so on, until
 the last job lands on a unit with room (a path) or on the unit job 1 left (a cycle). Shift and
-swap moves are the shortest of these; the tabu search in :mod:`matching.gap` looks at chains of
-two. Here each step finds the best chain of up to ``depth`` jobs over all jobs at once.
+swap moves are the shortest of these; the tabu search in :mod:`matching.gap.search` looks at
+chains of two. Here each step finds the best chain of up to ``depth`` jobs over all jobs at once.
 
 The improvement graph has one node per job; arc ``j -> k`` means "j moves to k's unit and k
 leaves it". As long as a chain visits every unit at most once, each unit's change of load
@@ -25,21 +25,24 @@ regions where restarts from the best alone keep falling back into the same one. 
 fixed number of steps with a seeded generator, so a run is reproducible.
 
 :class:`ExchangeWorker` runs a second search in a child process, so that a second trajectory
-can use the second core (the search is Python and holds the interpreter lock).
+can use the second core (the search is Python and holds the interpreter lock). The child runs
+this file as a script: it needs nothing but numpy and the standard library, so keep it free of
+imports from the rest of the package.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import pickle
 import select
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["MAX_UNITS", "ExchangeSearch", "ExchangeWorker", "ExchangeWorkerError"]
 
@@ -52,14 +55,16 @@ class _Scratch:
     """Work arrays of :func:`_best_chain`, allocated once per search: fresh ``n x n`` arrays
     on every step cost more than the arithmetic on them."""
 
-    def __init__(self, n):
+    def __init__(self, n: int) -> None:
         self.p_in = np.empty((n, n))
         self.slack = np.empty((n, n))
         self.arc = np.empty((n, n))
         self.cand = np.empty((n, n))
 
 
-def _best_chain(P, W, cap, a, load, price, depth, ws):
+def _best_chain(P: NDArray[np.float64], W: NDArray[np.float64], cap: NDArray[np.float64],
+                a: NDArray[np.int64], load: NDArray[np.float64], price: NDArray[np.float64],
+                depth: int, ws: _Scratch) -> tuple[float, NDArray[np.int64] | None]:
     """The best priced chain from plan ``a``: ``(delta, new_plan)``, or ``(0.0, None)``.
 
     ``delta`` is the change of (price of excess - profit); only negative ones count. The
@@ -154,7 +159,15 @@ class ExchangeSearch:
     problem; a unit with ``cap = inf`` stands for "unplaced" when placing is optional.
     """
 
-    def __init__(self, P, W, cap, seed, depth=6, grow=0.2, patience=150, kick=5, accept=0.0):
+    a: NDArray[np.int64] | None  # the current plan, None before the first run
+    load: NDArray[Any]  # float hours per unit (bincount with weights)
+    price: NDArray[np.float64]
+    last: int  # the step of the last new best or restart
+    walled: bool
+
+    def __init__(self, P: NDArray[np.float64], W: ArrayLike, cap: ArrayLike,
+                 seed: int, depth: int = 6, grow: float = 0.2, patience: int = 150, kick: int = 5,
+                 accept: float = 0.0) -> None:
         self.P = P
         self.W = np.where(np.isfinite(P), W, 0).astype(np.float64)
         self.cap = np.asarray(cap, dtype=np.float64)
@@ -171,19 +184,22 @@ class ExchangeSearch:
         self.scratch = _Scratch(n)
         self.price0 = float(np.abs(P[fin]).mean()) / max(float(self.W[fin].mean()), 1.0)
         self.a = None
-        self.best, self.best_value = None, -math.inf
+        self.best: NDArray[np.int64] | None = None
+        self.best_value = -math.inf
         # The best within-budget plan since the last restart (see ``accept``).
-        self.stretch, self.stretch_value = None, -math.inf
+        self.stretch: NDArray[np.int64] | None = None
+        self.stretch_value = -math.inf
         self.steps = 0
 
-    def _reset(self, plan):
+    def _reset(self, plan: NDArray[np.int64]) -> None:
         self.a = plan.copy()
         self.load = np.bincount(self.a, weights=self.W[self.a, self.jobs],
                                 minlength=self.P.shape[0])
         self.price = np.full(self.P.shape[0], self.price0)
         self.last = self.steps
 
-    def run(self, start, start_value, max_steps, deadline=math.inf):
+    def run(self, start: NDArray[np.int64], start_value: float, max_steps: int,
+            deadline: float = math.inf) -> NDArray[np.int64] | None:
         """Continue for ``max_steps`` steps; a ``start`` better than anything seen so far
         (``start_value`` its profit, ``-inf`` if over budget) becomes the current plan.
         Returns the best within-budget plan seen so far, or ``None``. ``deadline``
@@ -194,6 +210,7 @@ class ExchangeSearch:
             return self.best
         if self.a is None or start_value > self.best_value + 1e-9:
             self._reset(start)
+        assert self.a is not None  # set by the reset of the first call
         self.walled = False
         for step in range(max_steps):
             if step % 16 == 15 and time.perf_counter() > deadline:
@@ -240,9 +257,9 @@ class ExchangeSearch:
         return self.best
 
 
-def serve(stdin, stdout):
-    """The child side of :class:`ExchangeWorker` (``python -m matching.gap_child``): the
-    problem, then one slice per message until a ``None``, pickles in and out."""
+def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    """The child side of :class:`ExchangeWorker` (this file run as a script): the problem,
+    then one slice per message until a ``None``, pickles in and out."""
     P, W, cap, seed, params = pickle.load(stdin)
     search = ExchangeSearch(P, W, cap, seed, **params)
     while (msg := pickle.load(stdin)) is not None:
@@ -255,64 +272,69 @@ def serve(stdin, stdout):
 class ExchangeWorker:
     """An :class:`ExchangeSearch` in a child process, driven one slice at a time.
 
-    The child is a fresh interpreter running :mod:`matching.gap_child`, talking over its
-    standard input and output; unlike ``multiprocessing`` it never re-imports the caller's
-    main script, and no solver threads are forked. It starts importing at once, so it is
-    usually ready by the time the first slice is sent. Any failure of the child shows up as
+    The child is a fresh interpreter running this file, talking over its standard input and
+    output; unlike ``multiprocessing`` it never re-imports the caller's main script, and no
+    solver threads are forked. It starts importing at once, so it is usually ready by the time
+    the first slice is sent. Any failure of the child shows up as
     :class:`ExchangeWorkerError`, and callers carry on without it.
     """
 
-    def __init__(self, P, W, cap, seed, **params):
-        root = str(Path(__file__).resolve().parents[1])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    def __init__(self, P: NDArray[np.float64], W: ArrayLike, cap: ArrayLike, seed: int,
+                 **params: Any) -> None:
+        # -P: the script's folder (this package) stays off the child's module path, where its
+        # modules could shadow others of the same name.
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "matching.gap_child"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, env=env, close_fds=True)
+            [sys.executable, "-P", str(Path(__file__).resolve())], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, close_fds=True)
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None  # both are pipes
+        self._stdin, self._stdout = stdin, stdout
         self._busy = False
         self._send((P, W, cap, seed, params))
 
-    def _send(self, msg):
+    def _send(self, msg: object) -> None:
         try:
-            pickle.dump(msg, self._proc.stdin, pickle.HIGHEST_PROTOCOL)
-            self._proc.stdin.flush()
+            pickle.dump(msg, self._stdin, pickle.HIGHEST_PROTOCOL)
+            self._stdin.flush()
         except (OSError, ValueError) as exc:
             raise ExchangeWorkerError(f"exchange worker unreachable: {exc}") from exc
 
-    def submit(self, start, start_value, steps, seconds):
+    def submit(self, start: NDArray[np.int64], start_value: float, steps: int,
+               seconds: float) -> None:
         """Start a slice of ``steps`` steps; ``seconds`` is the wall-clock guard."""
         self._send((np.asarray(start, dtype=np.int64), float(start_value), int(steps),
                     max(0.0, float(seconds))))
         self._busy = True
 
-    def result(self, timeout):
+    def result(self, timeout: float
+               ) -> tuple[NDArray[np.int64] | None, float, bool]:
         """``(best plan or None, its value, whether the wall guard cut in)``; ``timeout``
         may be ``math.inf`` (wait for as long as the child lives)."""
         try:
-            ready, _, _ = select.select([self._proc.stdout], [], [],
+            ready, _, _ = select.select([self._stdout], [], [],
                                         None if math.isinf(timeout) else timeout)
             if not ready:
                 # Still working: it stays busy, so that close() stops it at once.
                 raise ExchangeWorkerError(f"exchange worker silent for {timeout:.1f} s")
-            out = pickle.load(self._proc.stdout)
+            out: tuple[NDArray[np.int64] | None, float, bool] = pickle.load(self._stdout)
         except (OSError, ValueError, EOFError, pickle.UnpicklingError) as exc:
             raise ExchangeWorkerError(f"exchange worker lost: {exc!r}") from exc
         self._busy = False
         return out
 
-    def close(self):
+    def close(self) -> None:
         """Stop the child: politely when it is idle, else at once."""
         try:
             if not self._busy and self._proc.poll() is None:
                 self._send(None)
-                self._proc.stdin.close()
+                self._stdin.close()
                 self._proc.wait(1.0)
         except (ExchangeWorkerError, OSError, subprocess.TimeoutExpired):
             pass
         if self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
-        for stream in (self._proc.stdin, self._proc.stdout):
+        for stream in (self._stdin, self._stdout):
             try:
                 stream.close()
             except OSError:
@@ -321,3 +343,7 @@ class ExchangeWorker:
 
 class ExchangeWorkerError(RuntimeError):
     """The child process of an :class:`ExchangeWorker` failed or did not answer in time."""
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
