@@ -7,6 +7,8 @@ The project list is several modules, one idea each:
 * ``projects``: making a project from needs, publishing, reading, editing and cancelling it;
 * ``work``: taking it (claims, offers and the batch job's proposals, their answers), the progress,
   giving it back, and the expiry of what went unanswered;
+* ``offers``: the one rule of whether a unit may be offered a project, pure, for ``work`` and the
+  batch job's set-based writer alike;
 * ``closing``: the lead's completion, the resident's closing and rating, the sweep's 未评价;
 * ``team``: the 协办 units beside a project's lead;
 * ``steps``: the moves these share (guarded steps, a unit's take, helpers ending with their lead).

@@ -1,6 +1,7 @@
 """The moves the project commands share (``projects``, ``work``, ``closing``, and ``team`` for the
 helpers): the guarded steps of a project and of an assignment, the lock and checks of a unit
-taking work, the live lead, and the helpers ending with their lead.
+taking work (and the domain error an offer's refusal raises), the live lead, and the helpers
+ending with their lead.
 
 A project that needs several units also has helpers (协办, catalog.lists.team) beside its lead. They
 live only while the lead does: every step that ends the lead's claim or offer, cancels or
@@ -12,6 +13,8 @@ concurrent commands queue up instead of deadlocking.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import asyncpg
 
 from catalog.enums import (
@@ -21,10 +24,10 @@ from catalog.enums import (
     CreditKind,
     LimitStep,
     ProjectStatus,
-    UnitStatus,
     Urgency,
 )
-from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
+from catalog.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from catalog.lists.offers import OFFER, OFFER_FROM, resource_refusal, unit_refusal
 from catalog.models import Actor
 from catalog.oversight import credit, supervision
 from catalog.storage.sql import q
@@ -93,33 +96,72 @@ async def end_helpers(
 # --- taking work ----------------------------------------------------------------------------
 
 
-async def lock_unit_for_take(conn: asyncpg.Connection, unit_id: int, *, counting_self: bool = False) -> None:
-    """Lock the unit's row and check it may take one more piece of work."""
+async def unit_for_take(conn: asyncpg.Connection, unit_id: int) -> tuple[asyncpg.Record | None, int]:
+    """Lock the unit's row and count its live work: the unit (``None``: no such unit) and the count."""
     unit = await conn.fetchrow(q("unit_lock_for_take"), unit_id)
     if unit is None:
-        raise NotFound("成员单位不存在", code="unit_not_found", details={"id": unit_id})
-    if unit["status"] != UnitStatus.ACTIVE:
-        raise Conflict("成员单位已暂停，不能承接项目", code="unit_suspended", details={"id": unit_id})
+        return None, 0
     # A separate statement, so that it sees the work committed by whoever held the lock before us.
     live = await conn.fetchval(q("unit_live_work"), unit_id)
-    if live - (1 if counting_self else 0) >= unit["active_cap"]:
-        raise Conflict(
-            f"成员单位在办项目已达上限（{unit['active_cap']}个）",
-            code="unit_cap_reached",
-            details={"id": unit_id, "cap": unit["active_cap"], "live": live},
-        )
+    return unit, live
+
+
+async def resource_for_take(conn: asyncpg.Connection, resource_id: int | None) -> asyncpg.Record | None:
+    """The resource named for the work (``None``: none named, or no such resource)."""
+    if resource_id is None:
+        return None
+    return await conn.fetchrow(q("resource_get"), resource_id)
+
+
+async def lock_unit_for_take(conn: asyncpg.Connection, unit_id: int, *, counting_self: bool = False) -> None:
+    """Lock the unit's row and check it may take one more piece of work.
+
+    ``counting_self``: the step's own work is already among the unit's live work (a pending
+    offer being accepted), so it adds none.
+    """
+    unit, live = await unit_for_take(conn, unit_id)
+    cap = unit["active_cap"] if unit is not None else 0
+    code = unit_refusal(unit["status"] if unit is not None else None, cap, live - (1 if counting_self else 0))
+    if code is not None:
+        raise refused(code, unit_id=unit_id, unit_cap=cap, unit_live=live)
 
 
 async def check_resource(conn: asyncpg.Connection, resource_id: int | None, unit_id: int) -> None:
-    if resource_id is None:
-        return
-    res = await conn.fetchrow(q("resource_get"), resource_id)
-    if res is None:
-        raise NotFound("资源不存在", code="resource_not_found", details={"id": resource_id})
-    if res["unit_id"] != unit_id:
-        raise InvalidInput("资源不属于该成员单位", code="resource_not_of_unit", details={"id": resource_id})
-    if res["status"] != "published":
-        raise Conflict("资源未发布，不能用于承接项目", code="resource_not_published", details={"id": resource_id})
+    res = await resource_for_take(conn, resource_id)
+    code = resource_refusal(unit_id, resource_id, res["unit_id"] if res is not None else None,
+                            res["status"] if res is not None else None)
+    if code is not None:
+        raise refused(code, resource_id=resource_id)
+
+
+def refused(
+    code: str, *, project_id: int | None = None, unit_id: int | None = None, resource_id: int | None = None,
+    unit_cap: int | None = None, unit_live: int | None = None, project_status: str | None = None,
+    action: str = OFFER, allowed: Collection[str] = OFFER_FROM,
+) -> DomainError:
+    """The domain error for a refusal of :mod:`catalog.lists.offers`, as a command raises it.
+
+    ``action`` and ``allowed``: the project step refused (``illegal_transition``), the offer's.
+    """
+    if code == "unit_not_found":
+        return NotFound("成员单位不存在", code=code, details={"id": unit_id})
+    if code == "unit_suspended":
+        return Conflict("成员单位已暂停，不能承接项目", code=code, details={"id": unit_id})
+    if code == "unit_cap_reached":
+        return Conflict(f"成员单位在办项目已达上限（{unit_cap}个）", code=code,
+                        details={"id": unit_id, "cap": unit_cap, "live": unit_live})
+    if code == "resource_not_found":
+        return NotFound("资源不存在", code=code, details={"id": resource_id})
+    if code == "resource_not_of_unit":
+        return InvalidInput("资源不属于该成员单位", code=code, details={"id": resource_id})
+    if code == "resource_not_published":
+        return Conflict("资源未发布，不能用于承接项目", code=code, details={"id": resource_id})
+    if code == "project_not_found":
+        return NotFound("项目不存在", code=code, details={"id": project_id})
+    if code == "illegal_transition":
+        return illegal("project", project_id, action, project_status, [str(s) for s in allowed])
+    # the team and capacity checks: the batch job's, which skips rather than raises
+    return Conflict("不能向该单位派出此项目", code=code, details={"project_id": project_id, "unit_id": unit_id})
 
 
 async def insert_assignment(

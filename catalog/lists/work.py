@@ -16,6 +16,7 @@ import asyncpg
 
 from catalog.enums import AssignmentKind, AssignmentRole, AssignmentStatus, CreditKind, DispatchMode
 from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.lists.offers import OFFER, OFFERED, offer_refusal
 from catalog.lists.steps import (
     AS,
     PS,
@@ -28,7 +29,10 @@ from catalog.lists.steps import (
     live_lead,
     lock_unit_for_take,
     project_step,
+    refused,
     require_owner,
+    resource_for_take,
+    unit_for_take,
 )
 from catalog.models import Actor, Assignment, ProgressEntry, ProgressIn, Project, ReasonIn
 from catalog.oversight import credit
@@ -122,15 +126,36 @@ async def direct_project(
     db: Db, project_id: int, unit_id: int, actor: Actor, resource_id: int | None = None,
     kind: AssignmentKind = AssignmentKind.DIRECTED,
 ) -> Assignment:
-    """The community offers a published project to a unit (定向派单); the unit must answer."""
+    """The community offers a published project to a unit (定向派单); the unit must answer.
+
+    Refused, as :func:`catalog.lists.steps.refused` raises it, for the reason
+    :func:`catalog.lists.offers.offer_refusal` gives: the batch job's set-based writer asks the
+    same rule.
+    """
     if kind is AssignmentKind.CLAIM:
         raise InvalidInput("派单类型不能为认领", code="invalid_value")
     async with transaction(db) as conn:
         # An offer counts towards the unit's live work: refuse it now rather than send one the
         # unit could never accept.
-        await lock_unit_for_take(conn, unit_id)
-        await check_resource(conn, resource_id, unit_id)
-        await project_step(conn, project_id, "offer", PS.DISPATCHED, actor)
+        unit, live = await unit_for_take(conn, unit_id)
+        res = await resource_for_take(conn, resource_id)
+        # locked after the unit (the lock order): the status the rule reads is the one the step moves from
+        project = await conn.fetchrow(q("project_lock"), project_id)
+        code = offer_refusal(
+            unit_id=unit_id,
+            unit_status=unit["status"] if unit is not None else None,
+            unit_cap=unit["active_cap"] if unit is not None else 0,
+            unit_live=live,
+            resource_id=resource_id,
+            resource_unit_id=res["unit_id"] if res is not None else None,
+            resource_status=res["status"] if res is not None else None,
+            project_status=project["status"] if project is not None else None,
+        )
+        if code is not None:
+            raise refused(code, project_id=project_id, unit_id=unit_id, resource_id=resource_id,
+                          unit_cap=unit["active_cap"] if unit is not None else None, unit_live=live,
+                          project_status=project["status"] if project is not None else None)
+        await project_step(conn, project_id, OFFER, OFFERED, actor)
         a = await insert_assignment(conn, project_id, unit_id, resource_id, kind, get_settings().offer_ttl_hours, actor)
     return Assignment.model_validate(dict(a))
 

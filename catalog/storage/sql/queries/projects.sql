@@ -13,6 +13,11 @@ FROM projects p
 LEFT JOIN time_alerts t ON t.subject = 'project' AND t.subject_id = p.id AND t.subject_status = p.status
 WHERE p.id = $1;
 
+-- name: project_lock
+-- The project's status, its row locked until the command commits, for a rule to read before the
+-- step; taken after the unit's row (the lock order).
+SELECT id, status FROM projects WHERE id = $1 FOR UPDATE;
+
 -- name: project_transition
 -- The guard is the WHERE clause: a row that is no longer in an allowed status is not touched,
 -- and the caller turns "no row" into a domain error.
