@@ -19,6 +19,7 @@ from catalog.lists.steps import (
     HelpersEnd,
     assignment_step,
     end_helpers,
+    from_states,
     live_lead,
     project_step,
     require_owner,
@@ -43,12 +44,14 @@ async def complete_project(db: Db, project_id: int, unit_id: int, data: Completi
     async with transaction(db) as conn:
         lead = await live_lead(conn, project_id, status=AS.ACTIVE, action="complete")
         require_owner(lead, unit_id)
+        allowed = from_states("complete")
         row = await conn.fetchrow(
-            q("project_complete"), project_id, data.note, data.beneficiaries_served, data.hours_spent
+            q("project_complete"), project_id, data.note, data.beneficiaries_served, data.hours_spent,
+            allowed, PS.AWAITING_CLOSE.value,
         )
         if row is None:
             current = await conn.fetchrow(q("project_get"), project_id)
-            raise illegal("project", project_id, "complete", current["status"], [PS.IN_PROGRESS.value])
+            raise illegal("project", project_id, "complete", current["status"], allowed)
         await record_history(conn, "project", project_id, row["from_status"], PS.AWAITING_CLOSE.value, actor)
         await assignment_step(conn, lead, [AS.ACTIVE], AS.COMPLETED, actor)
         await conn.execute(q("closing_token_insert"), project_id, _token_hash(token), get_settings().closing_days)
@@ -123,10 +126,11 @@ async def close_unrated(db: Db, now: dt.datetime | None = None) -> list[int]:
     """Projects whose resident did not answer in time close as 未评价 (never as satisfied)."""
     now = now or dt.datetime.now(dt.UTC)
     async with transaction(db) as conn:
-        ids = [r["id"] for r in await conn.fetch(q("projects_close_unrated"), now)]
+        rows = await conn.fetch(q("projects_close_unrated"), now, from_states("close"), PS.CLOSED.value)
+        ids = [r["id"] for r in rows]
         if ids:
             await conn.execute(
-                q("history_append_many"), "project", [str(i) for i in ids], PS.AWAITING_CLOSE.value,
+                q("history_append_many"), "project", [str(i) for i in ids], [r["from_status"] for r in rows],
                 PS.CLOSED.value, "system:sweep", "not_rated", None,
             )
     return ids

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from catalog.enums import ProjectStatus
+from catalog.enums import NEED_TRANSITIONS, NeedStatus, ProjectStatus
 from catalog.errors import Conflict, InvalidInput, NotFound
 # The commands of work and closing stay importable from here: catalog.scoped and
 # catalog.batch.job call them as ``projects.…``.
@@ -27,7 +27,7 @@ from catalog.lists.closing import (
     complete_project as complete_project,
 )
 from catalog.lists.directory import ensure_category_open
-from catalog.lists.steps import AS, HelpersEnd, assignment_step, end_helpers, project_step
+from catalog.lists.steps import AS, HelpersEnd, assignment_step, end_helpers, from_states, project_step
 from catalog.lists.work import (
     accept_offer as accept_offer,
     add_progress as add_progress,
@@ -119,8 +119,10 @@ async def create_project(db: Db, data: ProjectIn, actor: Actor) -> Project:
             data.dispatch_mode.value, data.claim_deadline, str(actor),
         )
         project_id = row["id"]
-        merged = {r["id"] for r in await conn.fetch(q("needs_merge"), data.need_ids, data.community_code, project_id)}
-        missing = sorted(set(data.need_ids) - merged)
+        merged = {r["id"]: r["from_status"] for r in await conn.fetch(
+            q("needs_merge"), data.need_ids, data.community_code, project_id,
+            from_states("merge", NEED_TRANSITIONS), NeedStatus.MERGED.value)}
+        missing = sorted(set(data.need_ids) - set(merged))
         if missing:
             raise Conflict(
                 "部分需求不能合并：须为本社区已入库的需求",
@@ -129,7 +131,8 @@ async def create_project(db: Db, data: ProjectIn, actor: Actor) -> Project:
             )
         await record_history(conn, "project", project_id, None, PS.DRAFT.value, actor)
         for need_id in sorted(merged):
-            await record_history(conn, "need", need_id, "accepted", "merged", actor, note=row["number"])
+            await record_history(conn, "need", need_id, merged[need_id], NeedStatus.MERGED.value, actor,
+                                 note=row["number"])
     return Project.model_validate(dict(row))
 
 

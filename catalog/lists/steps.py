@@ -13,7 +13,7 @@ concurrent commands queue up instead of deadlocking.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import asyncpg
 
@@ -40,11 +40,17 @@ AS = AssignmentStatus
 # --- guarded steps --------------------------------------------------------------------------
 
 
+def from_states(action: str, table: Mapping[str, Collection[str]] = PROJECT_TRANSITIONS) -> list[str]:
+    """The statuses ``action`` starts from in a transition table (the projects' unless given), as
+    a guarded UPDATE takes them: a ``text[]`` parameter."""
+    return sorted(str(s) for s in table[action])
+
+
 async def project_step(
     conn: asyncpg.Connection, project_id: int, action: str, to: ProjectStatus, actor: Actor,
     reason: str | None = None, note: str | None = None,
 ) -> asyncpg.Record:
-    allowed = [s.value for s in PROJECT_TRANSITIONS[action]]
+    allowed = from_states(action)
     row = await guarded_step(
         conn, entity="project", query="project_transition", entity_id=project_id,
         args=(allowed, to.value, reason), get_query="project_get", action=action, allowed=allowed,
@@ -189,7 +195,7 @@ async def live_lead(conn: asyncpg.Connection, project_id: int, *, status: Assign
         if p is None:
             raise NotFound("项目不存在", code="project_not_found", details={"id": project_id})
         # A project in the wrong status is an illegal step, whatever its assignments look like.
-        allowed = [s.value for s in PROJECT_TRANSITIONS[action]] if action else None
+        allowed = from_states(action) if action else None
         if allowed is not None and p["status"] not in allowed:
             raise illegal("project", project_id, action, p["status"], allowed)
         raise Conflict("没有可处理的认领或派单", code="no_pending_assignment", details={"id": project_id})

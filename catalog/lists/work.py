@@ -25,6 +25,7 @@ from catalog.lists.steps import (
     check_resource,
     credit_answer,
     end_helpers,
+    from_states,
     insert_assignment,
     live_lead,
     lock_unit_for_take,
@@ -58,7 +59,7 @@ async def claim_project(
     async with transaction(db) as conn:
         await lock_unit_for_take(conn, unit_id)
         await check_resource(conn, resource_id, unit_id)
-        row = await conn.fetchrow(q("project_claim"), project_id)
+        row = await conn.fetchrow(q("project_claim"), project_id, from_states("claim"), PS.CLAIMING.value)
         if row is None:
             await _explain_no_claim(conn, project_id)
         await record_history(conn, "project", project_id, row["from_status"], PS.CLAIMING.value, actor)
@@ -74,8 +75,9 @@ async def _explain_no_claim(conn: asyncpg.Connection, project_id: int) -> None:
         raise NotFound("项目不存在", code="project_not_found", details={"id": project_id})
     if p["status"] in (PS.CLAIMING, PS.DISPATCHED, PS.ACCEPTED, PS.IN_PROGRESS):
         raise Conflict("该项目已有单位认领或承接", code="already_taken", details={"id": project_id})
-    if p["status"] != PS.PUBLISHED:
-        raise illegal("project", project_id, "claim", p["status"], [PS.PUBLISHED.value])
+    allowed = from_states("claim")
+    if p["status"] not in allowed:
+        raise illegal("project", project_id, "claim", p["status"], allowed)
     if p["dispatch_mode"] != DispatchMode.CLAIM:
         raise Conflict(
             f"该项目为“{DispatchMode(p['dispatch_mode']).label}”，不开放认领",
@@ -267,7 +269,8 @@ async def expire_pending(db: Db, now: dt.datetime | None = None) -> int:
             return 0
         await conn.execute(q("expire_end"), [r["id"] for r in due])
         leads = sorted({r["project_id"] for r in due if r["role"] == AssignmentRole.LEAD})
-        reopened = {r["id"] for r in await conn.fetch(q("expire_reopen"), leads)} if leads else set()
+        reopened = {r["id"] for r in await conn.fetch(
+            q("expire_reopen"), leads, from_states("reopen"), PS.PUBLISHED.value)} if leads else set()
         # per assignment: its own line, then its project's when it reopened the project
         lines: list[tuple[str, str, str, str]] = []
         for r in due:
