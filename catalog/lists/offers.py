@@ -94,7 +94,7 @@ def offer_refusal(
       ``capacity_hours``; ``None``: not checked): its live work ``resource_live`` and
       ``resource_live_hours`` plus this project's ``project_hours`` may not go over it
       (``resource_full``). The batch job gives it, so that a resource filled between its snapshot
-      and its write is not over-booked; ``direct_project`` has never checked it.
+      and its write is not over-booked; ``direct_project`` does not.
     """
     code = unit_refusal(unit_status, unit_cap, unit_live) or resource_refusal(
         unit_id, resource_id, resource_unit_id, resource_status
