@@ -368,7 +368,7 @@ async def child_expiry(dsn: str) -> dict:
     for its time to live): the proposals are made due, then ``expire_pending`` is timed."""
     import asyncpg
 
-    from catalog.lists import projects
+    from catalog.lists import work
     from catalog.storage.db import _init_connection
 
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, init=_init_connection)
@@ -376,7 +376,7 @@ async def child_expiry(dsn: str) -> dict:
         due = await pool.fetchval("WITH d AS (UPDATE assignments SET expires_at = now() - interval '1 minute'"
                                   " WHERE status = 'pending' RETURNING 1) SELECT count(*) FROM d")
         t0 = time.perf_counter()
-        expired = await projects.expire_pending(pool)
+        expired = await work.expire_pending(pool)
         seconds = time.perf_counter() - t0
     finally:
         await pool.close()

@@ -11,7 +11,7 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from catalog.lists import directory, needs, projects, resources
+from catalog.lists import closing, directory, needs, projects, resources, work
 from catalog.enums import AreaLevel, DispatchMode, Outcome, ProjectStatus, Role, ServiceMode, UnitType
 from catalog.models import (
     Actor,
@@ -169,29 +169,29 @@ async def make_project(
         built.unit = unit or await make_unit(db, world)
         actor = unit_actor(built.unit.id)
         if via is DispatchMode.CLAIM:
-            await projects.claim_project(db, p.id, built.unit.id, actor)
+            await work.claim_project(db, p.id, built.unit.id, actor)
         else:
-            await projects.direct_project(db, p.id, built.unit.id, SECRETARY)
+            await work.direct_project(db, p.id, built.unit.id, SECRETARY)
         built.project = await projects.get_project(db, p.id)
     if steps >= 3:
         if via is DispatchMode.CLAIM:
-            built.project = await projects.confirm_claim(db, p.id, SECRETARY)
+            built.project = await work.confirm_claim(db, p.id, SECRETARY)
         else:
-            built.project = await projects.accept_offer(db, p.id, built.unit.id, actor)
+            built.project = await work.accept_offer(db, p.id, built.unit.id, actor)
     if steps >= 4:
-        built.project = await projects.start_project(db, p.id, built.unit.id, actor)
+        built.project = await work.start_project(db, p.id, built.unit.id, actor)
     if steps >= 5:
-        done = await projects.complete_project(
+        done = await closing.complete_project(
             db, p.id, built.unit.id,
             CompletionIn(note="已完成", beneficiaries_served=1, hours_spent=Decimal("2.0")), actor,
         )
         built.project, built.token = done.project, done.closing_token
     if status is ProjectStatus.CLOSED:
         expires = await db.fetchval("SELECT expires_at FROM closing_tokens WHERE project_id = $1", p.id)
-        await projects.close_unrated(db, now=expires)
+        await closing.close_unrated(db, now=expires)
         built.project = await projects.get_project(db, p.id)
     elif status is ProjectStatus.RATED:
-        built.project = await projects.close_by_resident(
+        built.project = await closing.close_by_resident(
             db, built.token, ClosingIn(outcome=Outcome.SOLVED, score=score)
         )
     assert built.project.status is status, (built.project.status, status)

@@ -1,7 +1,7 @@
 """The batch job's write phase, set-based: the same outcome as ``batch.write_plan`` in a handful
 of statements, for runs that propose tens of thousands of projects.
 
-``batch.write_plan`` offers each project through ``projects.direct_project`` inside a savepoint,
+``batch.write_plan`` offers each project through ``work.direct_project`` inside a savepoint,
 several round trips per proposal: fine for a community, minutes for a county of 100k projects.
 This writer takes the same locks in the same order (every unit in id order, then every project
 still as the snapshot saw it, in id order), reads what the checks need in bulk once the rows are
@@ -11,8 +11,9 @@ project steps, the pending proposals with their time to live, and the history ro
 the one-by-one path writes them.
 
 Skip codes are the ones ``direct_project`` raises (``project_changed``, ``unit_suspended``,
-``unit_cap_reached``, ``resource_not_published``, …) plus ``resource_full``: a resource whose
-project count or hours budget filled up between the snapshot and the write is not over-booked.
+``unit_cap_reached``, ``resource_not_published``, …: the same rule, ``catalog.lists.offers``)
+plus ``resource_full``: a resource whose project count or hours budget filled up between the
+snapshot and the write is not over-booked.
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ from catalog.batch.job import (
     explain_proposals,
     record_run,
 )
-from catalog.enums import AssignmentRole, UnitStatus
+from catalog.enums import AssignmentRole
 from catalog.errors import Conflict
+from catalog.lists.offers import OFFER_FROM, OFFERED, offer_refusal
+from catalog.lists.team import TEAM_STATUSES
 from catalog.storage.settings import get_settings
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, transaction
@@ -46,15 +49,18 @@ log = logging.getLogger(__name__)
 
 
 def decide(
-    proposed: list[Proposal], fresh: dict[int, Decimal], units: dict[int, dict], resources: dict[int, dict],
+    proposed: list[Proposal], fresh: dict[int, dict], units: dict[int, dict], resources: dict[int, dict],
 ) -> tuple[list[Proposal], list[Skipped]]:
     """Which proposals may be written, checked one by one in order as the one-by-one writer would
     (``direct_project`` for a lead, ``team.add_helper`` for a helper).
 
-    ``fresh``: project id -> estimated hours, for the projects still as the snapshot saw them;
-    ``units`` / ``resources``: their state after locking (status, cap or capacity, live work).
-    Only accepted proposals count towards a unit's cap and a resource's capacity; a helper needs
-    its project's lead accepted first, and counts the project's hours on its own resource too.
+    ``fresh``: project id -> its status and estimated hours, for the projects still as the snapshot
+    saw them; ``units`` / ``resources``: their state after locking (status, cap or capacity, live
+    work). Each pair is refused for the reason :func:`catalog.lists.offers.offer_refusal` gives,
+    the rule ``direct_project`` asks too; a helper's project is in the status its lead's proposal
+    leaves it, which ``team.add_helper`` checks against the team statuses. Only accepted proposals
+    count towards a unit's cap and a resource's capacity; a helper needs its project's lead
+    accepted first, and counts the project's hours on its own resource too.
     """
     unit_live = {u: int(row["live"]) for u, row in units.items()}
     res_live = {r: int(row["live"]) for r, row in resources.items()}
@@ -63,38 +69,40 @@ def decide(
     ok: list[Proposal] = []
     skipped: list[Skipped] = []
     for p in proposed:
-        code = None
         helper = p.role is AssignmentRole.HELPER
-        unit, res = units.get(p.unit_id), resources.get(p.resource_id)
         if helper and p.project_id not in team:
             code = "lead_not_written"
         elif not helper and p.project_id not in fresh:
             code = "project_changed"
-        elif unit is None:
-            code = "unit_not_found"
-        elif unit["status"] != UnitStatus.ACTIVE:
-            code = "unit_suspended"
-        elif unit_live[p.unit_id] >= unit["active_cap"]:
-            code = "unit_cap_reached"
-        elif res is None:
-            code = "resource_not_found"
-        elif res["unit_id"] != p.unit_id:
-            code = "resource_not_of_unit"
-        elif res["status"] != "published":
-            code = "resource_not_published"
-        elif helper and p.unit_id in team[p.project_id]:
-            code = "unit_is_lead" if team[p.project_id][0] == p.unit_id else "already_helper"
-        elif (res["capacity_projects"] is not None and res_live[p.resource_id] >= res["capacity_projects"]) or (
-            res["capacity_hours"] is not None and res_hours[p.resource_id] + fresh[p.project_id] > res["capacity_hours"]
-        ):
-            code = "resource_full"
+        else:
+            unit, res = units.get(p.unit_id), resources.get(p.resource_id)
+            on_project = None
+            if helper and p.unit_id in team[p.project_id]:
+                on_project = AssignmentRole.LEAD if team[p.project_id][0] == p.unit_id else AssignmentRole.HELPER
+            code = offer_refusal(
+                unit_id=p.unit_id,
+                unit_status=unit["status"] if unit is not None else None,
+                unit_cap=unit["active_cap"] if unit is not None else 0,
+                unit_live=unit_live.get(p.unit_id, 0),
+                resource_id=p.resource_id,
+                resource_unit_id=res["unit_id"] if res is not None else None,
+                resource_status=res["status"] if res is not None else None,
+                project_status=OFFERED if helper else fresh[p.project_id]["status"],
+                open_from=TEAM_STATUSES if helper else OFFER_FROM,
+                on_project=on_project,
+                project_hours=fresh[p.project_id]["estimated_hours"],
+                resource_live=res_live.get(p.resource_id, 0),
+                resource_live_hours=res_hours.get(p.resource_id, Decimal(0)),
+                capacity_projects=res["capacity_projects"] if res is not None else None,
+                capacity_hours=res["capacity_hours"] if res is not None else None,
+            )
         if code is not None:
             skipped.append(Skipped(project=p.project, code=code))
             continue
         team.setdefault(p.project_id, []).append(p.unit_id)
         unit_live[p.unit_id] += 1
         res_live[p.resource_id] += 1
-        res_hours[p.resource_id] += fresh[p.project_id]
+        res_hours[p.resource_id] += fresh[p.project_id]["estimated_hours"]
         ok.append(p)
     return ok, skipped
 
@@ -119,6 +127,7 @@ async def write_plan_bulk(
     explained = explain_proposals(snapshot, plan, proposed)
     actor = str(BATCH_ACTOR)
     ttl_seconds = get_settings().offer_ttl_hours * 3600.0
+    offer_from = sorted(s.value for s in OFFER_FROM)  # the statuses a lead's proposal moves its project from
     async with transaction(db) as conn:
         await conn.execute(q("batch_bulk_settings"))
         # Lock order: every unit first (in id order), then the projects (in id order).
@@ -126,8 +135,8 @@ async def write_plan_bulk(
         await conn.fetch(q("batch_lock_units"), unit_ids)
         pids = sorted({p.project_id for p in proposed})
         rows = await conn.fetch(q("batch_bulk_lock_fresh_projects"), pids,
-                                [snapshot.versions[i] for i in pids])
-        fresh = {r["id"]: r["estimated_hours"] for r in rows}
+                                [snapshot.versions[i] for i in pids], offer_from)
+        fresh = {r["id"]: dict(r) for r in rows}
         units = {r["id"]: dict(r) for r in await conn.fetch(q("batch_bulk_units"), unit_ids)}
         resources = {r["id"]: dict(r) for r in await conn.fetch(
             q("batch_bulk_resources"), sorted({p.resource_id for p in proposed}))}
@@ -138,6 +147,7 @@ async def write_plan_bulk(
             made = await conn.fetch(
                 q("batch_bulk_offer"), [p.project_id for p in ok], [p.unit_id for p in ok],
                 [p.resource_id for p in ok], actor, ttl_seconds, [p.role.value for p in ok],
+                offer_from, OFFERED.value,
             )
             leads = sum(1 for p in ok if p.role is AssignmentRole.LEAD)
             if (len(made) != len(ok) or made[0]["moved"] != leads

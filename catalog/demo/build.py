@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict
 
 from catalog.people import accounts
 from catalog.batch import job as batch
-from catalog.lists import directory, needs, projects, resources
+from catalog.lists import closing, directory, needs, projects, resources, work
 from catalog.enums import (
     AreaLevel,
     AssignmentKind,
@@ -1277,7 +1277,7 @@ class _Builder:
             await self.offer(plan, self.pick(plan))
         if expiring:
             later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=get_settings().offer_ttl_hours + 1)
-            await projects.expire_pending(self.conn, later)
+            await work.expire_pending(self.conn, later)
             for plan in expiring:
                 self.unit_by_id[self._last_unit[plan.project_id]].live -= 1
         # Residents who never answer the closing link: complete those, then let time run out.
@@ -1286,7 +1286,7 @@ class _Builder:
             await self.walk(plan)
         if closed:
             later = dt.datetime.now(dt.UTC) + dt.timedelta(days=get_settings().closing_days + 1)
-            await projects.close_unrated(self.conn, later)
+            await closing.close_unrated(self.conn, later)
         for plan in plans:
             if plan.status != "closed":
                 await self.walk(plan)
@@ -1367,12 +1367,12 @@ class _Builder:
         unit_id, res = choice
         kind, actor = ((AssignmentKind.PROPOSAL, BATCH) if plan.mode is OPT
                        else (AssignmentKind.DIRECTED, _secretary(plan.community.code)))
-        await projects.direct_project(self.conn, plan.project_id, unit_id, actor, resource_id=res, kind=kind)
+        await work.direct_project(self.conn, plan.project_id, unit_id, actor, resource_id=res, kind=kind)
         self._taken(plan, unit_id)
 
     async def claim(self, plan: _Plan, choice: tuple[int, int | None]) -> None:
         unit_id, res = choice
-        await projects.claim_project(self.conn, plan.project_id, unit_id, _unit_actor(unit_id), resource_id=res)
+        await work.claim_project(self.conn, plan.project_id, unit_id, _unit_actor(unit_id), resource_id=res)
         self._taken(plan, unit_id)
 
     async def ask(self, plan: _Plan, exclude: tuple[int, ...] = ()) -> int:
@@ -1388,9 +1388,9 @@ class _Builder:
         """Claim and confirm, or offer and accept: the project ends 已接单."""
         unit_id = await self.ask(plan, exclude)
         if plan.mode is C:
-            await projects.confirm_claim(self.conn, plan.project_id, _secretary(plan.community.code))
+            await work.confirm_claim(self.conn, plan.project_id, _secretary(plan.community.code))
         else:
-            await projects.accept_offer(self.conn, plan.project_id, unit_id, _unit_actor(unit_id))
+            await work.accept_offer(self.conn, plan.project_id, unit_id, _unit_actor(unit_id))
         return unit_id
 
     def _free(self, unit_id: int) -> None:
@@ -1401,13 +1401,13 @@ class _Builder:
         for i in range(r.randint(1, 3)):
             body = r.choice(PROGRESS_LINES).format(weekday=r.choice(WEEKDAYS), k=r.randint(2, 6))
             photo = f"https://example.org/demo/{plan.number}-{i + 1}.jpg" if r.random() < 0.4 else None
-            await projects.add_progress(self.conn, plan.project_id, unit_id, ProgressIn(body=body, photo_url=photo),
-                                        _unit_actor(unit_id))
+            await work.add_progress(self.conn, plan.project_id, unit_id, ProgressIn(body=body, photo_url=photo),
+                                    _unit_actor(unit_id))
 
     async def complete(self, plan: _Plan, unit_id: int) -> str:
         r = self.rng
         served = sum(n.beneficiary_count for n in plan.needs)
-        done = await projects.complete_project(self.conn, plan.project_id, unit_id, CompletionIn(
+        done = await closing.complete_project(self.conn, plan.project_id, unit_id, CompletionIn(
             note=r.choice(COMPLETION_NOTES), beneficiaries_served=served,
             hours_spent=Decimal(r.choice((2, 3, 4, 5, 8))) * len(plan.needs)), _unit_actor(unit_id))
         self._free(unit_id)
@@ -1427,32 +1427,32 @@ class _Builder:
             tried = (self._last_unit[pid],)
         elif story == "released":
             first = await self.ask(plan)
-            await projects.release_claim(self.conn, pid, first, _unit_actor(first))
+            await work.release_claim(self.conn, pid, first, _unit_actor(first))
             self._free(first)
             tried = (first,)
         elif story == "rejected_claim":
             first = await self.ask(plan)
-            await projects.reject_claim(self.conn, pid, sec, note="该单位本月在办项目较多，请其他单位认领")
+            await work.reject_claim(self.conn, pid, sec, note="该单位本月在办项目较多，请其他单位认领")
             self._free(first)
             tried = (first,)
         elif story == "declined":
             first = await self.ask(plan)
             reason = self.rng.choice((DeclineReason.CAPACITY_FULL, DeclineReason.SCHEDULE_CONFLICT,
                                       DeclineReason.OUT_OF_AREA, DeclineReason.SKILL_MISMATCH))
-            await projects.decline_offer(self.conn, pid, first, ReasonIn(reason=reason), _unit_actor(first))
+            await work.decline_offer(self.conn, pid, first, ReasonIn(reason=reason), _unit_actor(first))
             self._free(first)
             tried = (first,)
         elif story == "withdrawn_offer":
             first = await self.ask(plan)
-            await projects.withdraw_offer(self.conn, pid, sec, note="居民希望换一家更近的单位")
+            await work.withdraw_offer(self.conn, pid, sec, note="居民希望换一家更近的单位")
             self._free(first)
             tried = (first,)
         elif story == "returned":
             first = await self.take(plan)
             if self.rng.random() < 0.5:
-                await projects.add_progress(self.conn, pid, first, ProgressIn(body="已上门查看，现场情况超出本单位能力。"),
-                                            _unit_actor(first))
-            await projects.give_back(self.conn, pid, first, ReasonIn(
+                await work.add_progress(self.conn, pid, first, ProgressIn(body="已上门查看，现场情况超出本单位能力。"),
+                                        _unit_actor(first))
+            await work.give_back(self.conn, pid, first, ReasonIn(
                 reason=DeclineReason.SKILL_MISMATCH, note="需要专业资质，本单位无法完成"), _unit_actor(first))
             self._free(first)
             tried = (first,)
@@ -1481,7 +1481,7 @@ class _Builder:
         score = max(1, min(5, round(1 + 4 * q + r.uniform(-0.8, 0.6))))
         if plan.story == "late":
             score = max(1, score - 1)
-        await projects.close_by_resident(self.conn, token, ClosingIn(
+        await closing.close_by_resident(self.conn, token, ClosingIn(
             outcome=OUTCOMES[score], score=score, comment=r.choice(RATING_COMMENTS[score])))
 
     async def cancel(self, plan: _Plan) -> None:

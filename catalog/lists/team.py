@@ -1,6 +1,6 @@
 """协办: helper units beside a project's lead, on projects that need several units.
 
-A project with ``units_required`` n > 1 has one lead (主办, catalog.lists.projects) and up to n − 1
+A project with ``units_required`` n > 1 has one lead (主办, catalog.lists.work) and up to n − 1
 helpers. A helper is an assignment with role ``helper``: proposed by the batch job (kind
 ``proposal``, written in the same transaction as the lead's proposal) or added by the secretary
 (kind ``directed``) once the project is 已派单, 已接单 or 执行中. Either way the unit answers:
@@ -11,7 +11,7 @@ helpers. A helper is an assignment with role ``helper``: proposed by the batch j
 * the secretary may withdraw a helper proposal still waiting for its answer (→ 已撤回).
 
 None of these steps changes the project's status: the project follows its lead. The lead's steps
-end the helpers with it (catalog.lists.projects ``_end_helpers``); the sweep expires an unanswered helper
+end the helpers with it (catalog.lists.steps ``end_helpers``); the sweep expires an unanswered helper
 proposal without reopening the project. Credit is the lead's: answering in time or late counts for
 the unit's 响应率, an expired proposal against it, a give-back against its 办结率.
 
@@ -34,12 +34,7 @@ from catalog.enums import (
 )
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
 from catalog.models import Actor, Assignment, ReasonIn, TeamMember
-from catalog.lists.projects import (
-    _assignment_step,
-    _check_resource,
-    _credit_answer,
-    _lock_unit_for_take,
-)
+from catalog.lists.steps import assignment_step, check_resource, credit_answer, lock_unit_for_take
 from catalog.storage.settings import get_settings
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, illegal, record_history, transaction
@@ -79,8 +74,8 @@ async def add_helper(
     if kind is AssignmentKind.CLAIM:
         raise InvalidInput("协办不能通过认领产生", code="invalid_value")
     async with transaction(db) as conn:
-        await _lock_unit_for_take(conn, unit_id)
-        await _check_resource(conn, resource_id, unit_id)
+        await lock_unit_for_take(conn, unit_id)
+        await check_resource(conn, resource_id, unit_id)
         project = await _lock_project(conn, project_id)
         if project["status"] not in TEAM_STATUSES:
             raise illegal("project", project_id, "add_helper", project["status"], [s.value for s in TEAM_STATUSES])
@@ -128,13 +123,13 @@ async def accept_helper(db: Db, project_id: int, unit_id: int, actor: Actor) -> 
     """The unit accepts its helper proposal (待单位答复 → 承接中); the project's status stays."""
     async with transaction(db) as conn:
         # the pending proposal already counts towards the unit's live work; accepting adds none
-        await _lock_unit_for_take(conn, unit_id, counting_self=True)
+        await lock_unit_for_take(conn, unit_id, counting_self=True)
         project = await _lock_project(conn, project_id)
         mine = await _own_helper(conn, project_id, unit_id, AS.PENDING, "accept_helper")
         if project["status"] not in TEAM_STATUSES:  # never with the lead's steps; a guard for other writers
             raise illegal("project", project_id, "accept_helper", project["status"], [s.value for s in TEAM_STATUSES])
-        a = await _assignment_step(conn, mine, [AS.PENDING], AS.ACTIVE, actor)
-        await _credit_answer(conn, a, project)
+        a = await assignment_step(conn, mine, [AS.PENDING], AS.ACTIVE, actor)
+        await credit_answer(conn, a, project)
     return Assignment.model_validate(dict(a))
 
 
@@ -146,9 +141,9 @@ async def decline_helper(db: Db, project_id: int, unit_id: int, data: ReasonIn, 
     async with transaction(db) as conn:
         project = await _lock_project(conn, project_id)
         mine = await _own_helper(conn, project_id, unit_id, AS.PENDING, "decline_helper")
-        a = await _assignment_step(conn, mine, [AS.PENDING], AS.DECLINED, actor, data.reason.value, data.note)
+        a = await assignment_step(conn, mine, [AS.PENDING], AS.DECLINED, actor, data.reason.value, data.note)
         await credit.append(conn, unit_id, project_id, CreditKind.DECLINED_WITH_REASON)
-        await _credit_answer(conn, a, project)
+        await credit_answer(conn, a, project)
     return Assignment.model_validate(dict(a))
 
 
@@ -160,7 +155,7 @@ async def give_back_helper(db: Db, project_id: int, unit_id: int, data: ReasonIn
     async with transaction(db) as conn:
         await _lock_project(conn, project_id)
         mine = await _own_helper(conn, project_id, unit_id, AS.ACTIVE, "give_back_helper")
-        a = await _assignment_step(conn, mine, [AS.ACTIVE], AS.RETURNED, actor, data.reason.value, data.note)
+        a = await assignment_step(conn, mine, [AS.ACTIVE], AS.RETURNED, actor, data.reason.value, data.note)
         await credit.append(conn, unit_id, project_id, CreditKind.RETURNED)
     return Assignment.model_validate(dict(a))
 
@@ -177,6 +172,6 @@ async def withdraw_helper(db: Db, project_id: int, unit_id: int, actor: Actor, n
                            details={"project_id": project_id, "unit_id": unit_id})
         if mine["status"] != AS.PENDING:
             raise illegal("assignment", mine["id"], "withdraw_helper", mine["status"], [AS.PENDING.value])
-        a = await _assignment_step(conn, mine, [AS.PENDING], AS.WITHDRAWN, actor, WITHDRAWN_BY_SECRETARY, note)
+        a = await assignment_step(conn, mine, [AS.PENDING], AS.WITHDRAWN, actor, WITHDRAWN_BY_SECRETARY, note)
     return Assignment.model_validate(dict(a))
 

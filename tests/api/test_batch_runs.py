@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from catalog.batch import job as batch
-from catalog.lists import projects, resources
+from catalog.lists import projects, resources, work
 from catalog.enums import DeclineReason, DispatchMode, ServiceMode
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
 from tests.factories import ADMIN, SECRETARY, make_need, unit_actor
@@ -75,7 +75,7 @@ async def test_the_alliance_reads_a_run_with_every_reason_and_nothing_personal(c
 
     # a unit declines: the record shows where the proposal stands now
     unit = by_id[in_b.id]["proposal"]["unit_id"]
-    await projects.decline_offer(db, in_b.id, unit, ReasonIn(reason=DeclineReason.CAPACITY_FULL), unit_actor(unit))
+    await work.decline_offer(db, in_b.id, unit, ReasonIn(reason=DeclineReason.CAPACITY_FULL), unit_actor(unit))
     detail = await (await client.get(f"{API}/batch-runs/{summary.run_id}", headers=cast.headers["alliance"])).json()
     b = next(p for p in detail["projects"] if p["project_id"] == in_b.id)
     assert b["proposal"]["assignment_status"] == "declined" and b["project_status"] == "published"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from catalog.batch import job as batch
-from catalog.lists import projects
+from catalog.lists import projects, work
 from catalog.enums import DispatchMode, ProjectStatus, Urgency
 from catalog.models import ProjectIn
 from tests.factories import CATEGORY, SECRETARY, make_need, make_project, make_resource, snapshot
@@ -285,7 +285,7 @@ async def test_a_unit_reads_why_the_batch_job_proposed_a_project_to_it(client, c
 
 async def test_an_offer_the_optimiser_did_not_make_has_no_explanation(client, cast, db):
     built = await make_project(db, cast.world, ProjectStatus.PUBLISHED, via=DispatchMode.DIRECTED)
-    await projects.direct_project(db, built.id, cast.unit_x.id, SECRETARY)
+    await work.direct_project(db, built.id, cast.unit_x.id, SECRETARY)
     aid = await db.fetchval("SELECT id FROM assignments WHERE project_id = $1", built.id)
     r = await client.get(f"{API}/assignments/{aid}/explanation", headers=cast.headers["unit_x"])
     assert await error_of(r) == (404, "explanation_not_found")

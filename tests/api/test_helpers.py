@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from catalog.lists import projects
+from catalog.lists import projects, work
 from catalog.enums import DispatchMode, Role
 from catalog.models import ProjectIn
 from tests.api.conftest import login, make_account
@@ -34,7 +34,7 @@ async def team_project(db, cast, *, units_required: int = 3, community: str | No
         estimated_hours=Decimal("6.0"), dispatch_mode=DispatchMode.DIRECTED, units_required=units_required),
         SECRETARY)
     await projects.publish_project(db, p.id, SECRETARY)
-    await projects.direct_project(db, p.id, cast.unit_x.id, SECRETARY)
+    await work.direct_project(db, p.id, cast.unit_x.id, SECRETARY)
     return p.id
 
 

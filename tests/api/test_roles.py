@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from catalog.lists import projects, resources
+from catalog.lists import resources, work
 from catalog.enums import AssignmentKind, DispatchMode, ProjectStatus, Role
 from catalog.models import ResourceIn
 from catalog.oversight.sweep import mark_time_limits
@@ -141,8 +141,8 @@ async def foreign(cast, db):
     proposals = {}
     for world, community, unit in ((w, b, cast.unit_y), (other, c, unit_c)):
         built = await make_project(db, world, ProjectStatus.PUBLISHED, via=DispatchMode.OPTIMISE, community=community)
-        proposals[community] = (await projects.direct_project(db, built.id, unit.id, SECRETARY,
-                                                              kind=AssignmentKind.PROPOSAL)).id
+        proposals[community] = (await work.direct_project(db, built.id, unit.id, SECRETARY,
+                                                          kind=AssignmentKind.PROPOSAL)).id
     res_y = await resources.create_resource(db, ResourceIn(
         unit_id=cast.unit_y.id, title="家电维修", category_code=CATEGORY, capacity_projects=3,
         area_communities=[b], mode="home"), unit_actor(cast.unit_y.id))

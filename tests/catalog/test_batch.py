@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from catalog.batch import job as batch
-from catalog.lists import projects, resources
+from catalog.lists import projects, resources, work
 from catalog.batch.job import BatchBusy, Scope
 from catalog.enums import AssignmentKind, DeclineReason, DispatchMode, ProjectStatus, ServiceMode
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
@@ -105,7 +105,7 @@ async def test_a_project_claimed_between_snapshot_and_write_is_skipped_not_overw
     assert {p.project_id for p in proposed} == {project.id, other.id}
 
     # meanwhile, before the deadline really passes, a unit claims the project by hand
-    await projects.claim_project(db, project.id, repair.id, unit_actor(repair.id))
+    await work.claim_project(db, project.id, repair.id, unit_actor(repair.id))
 
     summary = batch.BatchSummary(scope="county", seed=0, dry_run=False, proposed=proposed, skipped=skipped)
     summary = await batch.write_plan(db, snap, plan, summary, started)
@@ -141,8 +141,8 @@ async def test_a_declined_pair_is_not_proposed_again(db):
 
     first = await batch.run_batch(db)
     assert [(p.project_id, p.unit_id) for p in first.proposed] == [(project.id, care.id)]
-    await projects.decline_offer(db, project.id, care.id, ReasonIn(reason=DeclineReason.CAPACITY_FULL),
-                                 unit_actor(care.id))
+    await work.decline_offer(db, project.id, care.id, ReasonIn(reason=DeclineReason.CAPACITY_FULL),
+                             unit_actor(care.id))
     assert (await projects.get_project(db, project.id)).status is PS.PUBLISHED
 
     second = await batch.run_batch(db)
@@ -162,7 +162,7 @@ async def test_dry_run_writes_nothing(db):
     project = await _project(db, world, DispatchMode.OPTIMISE)
     # a pending offer already past its time to live: a real run would expire it
     stale = await _project(db, world, DispatchMode.DIRECTED)
-    await projects.direct_project(db, stale.id, repair.id, SECRETARY)
+    await work.direct_project(db, stale.id, repair.id, SECRETARY)
     await db.execute("UPDATE assignments SET expires_at = now() - interval '1 hour'")
     # waiting three days for a unit: overdue, a real sweep would put it on the 督办 list
     await db.execute("UPDATE projects SET published_at = now() - interval '3 days' WHERE id = $1", project.id)
@@ -267,9 +267,9 @@ async def _serves(db, world, category, *, communities=None, capacity=1, hours=No
 
 
 async def _declined(db, project, unit):
-    await projects.direct_project(db, project.id, unit.id, SECRETARY)
-    await projects.decline_offer(db, project.id, unit.id, ReasonIn(reason=DeclineReason.SKILL_MISMATCH),
-                                 unit_actor(unit.id))
+    await work.direct_project(db, project.id, unit.id, SECRETARY)
+    await work.decline_offer(db, project.id, unit.id, ReasonIn(reason=DeclineReason.SKILL_MISMATCH),
+                             unit_actor(unit.id))
 
 
 async def _every_reason(db):
@@ -387,7 +387,7 @@ async def test_dry_run_says_what_would_change(db, cli_env, capsys):
     turned_down = await _project(db, world, DispatchMode.OPTIMISE, category="public.repair")
     await _declined(db, turned_down, repair)
     stale = await _project(db, world, DispatchMode.OPTIMISE)
-    await projects.direct_project(db, stale.id, care.id, SECRETARY)
+    await work.direct_project(db, stale.id, care.id, SECRETARY)
     await db.execute("UPDATE assignments SET expires_at = now() - interval '1 hour' WHERE status = 'pending'")
     before = await snapshot(db)
 
@@ -581,8 +581,8 @@ async def test_a_team_project_is_proposed_to_a_whole_team_and_follows_its_lead(d
     await team.accept_helper(db, team_project.id, first_helper.unit_id, unit_actor(first_helper.unit_id))
     await team.decline_helper(db, team_project.id, second_helper.unit_id,
                                  ReasonIn(reason=DeclineReason.CAPACITY_FULL), unit_actor(second_helper.unit_id))
-    await projects.decline_offer(db, team_project.id, lead.unit_id, ReasonIn(reason=DeclineReason.SKILL_MISMATCH),
-                                 unit_actor(lead.unit_id))
+    await work.decline_offer(db, team_project.id, lead.unit_id, ReasonIn(reason=DeclineReason.SKILL_MISMATCH),
+                             unit_actor(lead.unit_id))
     rows = await db.fetch("SELECT unit_id, role, status FROM assignments WHERE project_id = $1 ORDER BY id",
                           team_project.id)
     assert [(r["role"], r["status"]) for r in rows] == [("lead", "declined"), ("helper", "released"),
@@ -604,7 +604,7 @@ async def test_the_engine_reads_the_credit_this_runs_sweep_charged(db, monkeypat
 
     world, care, repair = await _county(db)
     late = await _project(db, world, DispatchMode.DIRECTED)
-    await projects.direct_project(db, late.id, care.id, SECRETARY)
+    await work.direct_project(db, late.id, care.id, SECRETARY)
     await db.execute("UPDATE assignments SET created_at = now() - interval '3 days' WHERE project_id = $1", late.id)
     await _project(db, world, DispatchMode.OPTIMISE)
     before = (await credit.score(db, care.id)).score

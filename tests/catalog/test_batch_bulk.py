@@ -12,7 +12,7 @@ import itertools
 from decimal import Decimal
 
 from catalog.batch import job as batch, bulk as batch_bulk
-from catalog.lists import directory, projects, resources
+from catalog.lists import directory, projects, resources, work
 from catalog.batch.job import BatchSummary, Scope
 from catalog.enums import DeclineReason, DispatchMode, ProjectStatus, ServiceMode, UnitStatus
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
@@ -96,7 +96,7 @@ async def _changed(db, writer):
     await _project(db, world, category="public.repair")
 
     async def meanwhile():
-        await projects.claim_project(db, claimed.id, repair.id, unit_actor(repair.id))
+        await work.claim_project(db, claimed.id, repair.id, unit_actor(repair.id))
         await projects.cancel_project(db, cancelled.id, SECRETARY, "no_longer_needed")
 
     return [await _write(db, writer, now=due + dt.timedelta(minutes=1), meanwhile=meanwhile)]
@@ -118,7 +118,7 @@ async def _cap_reached(db, writer):
     await _project(db, world, category="public.legal")
 
     async def meanwhile():
-        await projects.direct_project(db, by_hand.id, care.id, SECRETARY)
+        await work.direct_project(db, by_hand.id, care.id, SECRETARY)
         await directory.set_unit_status(db, repair.id, UnitStatus.SUSPENDED, ADMIN)
         await resources.delist_resource(db, legal_res.id, ADMIN)
 
@@ -133,8 +133,8 @@ async def _declined(db, writer):
     project = await _project(db, world)
     await _project(db, world)
     first = await _write(db, writer)
-    await projects.decline_offer(db, project.id, care.id, ReasonIn(reason=DeclineReason.CAPACITY_FULL),
-                                 unit_actor(care.id))
+    await work.decline_offer(db, project.id, care.id, ReasonIn(reason=DeclineReason.CAPACITY_FULL),
+                             unit_actor(care.id))
     other = await make_unit(db, world)
     await _resource(db, other, world.communities)
     second = await _write(db, writer)
@@ -255,7 +255,7 @@ async def test_a_resource_that_filled_up_meanwhile_is_not_overbooked(db):
     await _project(db, world)
 
     async def meanwhile():
-        await projects.claim_project(db, by_hand.id, unit.id, unit_actor(unit.id), res.id)
+        await work.claim_project(db, by_hand.id, unit.id, unit_actor(unit.id), res.id)
 
     summary = await _write(db, batch_bulk.write_plan_bulk, meanwhile=meanwhile)
 

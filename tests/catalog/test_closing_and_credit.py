@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from catalog.oversight import credit
-from catalog.lists import projects
+from catalog.lists import closing, projects, work
 from catalog.enums import CreditKind, DispatchMode, Grade, Outcome, ProjectStatus
 from catalog.errors import Conflict, Forbidden, translated
 from catalog.models import ClosingIn
@@ -29,7 +29,7 @@ async def _awaiting(db):
 
 async def test_link_closes_and_rates_once(db):
     built = await _awaiting(db)
-    p = await projects.close_by_resident(db, built.token, GOOD)
+    p = await closing.close_by_resident(db, built.token, GOOD)
     assert p.status is PS.RATED and p.closed_at is not None
     rating = await db.fetchrow("SELECT * FROM ratings WHERE project_id = $1", built.id)
     assert (rating["unit_id"], rating["outcome"], rating["score"], rating["comment"]) == (
@@ -41,7 +41,7 @@ async def test_link_closes_and_rates_once(db):
     ]
     before = await snapshot(db)
     with pytest.raises(Conflict) as err:
-        await projects.close_by_resident(db, built.token, ClosingIn(outcome=Outcome.UNSOLVED, score=1))
+        await closing.close_by_resident(db, built.token, ClosingIn(outcome=Outcome.UNSOLVED, score=1))
     assert err.value.code == "token_used"
     assert await snapshot(db) == before
 
@@ -51,7 +51,7 @@ async def test_forged_link_is_refused(db, token):
     built = await _awaiting(db)
     before = await snapshot(db)
     with pytest.raises(Forbidden) as err:
-        await projects.close_by_resident(db, token, GOOD)
+        await closing.close_by_resident(db, token, GOOD)
     assert err.value.code == "token_invalid"
     assert await snapshot(db) == before
     assert (await projects.get_project(db, built.id)).status is PS.AWAITING_CLOSE
@@ -64,7 +64,7 @@ async def test_expired_link_is_refused(db):
                      built.id)
     before = await snapshot(db)
     with pytest.raises(Conflict) as err:
-        await projects.close_by_resident(db, built.token, GOOD)
+        await closing.close_by_resident(db, built.token, GOOD)
     assert err.value.code == "token_expired"
     assert await snapshot(db) == before
 
@@ -99,8 +99,8 @@ async def test_no_answer_in_7_days_closes_as_unrated_never_as_satisfied(db):
     waiting = await make_project(db, world, PS.AWAITING_CLOSE)
     rated = await make_project(db, world, PS.RATED)
     # six days on, nothing is due
-    assert await projects.close_unrated(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=6)) == []
-    assert await projects.close_unrated(db, now=after_link_runs_out()) == [waiting.id]
+    assert await closing.close_unrated(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=6)) == []
+    assert await closing.close_unrated(db, now=after_link_runs_out()) == [waiting.id]
     p = await projects.get_project(db, waiting.id)
     assert (p.status, p.status_reason) == (PS.CLOSED, "not_rated")
     assert await db.fetchval("SELECT count(*) FROM ratings WHERE project_id = $1", waiting.id) == 0
@@ -111,7 +111,7 @@ async def test_no_answer_in_7_days_closes_as_unrated_never_as_satisfied(db):
                                                                       "not_rated")
     assert (await projects.get_project(db, rated.id)).status is PS.RATED
     # a second sweep finds nothing more to do
-    assert await projects.close_unrated(db, now=after_link_runs_out()) == []
+    assert await closing.close_unrated(db, now=after_link_runs_out()) == []
 
 
 async def test_credit_score_is_recomputable_from_the_ledger_alone(db):
@@ -121,7 +121,7 @@ async def test_credit_score_is_recomputable_from_the_ledger_alone(db):
         await make_project(db, world, PS.RATED, unit=unit, score=score)
     await make_project(db, world, PS.RATED, unit=unit, score=3)
     offered = await make_project(db, world, PS.DISPATCHED, unit=unit)
-    await projects.expire_pending(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=3))
+    await work.expire_pending(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=3))
     assert (await projects.get_project(db, offered.id)).status is PS.PUBLISHED
 
     rows = await db.fetch("SELECT kind, value FROM credit_events WHERE unit_id = $1", unit.id)
@@ -143,7 +143,7 @@ async def test_good_ratings_outrank_bad_ratings_and_an_expired_offer(db):
         await make_project(db, world, PS.RATED, unit=good, score=5, via=DispatchMode.DIRECTED)
         await make_project(db, world, PS.RATED, unit=bad, score=1, via=DispatchMode.DIRECTED)
     await make_project(db, world, PS.DISPATCHED, unit=bad)
-    assert await projects.expire_pending(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=3)) == 1
+    assert await work.expire_pending(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=3)) == 1
 
     s = await credit.scores(db, [good.id, bad.id])
     assert s[good.id].score > s[bad.id].score
@@ -172,6 +172,6 @@ async def test_late_answer_is_recorded_as_late(db):
     world = await make_world(db, communities=1, grids=1)
     built = await make_project(db, world, PS.DISPATCHED)
     await db.execute("UPDATE assignments SET created_at = now() - interval '3 days' WHERE project_id = $1", built.id)
-    await projects.accept_offer(db, built.id, built.unit.id, unit_actor(built.unit.id))
+    await work.accept_offer(db, built.id, built.unit.id, unit_actor(built.unit.id))
     kinds = [r["kind"] for r in await db.fetch("SELECT kind FROM credit_events WHERE unit_id = $1", built.unit.id)]
     assert kinds == ["answered_late"]

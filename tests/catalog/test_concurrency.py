@@ -13,7 +13,7 @@ import datetime as dt
 
 import asyncpg
 
-from catalog.lists import projects
+from catalog.lists import closing, projects, work
 from catalog.enums import AssignmentStatus, DeclineReason, DispatchMode, Outcome, ProjectStatus
 from catalog.errors import Conflict, DomainError
 from catalog.models import Assignment, ClosingIn, Project, ReasonIn
@@ -38,7 +38,7 @@ async def test_200_claims_from_50_units_leave_exactly_one_owner_every_time(db):
     for _ in range(20):
         built = await make_project(db, world, PS.PUBLISHED)
         results = await asyncio.gather(
-            *(projects.claim_project(db, built.id, u.id, unit_actor(u.id)) for u in claimers),
+            *(work.claim_project(db, built.id, u.id, unit_actor(u.id)) for u in claimers),
             return_exceptions=True,
         )
         wins, losses = _split(results)
@@ -63,7 +63,7 @@ async def test_unit_with_cap_3_firing_50_claims_ends_with_3(db):
     unit = await make_unit(db, world, cap=3)
     built = [await make_project(db, world, PS.PUBLISHED) for _ in range(50)]
     results = await asyncio.gather(
-        *(projects.claim_project(db, b.id, unit.id, unit_actor(unit.id)) for b in built),
+        *(work.claim_project(db, b.id, unit.id, unit_actor(unit.id)) for b in built),
         return_exceptions=True,
     )
     wins, losses = _split(results)
@@ -83,13 +83,13 @@ async def test_cap_holds_for_offers_made_at_once_and_their_acceptance(db):
     unit = await make_unit(db, world, cap=2)
     built = [await make_project(db, world, PS.PUBLISHED, via=DispatchMode.DIRECTED) for _ in range(5)]
     offers = await asyncio.gather(
-        *(projects.direct_project(db, b.id, unit.id, SECRETARY) for b in built), return_exceptions=True
+        *(work.direct_project(db, b.id, unit.id, SECRETARY) for b in built), return_exceptions=True
     )
     wins, losses = _split(offers)
     assert len(wins) == 2
     assert {e.code for e in losses} == {"unit_cap_reached"}
     accepted = await asyncio.gather(
-        *(projects.accept_offer(db, a.project_id, unit.id, unit_actor(unit.id)) for a in wins),
+        *(work.accept_offer(db, a.project_id, unit.id, unit_actor(unit.id)) for a in wins),
         return_exceptions=True,
     )
     assert all(not isinstance(r, BaseException) for r in accepted), accepted
@@ -104,8 +104,8 @@ async def test_accept_offer_racing_withdraw_offer_has_one_winner(db):
     for _ in range(20):
         built = await make_project(db, world, PS.DISPATCHED, unit=unit)
         accepted, withdrawn = await asyncio.gather(
-            projects.accept_offer(db, built.id, unit.id, unit_actor(unit.id)),
-            projects.withdraw_offer(db, built.id, SECRETARY),
+            work.accept_offer(db, built.id, unit.id, unit_actor(unit.id)),
+            work.withdraw_offer(db, built.id, SECRETARY),
             return_exceptions=True,
         )
         wins, losses = _split([accepted, withdrawn])
@@ -130,8 +130,8 @@ async def test_two_residents_using_one_closing_link_at_once(db):
     for _ in range(5):
         built = await make_project(db, world, PS.AWAITING_CLOSE)
         first, second = await asyncio.gather(
-            projects.close_by_resident(db, built.token, ClosingIn(outcome=Outcome.SOLVED, score=5)),
-            projects.close_by_resident(db, built.token, ClosingIn(outcome=Outcome.UNSOLVED, score=1)),
+            closing.close_by_resident(db, built.token, ClosingIn(outcome=Outcome.SOLVED, score=5)),
+            closing.close_by_resident(db, built.token, ClosingIn(outcome=Outcome.UNSOLVED, score=1)),
             return_exceptions=True,
         )
         wins, losses = _split([first, second])
@@ -153,8 +153,8 @@ async def test_cancel_racing_give_back_ends_cancelled(db):
         built = await make_project(db, world, PS.IN_PROGRESS, unit=unit)
         results = await asyncio.gather(
             projects.cancel_project(db, built.id, SECRETARY, "resident_moved"),
-            projects.give_back(db, built.id, unit.id, ReasonIn(reason=DeclineReason.CAPACITY_FULL),
-                               unit_actor(unit.id)),
+            work.give_back(db, built.id, unit.id, ReasonIn(reason=DeclineReason.CAPACITY_FULL),
+                           unit_actor(unit.id)),
             return_exceptions=True,
         )
         _split(results)
@@ -177,8 +177,8 @@ async def test_expiry_sweep_racing_accept_offer_has_one_winner(db):
     for _ in range(10):
         built = await make_project(db, world, PS.DISPATCHED, unit=unit)
         accepted, swept = await asyncio.gather(
-            projects.accept_offer(db, built.id, unit.id, unit_actor(unit.id)),
-            projects.expire_pending(db, now=later),
+            work.accept_offer(db, built.id, unit.id, unit_actor(unit.id)),
+            work.expire_pending(db, now=later),
             return_exceptions=True,
         )
         _split([accepted, swept])

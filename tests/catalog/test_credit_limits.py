@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.lists import projects
+from catalog.lists import closing, work
 from catalog.oversight import supervision
 from catalog.enums import DeclineReason, LimitStep, ProjectStatus, Role, Urgency
 from catalog.models import CompletionIn, Principal, ReasonIn
@@ -43,12 +43,12 @@ async def _offered_hours_ago(db, hours: int):
 
 
 async def _accept(db, built) -> None:
-    await projects.accept_offer(db, built.id, built.unit.id, unit_actor(built.unit.id))
+    await work.accept_offer(db, built.id, built.unit.id, unit_actor(built.unit.id))
 
 
 async def _decline(db, built) -> None:
-    await projects.decline_offer(db, built.id, built.unit.id, ReasonIn(reason=DeclineReason.SCHEDULE_CONFLICT),
-                                 unit_actor(built.unit.id))
+    await work.decline_offer(db, built.id, built.unit.id, ReasonIn(reason=DeclineReason.SCHEDULE_CONFLICT),
+                             unit_actor(built.unit.id))
 
 
 # --- 签收 ----------------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ async def _working_since(db, hours: int):
 
 
 async def _complete(db, built) -> list[str]:
-    await projects.complete_project(db, built.id, built.unit.id, DONE, unit_actor(built.unit.id))
+    await closing.complete_project(db, built.id, built.unit.id, DONE, unit_actor(built.unit.id))
     kinds = await _kinds(db, built.unit.id)
     return [k for k in kinds if k.startswith("finished_")]
 

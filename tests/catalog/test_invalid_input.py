@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from catalog.lists import directory, needs, projects, resources
+from catalog.lists import directory, needs, projects, resources, work
 from catalog.enums import AreaLevel, ServiceMode, UnitType
 from catalog.errors import InvalidInput, NotFound
 from catalog.models import (
@@ -248,7 +248,7 @@ async def test_missing_unit_and_project_are_not_found(db):
     world = await make_world(db, communities=1, grids=1)
     unit = await make_unit(db, world)
     with pytest.raises(NotFound) as err:
-        await projects.claim_project(db, 999_999, unit.id, ADMIN)
+        await work.claim_project(db, 999_999, unit.id, ADMIN)
     assert err.value.code == "project_not_found"
     with pytest.raises(NotFound) as err:
         await directory.get_unit(db, 999_999)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.lists import projects
+from catalog.lists import projects, work
 from catalog.enums import AssignmentKind, AssignmentStatus, DispatchMode, ProjectStatus, Urgency
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.models import ProjectPatchIn
@@ -171,14 +171,14 @@ async def test_a_missing_project_is_not_found(db):
 async def _proposal(db, w):
     built = await make_project(db, w, PS.PUBLISHED, via=DispatchMode.OPTIMISE)
     unit = await make_unit(db, w)
-    a = await projects.direct_project(db, built.id, unit.id, SECRETARY, kind=AssignmentKind.PROPOSAL)
+    a = await work.direct_project(db, built.id, unit.id, SECRETARY, kind=AssignmentKind.PROPOSAL)
     return built, unit, a
 
 
 async def test_confirming_a_proposal_records_who_and_leaves_the_answer_to_the_unit(db):
     w = await make_world(db)
     built, unit, a = await _proposal(db, w)
-    confirmed = await projects.confirm_proposal(db, a.id, SECRETARY, "请尽快联系居民")
+    confirmed = await work.confirm_proposal(db, a.id, SECRETARY, "请尽快联系居民")
     assert confirmed.status is AssignmentStatus.PENDING and confirmed.expires_at == a.expires_at
     assert confirmed.confirmed_by == str(SECRETARY) and confirmed.confirmed_at is not None
     assert (await projects.get_project(db, built.id)).status is PS.DISPATCHED
@@ -186,16 +186,16 @@ async def test_confirming_a_proposal_records_who_and_leaves_the_answer_to_the_un
     assert (h.from_status, h.to_status, h.reason_code, h.note) == ("pending", "pending", "proposal_confirmed",
                                                                     "请尽快联系居民")
     # the unit still answers: accepting makes it 已接单
-    accepted = await projects.accept_offer(db, built.id, unit.id, unit_actor(unit.id))
+    accepted = await work.accept_offer(db, built.id, unit.id, unit_actor(unit.id))
     assert accepted.status is PS.ACCEPTED
 
 
 async def test_confirming_twice_a_withdrawn_or_a_directed_offer_is_refused(db):
     w = await make_world(db)
     _, _, twice = await _proposal(db, w)
-    await projects.confirm_proposal(db, twice.id, SECRETARY)
+    await work.confirm_proposal(db, twice.id, SECRETARY)
     gone_project, _, gone = await _proposal(db, w)
-    await projects.withdraw_offer(db, gone_project.id, SECRETARY)
+    await work.withdraw_offer(db, gone_project.id, SECRETARY)
     directed = await make_project(db, w, PS.DISPATCHED)
     [offer] = await projects.assignments_of(db, directed.id)
     claim = await make_project(db, w, PS.CLAIMING)
@@ -204,8 +204,8 @@ async def test_confirming_twice_a_withdrawn_or_a_directed_offer_is_refused(db):
     for assignment_id, code in ((twice.id, "already_confirmed"), (gone.id, "illegal_transition"),
                                 (offer.id, "not_a_proposal"), (claimed.id, "not_a_proposal")):
         with pytest.raises(Conflict) as err:
-            await projects.confirm_proposal(db, assignment_id, SECRETARY)
+            await work.confirm_proposal(db, assignment_id, SECRETARY)
         assert err.value.code == code, assignment_id
     with pytest.raises(NotFound):
-        await projects.confirm_proposal(db, 10**12, SECRETARY)
+        await work.confirm_proposal(db, 10**12, SECRETARY)
     assert await snapshot(db) == before

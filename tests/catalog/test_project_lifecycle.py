@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.oversight import credit
-from catalog.lists import projects
+from catalog.lists import closing, projects, work
 from catalog.enums import (
     PROJECT_TRANSITIONS,
     AssignmentStatus,
@@ -44,38 +44,38 @@ async def act(db, built, spare, command: str):
         await projects.publish_project(db, pid, SECRETARY)
         return SECRETARY, None
     if command == "claim":
-        await projects.claim_project(db, pid, spare.id, unit_actor(spare.id))
+        await work.claim_project(db, pid, spare.id, unit_actor(spare.id))
         return unit_actor(spare.id), None
     if command == "offer":
-        await projects.direct_project(db, pid, spare.id, SECRETARY)
+        await work.direct_project(db, pid, spare.id, SECRETARY)
         return SECRETARY, None
     if command == "confirm_claim":
-        await projects.confirm_claim(db, pid, SECRETARY)
+        await work.confirm_claim(db, pid, SECRETARY)
         return SECRETARY, None
     unit = built.unit or spare
     me = unit_actor(unit.id)
     if command == "accept_offer":
-        await projects.accept_offer(db, pid, unit.id, me)
+        await work.accept_offer(db, pid, unit.id, me)
         return me, None
     if command == "reopen":
         # the way back to 已发布 that fits: the claiming unit lets go, or the secretary takes an offer back
         if built.project.status is PS.DISPATCHED:
-            await projects.withdraw_offer(db, pid, SECRETARY)
+            await work.withdraw_offer(db, pid, SECRETARY)
             return SECRETARY, "offer_withdrawn"
-        await projects.release_claim(db, pid, unit.id, me)
+        await work.release_claim(db, pid, unit.id, me)
         return me, "released_by_unit"
     if command == "start":
-        await projects.start_project(db, pid, unit.id, me)
+        await work.start_project(db, pid, unit.id, me)
         return me, None
     if command == "give_back":
-        await projects.give_back(db, pid, unit.id, GIVE_BACK, me)
+        await work.give_back(db, pid, unit.id, GIVE_BACK, me)
         return me, "returned_by_unit"
     if command == "complete":
-        await projects.complete_project(db, pid, unit.id, DONE, me)
+        await closing.complete_project(db, pid, unit.id, DONE, me)
         return me, None
     if command == "close_by_resident":
         # Without a link (work never reported done) the resident has nothing to close with.
-        await projects.close_by_resident(db, built.token or "forged-" + "x" * 36, CLOSING)
+        await closing.close_by_resident(db, built.token or "forged-" + "x" * 36, CLOSING)
         return RESIDENT, "score_5"
     if command == "cancel":
         await projects.cancel_project(db, pid, SECRETARY, "no_longer_needed")
@@ -164,20 +164,20 @@ async def _assignment(db, project_id):
 async def test_secretary_rejects_a_claim(db):
     world = await make_world(db, communities=1, grids=1)
     built = await make_project(db, world, PS.CLAIMING)
-    p = await projects.reject_claim(db, built.id, SECRETARY, note="资质不符")
+    p = await work.reject_claim(db, built.id, SECRETARY, note="资质不符")
     assert p.status is PS.PUBLISHED and p.status_reason == "claim_rejected"
     a = await _assignment(db, built.id)
     assert (a.status, a.reason_code, a.note) == (AssignmentStatus.WITHDRAWN, "claim_rejected", "资质不符")
     # another unit may now claim it
     other = await make_unit(db, world)
-    await projects.claim_project(db, built.id, other.id, unit_actor(other.id))
+    await work.claim_project(db, built.id, other.id, unit_actor(other.id))
 
 
 async def test_unit_declines_an_offer_with_a_reason_and_keeps_its_credit(db):
     world = await make_world(db, communities=1, grids=1)
     built = await make_project(db, world, PS.DISPATCHED)
-    p = await projects.decline_offer(db, built.id, built.unit.id, ReasonIn(reason=DeclineReason.OUT_OF_AREA),
-                                     unit_actor(built.unit.id))
+    p = await work.decline_offer(db, built.id, built.unit.id, ReasonIn(reason=DeclineReason.OUT_OF_AREA),
+                                 unit_actor(built.unit.id))
     assert p.status is PS.PUBLISHED and p.status_reason == "out_of_area"
     a = await _assignment(db, built.id)
     assert (a.status, a.reason_code) == (AssignmentStatus.DECLINED, "out_of_area")
@@ -196,9 +196,9 @@ async def test_unanswered_claim_or_offer_expires_and_the_project_reopens(db, sta
     world = await make_world(db, communities=1, grids=1)
     built = await make_project(db, world, status)
     # nothing is due yet
-    assert await projects.expire_pending(db, now=dt.datetime.now(dt.UTC)) == 0
+    assert await work.expire_pending(db, now=dt.datetime.now(dt.UTC)) == 0
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
-    assert await projects.expire_pending(db, now=later) == 1
+    assert await work.expire_pending(db, now=later) == 1
     p = await projects.get_project(db, built.id)
     assert (p.status, p.status_reason) == (PS.PUBLISHED, "ttl_expired")
     a = await _assignment(db, built.id)
@@ -210,20 +210,20 @@ async def test_unanswered_claim_or_offer_expires_and_the_project_reopens(db, sta
         "SELECT count(*) FROM credit_events WHERE unit_id = $1 AND kind = 'offer_expired'", built.unit.id)
     # an unanswered offer is the unit's fault; an unconfirmed claim is the community's
     assert expired == (1 if status is PS.DISPATCHED else 0)
-    assert await projects.expire_pending(db, now=later) == 0
+    assert await work.expire_pending(db, now=later) == 0
 
 
 async def test_give_back_frees_the_project_for_another_unit(db):
     world = await make_world(db, communities=1, grids=1)
     built = await make_project(db, world, PS.IN_PROGRESS)
-    await projects.give_back(db, built.id, built.unit.id, GIVE_BACK, unit_actor(built.unit.id))
+    await work.give_back(db, built.id, built.unit.id, GIVE_BACK, unit_actor(built.unit.id))
     p = await projects.get_project(db, built.id)
     assert p.status is PS.PUBLISHED and p.accepted_at is None
     assert (await _assignment(db, built.id)).status is AssignmentStatus.RETURNED
     assert await db.fetchval(
         "SELECT count(*) FROM credit_events WHERE unit_id = $1 AND kind = 'returned'", built.unit.id) == 1
     other = await make_unit(db, world)
-    await projects.claim_project(db, built.id, other.id, unit_actor(other.id))
+    await work.claim_project(db, built.id, other.id, unit_actor(other.id))
 
 
 async def test_cancel_ends_the_live_claim_too(db):
@@ -263,8 +263,8 @@ async def test_only_the_owner_may_work_on_a_project(db):
     stranger = await make_unit(db, world)
     before = await snapshot(db)
     for attempt in (
-        projects.start_project(db, built.id, stranger.id, unit_actor(stranger.id)),
-        projects.give_back(db, built.id, stranger.id, GIVE_BACK, unit_actor(stranger.id)),
+        work.start_project(db, built.id, stranger.id, unit_actor(stranger.id)),
+        work.give_back(db, built.id, stranger.id, GIVE_BACK, unit_actor(stranger.id)),
     ):
         with pytest.raises(Forbidden) as err:
             await attempt
@@ -278,7 +278,7 @@ async def test_claims_only_on_claim_mode_projects_before_the_deadline(db):
     unit = await make_unit(db, world)
     before = await snapshot(db)
     with pytest.raises(Conflict) as err:
-        await projects.claim_project(db, directed.id, unit.id, unit_actor(unit.id))
+        await work.claim_project(db, directed.id, unit.id, unit_actor(unit.id))
     assert err.value.code == "not_open_for_claims"
     assert await snapshot(db) == before
 
@@ -289,8 +289,8 @@ async def test_first_progress_report_starts_the_work(db):
     world = await make_world(db, communities=1, grids=1)
     built = await make_project(db, world, PS.ACCEPTED)
     me = unit_actor(built.unit.id)
-    await projects.add_progress(db, built.id, built.unit.id, ProgressIn(body="已上门走访"), me)
-    await projects.add_progress(db, built.id, built.unit.id, ProgressIn(body="第二次上门", photo_url="https://x.cn/1.jpg"), me)
+    await work.add_progress(db, built.id, built.unit.id, ProgressIn(body="已上门走访"), me)
+    await work.add_progress(db, built.id, built.unit.id, ProgressIn(body="第二次上门", photo_url="https://x.cn/1.jpg"), me)
     assert (await projects.get_project(db, built.id)).status is PS.IN_PROGRESS
     assert [e.body for e in await projects.progress_of(db, built.id)] == ["已上门走访", "第二次上门"]
     h = (await projects.history_of(db, "project", built.id))[-1]
@@ -305,7 +305,7 @@ async def test_no_offer_to_a_unit_at_its_cap(db):
     second = await make_project(db, world, ProjectStatus.PUBLISHED, via=DispatchMode.DIRECTED)
     before = await snapshot(db)
     with pytest.raises(Conflict) as err:
-        await projects.direct_project(db, second.project.id, unit.id, SECRETARY)
+        await work.direct_project(db, second.project.id, unit.id, SECRETARY)
     assert err.value.code == "unit_cap_reached"
     assert await snapshot(db) == before
 
@@ -320,12 +320,12 @@ async def test_reassigning_an_offer_is_one_step_that_keeps_the_old_offer_when_th
     before = await snapshot(db)
     for unit_id, code in ((full.id, "unit_cap_reached"), (built.unit.id, "same_unit")):
         with pytest.raises(Conflict) as err:
-            await projects.reassign_offer(db, built.id, unit_id, SECRETARY)
+            await work.reassign_offer(db, built.id, unit_id, SECRETARY)
         assert err.value.code == code
         assert await snapshot(db) == before
 
     other = await make_unit(db, world)
-    a = await projects.reassign_offer(db, built.id, other.id, SECRETARY, note="原单位人手不足")
+    a = await work.reassign_offer(db, built.id, other.id, SECRETARY, note="原单位人手不足")
     assert (a.unit_id, a.status) == (other.id, AssignmentStatus.PENDING)
     rows = await projects.assignments_of(db, built.id)
     assert [(r.unit_id, r.status) for r in rows] == [(built.unit.id, AssignmentStatus.WITHDRAWN),
@@ -333,6 +333,6 @@ async def test_reassigning_an_offer_is_one_step_that_keeps_the_old_offer_when_th
     assert rows[0].note == "原单位人手不足"
     assert (await projects.get_project(db, built.id)).status is PS.DISPATCHED
     # nothing to reassign once the unit has accepted
-    await projects.accept_offer(db, built.id, other.id, unit_actor(other.id))
+    await work.accept_offer(db, built.id, other.id, unit_actor(other.id))
     with pytest.raises(DomainError):
-        await projects.reassign_offer(db, built.id, built.unit.id, SECRETARY)
+        await work.reassign_offer(db, built.id, built.unit.id, SECRETARY)

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from catalog.oversight import credit, supervision
-from catalog.lists import needs, projects
+from catalog.lists import closing, needs, projects, work
 from catalog.enums import LimitStep, ProjectStatus, Role, Urgency
 from catalog.errors import Forbidden, NotFound
 from catalog.oversight.limits import DEFAULT_LIMITS, Alert, add_working_time, warning_level
@@ -239,7 +239,7 @@ async def test_finishing_the_step_resolves_the_item_and_the_next_clock_starts(db
     detail = await projects.get_project(db, built.id)
     assert (detail.alert_level, detail.alert_label, detail.alert_step) == (Alert.RED, "红色督办", LimitStep.DONE)
 
-    await projects.complete_project(db, built.id, built.unit.id, CompletionIn(
+    await closing.complete_project(db, built.id, built.unit.id, CompletionIn(
         note="已完成", beneficiaries_served=1, hours_spent=Decimal("2")), unit_actor(built.unit.id))
     assert (await projects.get_project(db, built.id)).alert_level is None  # stale until the next sweep
     result = await mark_time_limits(db, now=late)
@@ -261,13 +261,13 @@ async def test_an_overdue_unit_is_charged_once_per_step_even_when_it_takes_the_p
     actor = unit_actor(unit.id)
     first = await projects.get_project(db, built.id)
     await mark_time_limits(db, now=first.accepted_at + dt.timedelta(days=8))
-    await projects.give_back(db, built.id, unit.id, ReasonIn(reason="capacity_full"), actor)
+    await work.give_back(db, built.id, unit.id, ReasonIn(reason="capacity_full"), actor)
     await mark_time_limits(db, now=dt.datetime.now(dt.UTC) + H)  # open again, its 签收 clock just begun
     (gone,) = await items(db, "project", built.id)
     assert gone["resolution"] == "restarted"
 
-    await projects.claim_project(db, built.id, unit.id, actor)
-    again = await projects.confirm_claim(db, built.id, SECRETARY)
+    await work.claim_project(db, built.id, unit.id, actor)
+    again = await work.confirm_claim(db, built.id, SECRETARY)
     result = await mark_time_limits(db, now=again.accepted_at + dt.timedelta(days=8))
     assert (result.raised, result.credited) == (1, 0)
     done_items = [i for i in await items(db, "project", built.id) if i["step"] == "done"]

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.oversight import credit
-from catalog.lists import team, projects
+from catalog.lists import closing, projects, team, work
 from catalog.lists.directory import set_unit_status
 from catalog.enums import (
     AssignmentKind,
@@ -61,7 +61,7 @@ async def team_project(db, world, *, units_required: int = 3, mode: DispatchMode
 async def propose_team(db, project_id: int, lead_id: int, helper_ids: list[int]) -> None:
     """One pending lead proposal and pending helper proposals, in one transaction (as the batch job)."""
     async with db.acquire() as conn, conn.transaction():
-        await projects.direct_project(conn, project_id, lead_id, SECRETARY, kind=AssignmentKind.PROPOSAL)
+        await work.direct_project(conn, project_id, lead_id, SECRETARY, kind=AssignmentKind.PROPOSAL)
         for u in helper_ids:
             await conn.fetchrow(q("assignment_insert"), project_id, u, None, "proposal", "helper", "pending",
                                 "batch:1", 48 * 3600.0)
@@ -121,7 +121,7 @@ async def test_a_team_forms_works_and_finishes_together(db):
     pairs = await db.fetch(q("batch_declined_pairs"), [p.id])
     assert [(r["project_id"], r["unit_id"]) for r in pairs] == [(p.id, b.id)]
 
-    assert (await projects.accept_offer(db, p.id, lead.id, unit_actor(lead.id))).status is PS.ACCEPTED
+    assert (await work.accept_offer(db, p.id, lead.id, unit_actor(lead.id))).status is PS.ACCEPTED
     # the secretary fills the freed slot with a unit of her choice
     c = await make_unit(db, world)
     res = await make_resource(db, c, world)
@@ -135,8 +135,8 @@ async def test_a_team_forms_works_and_finishes_together(db):
     assert [(m.unit_id, m.role_label, m.status_label) for m in members] == [
         (lead.id, "主办", "承接中"), (a.id, "协办", "承接中"), (c.id, "协办", "承接中")]
 
-    await projects.start_project(db, p.id, lead.id, unit_actor(lead.id))
-    await projects.complete_project(db, p.id, lead.id, DONE, unit_actor(lead.id))
+    await work.start_project(db, p.id, lead.id, unit_actor(lead.id))
+    await closing.complete_project(db, p.id, lead.id, DONE, unit_actor(lead.id))
     assert (await projects.get_project(db, p.id)).status is PS.AWAITING_CLOSE
     for u in (lead, a, c):
         assert (await row(db, p.id, u.id))["status"] == "completed"
@@ -152,7 +152,7 @@ async def test_a_team_forms_works_and_finishes_together(db):
 async def test_a_helper_gives_its_role_back_and_the_slot_is_free_again(db):
     world = await make_world(db, communities=1, grids=1)
     p, lead, (a,) = await make_team(db, world, n_helpers=1, units_required=2)
-    await projects.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
+    await work.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
     await team.accept_helper(db, p.id, a.id, unit_actor(a.id))
     c = await make_unit(db, world)
     await refused(db, team.add_helper(db, p.id, c.id, SECRETARY), "helper_slots_full")
@@ -198,7 +198,7 @@ async def test_adding_a_helper_is_refused_with_a_reason(db):
 
     full = await make_unit(db, world, cap=1)
     busy_project = await team_project(db, world)
-    await projects.direct_project(db, busy_project.id, full.id, SECRETARY)
+    await work.direct_project(db, busy_project.id, full.id, SECRETARY)
     await refused(db, team.add_helper(db, p.id, full.id, SECRETARY), "unit_cap_reached")
 
     await set_unit_status(db, fresh.id, UnitStatus.SUSPENDED, ADMIN)
@@ -223,10 +223,10 @@ async def test_helpers_are_added_only_while_the_project_has_a_lead_at_work(db, s
             need_ids=[need.id], title="社区义诊", category_code=CATEGORY, community_code=world.community,
             estimated_hours=Decimal("6.0"), units_required=3), SECRETARY)
     elif status is PS.AWAITING_CLOSE:
-        await projects.direct_project(db, p.id, lead.id, SECRETARY)
-        await projects.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
-        await projects.start_project(db, p.id, lead.id, unit_actor(lead.id))
-        await projects.complete_project(db, p.id, lead.id, DONE, unit_actor(lead.id))
+        await work.direct_project(db, p.id, lead.id, SECRETARY)
+        await work.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
+        await work.start_project(db, p.id, lead.id, unit_actor(lead.id))
+        await closing.complete_project(db, p.id, lead.id, DONE, unit_actor(lead.id))
     elif status is PS.CANCELLED:
         await projects.cancel_project(db, p.id, SECRETARY, "no_longer_needed")
     unit = await make_unit(db, world)
@@ -238,7 +238,7 @@ async def test_a_project_for_one_unit_takes_no_helper(db):
     world = await make_world(db, communities=1, grids=1)
     p = await team_project(db, world, units_required=1)
     lead, unit = await make_unit(db, world), await make_unit(db, world)
-    await projects.direct_project(db, p.id, lead.id, SECRETARY)
+    await work.direct_project(db, p.id, lead.id, SECRETARY)
     await refused(db, team.add_helper(db, p.id, unit.id, SECRETARY), "helpers_not_needed")
 
 
@@ -266,7 +266,7 @@ async def test_a_unit_answers_only_its_own_pending_helper_proposal(db):
     err = await refused(db, team.accept_helper(db, p.id, b.id, me(b.id)), "illegal_transition")
     assert err.details["status"] == "declined"
     # the lead's own steps stay the lead's
-    await refused(db, projects.accept_offer(db, p.id, a.id, me(a.id)), "not_owner", cls=Forbidden)
+    await refused(db, work.accept_offer(db, p.id, a.id, me(a.id)), "not_owner", cls=Forbidden)
 
 
 async def test_the_database_refuses_a_claimed_helper_and_a_helper_too_many(db):
@@ -285,7 +285,7 @@ async def test_the_database_refuses_a_claimed_helper_and_a_helper_too_many(db):
         assert err.value.code == "invalid_value"
     # within one multi-row insert, too: two helpers where one slot is left
     q2 = await team_project(db, world, units_required=2)
-    await projects.direct_project(db, q2.id, lead.id, SECRETARY)
+    await work.direct_project(db, q2.id, lead.id, SECRETARY)
     before = await snapshot(db)
     with pytest.raises(DomainError) as err:
         async with db.acquire() as conn, conn.transaction():
@@ -321,7 +321,7 @@ async def _accepted_and_pending(db, world):
 async def test_the_lead_declining_ends_every_helper(db):
     world = await make_world(db, communities=1, grids=1)
     p, lead, a, b = await _accepted_and_pending(db, world)
-    await projects.decline_offer(db, p.id, lead.id, ReasonIn(reason=DeclineReason.OUT_OF_AREA), unit_actor(lead.id))
+    await work.decline_offer(db, p.id, lead.id, ReasonIn(reason=DeclineReason.OUT_OF_AREA), unit_actor(lead.id))
     assert (await projects.get_project(db, p.id)).status is PS.PUBLISHED
     ra, rb = await row(db, p.id, a.id), await row(db, p.id, b.id)
     assert (ra["status"], ra["reason_code"]) == ("released", "lead_ended")
@@ -339,15 +339,15 @@ async def test_the_lead_declining_ends_every_helper(db):
 async def test_withdrawing_the_leads_offer_ends_the_helpers(db):
     world = await make_world(db, communities=1, grids=1)
     p, _lead, a, b = await _accepted_and_pending(db, world)
-    await projects.withdraw_offer(db, p.id, SECRETARY, "改派")
+    await work.withdraw_offer(db, p.id, SECRETARY, "改派")
     assert [(await row(db, p.id, u.id))["status"] for u in (a, b)] == ["released", "withdrawn"]
 
 
 async def test_the_lead_giving_back_ends_the_helpers(db):
     world = await make_world(db, communities=1, grids=1)
     p, lead, a, b = await _accepted_and_pending(db, world)
-    await projects.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
-    await projects.give_back(db, p.id, lead.id, BUSY, unit_actor(lead.id))
+    await work.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
+    await work.give_back(db, p.id, lead.id, BUSY, unit_actor(lead.id))
     assert (await projects.get_project(db, p.id)).status is PS.PUBLISHED
     assert [(await row(db, p.id, u.id))["status"] for u in (a, b)] == ["released", "withdrawn"]
     assert "returned" not in await credits(db, a.id)
@@ -369,11 +369,11 @@ async def test_a_claimed_team_project_takes_helpers_after_confirmation(db):
     world = await make_world(db, communities=1, grids=1)
     p = await team_project(db, world, units_required=2, mode=DispatchMode.CLAIM)
     lead, a = await make_unit(db, world), await make_unit(db, world)
-    await projects.claim_project(db, p.id, lead.id, unit_actor(lead.id))
+    await work.claim_project(db, p.id, lead.id, unit_actor(lead.id))
     await refused(db, team.add_helper(db, p.id, a.id, SECRETARY), "illegal_transition")
-    await projects.confirm_claim(db, p.id, SECRETARY)
+    await work.confirm_claim(db, p.id, SECRETARY)
     await team.add_helper(db, p.id, a.id, SECRETARY)
-    await projects.give_back(db, p.id, lead.id, BUSY, unit_actor(lead.id))
+    await work.give_back(db, p.id, lead.id, BUSY, unit_actor(lead.id))
     assert (await row(db, p.id, a.id))["status"] == "withdrawn"
 
 
@@ -383,9 +383,9 @@ async def test_a_claimed_team_project_takes_helpers_after_confirmation(db):
 async def test_an_expired_helper_proposal_does_not_reopen_the_project(db):
     world = await make_world(db, communities=1, grids=1)
     p, lead, (a, b) = await make_team(db, world)
-    await projects.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
+    await work.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
     await team.accept_helper(db, p.id, a.id, unit_actor(a.id))
-    assert await projects.expire_pending(db, now=dt.datetime.now(dt.UTC) + LATER) == 1
+    assert await work.expire_pending(db, now=dt.datetime.now(dt.UTC) + LATER) == 1
     got = await projects.get_project(db, p.id)
     assert (got.status, got.status_reason) == (PS.ACCEPTED, None)
     rb = await row(db, p.id, b.id)
@@ -405,17 +405,17 @@ async def test_a_helper_expiring_before_its_lead_leaves_the_offer_standing(db):
     p, lead, (a, b) = await make_team(db, world)
     await db.execute("UPDATE assignments SET expires_at = now() - interval '1 minute'"
                      " WHERE project_id = $1 AND unit_id = $2", p.id, b.id)
-    assert await projects.expire_pending(db, now=dt.datetime.now(dt.UTC)) == 1
+    assert await work.expire_pending(db, now=dt.datetime.now(dt.UTC)) == 1
     assert (await projects.get_project(db, p.id)).status is PS.DISPATCHED
     assert [(await row(db, p.id, u.id))["status"] for u in (lead, a, b)] == ["pending", "pending", "expired"]
-    await projects.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
+    await work.accept_offer(db, p.id, lead.id, unit_actor(lead.id))
 
 
 async def test_the_leads_expiry_reopens_the_project_and_ends_the_helpers(db):
     world = await make_world(db, communities=1, grids=1)
     p, lead, (a, b) = await make_team(db, world)
     await team.accept_helper(db, p.id, a.id, unit_actor(a.id))
-    assert await projects.expire_pending(db, now=dt.datetime.now(dt.UTC) + LATER) == 2  # the lead and b
+    assert await work.expire_pending(db, now=dt.datetime.now(dt.UTC) + LATER) == 2  # the lead and b
     got = await projects.get_project(db, p.id)
     assert (got.status, got.status_reason) == (PS.PUBLISHED, "ttl_expired")
     ra = await row(db, p.id, a.id)
@@ -426,7 +426,7 @@ async def test_the_leads_expiry_reopens_the_project_and_ends_the_helpers(db):
     assert await credits(db, lead.id) == ["offer_expired"]
     assert await credits(db, b.id) == ["offer_expired"]
     assert await credits(db, a.id) == ["answered_in_time"]
-    assert await projects.expire_pending(db, now=dt.datetime.now(dt.UTC) + LATER) == 0
+    assert await work.expire_pending(db, now=dt.datetime.now(dt.UTC) + LATER) == 0
 
 
 # --- races -------------------------------------------------------------------------------------
@@ -437,7 +437,7 @@ async def test_two_secretaries_add_the_last_helper_slot_at_once(db):
     for _ in range(10):
         p = await team_project(db, world, units_required=2)
         lead = await make_unit(db, world)
-        await projects.direct_project(db, p.id, lead.id, SECRETARY)
+        await work.direct_project(db, p.id, lead.id, SECRETARY)
         x, y = await make_unit(db, world), await make_unit(db, world)
         results = await asyncio.gather(team.add_helper(db, p.id, x.id, SECRETARY),
                                        team.add_helper(db, p.id, y.id, SECRETARY), return_exceptions=True)
@@ -469,7 +469,7 @@ async def test_a_helper_accepting_while_the_lead_declines_never_outlives_the_lea
         p, lead, (a,) = await make_team(db, world, n_helpers=1)
         results = await asyncio.gather(
             team.accept_helper(db, p.id, a.id, unit_actor(a.id)),
-            projects.decline_offer(db, p.id, lead.id, BUSY, unit_actor(lead.id)), return_exceptions=True)
+            work.decline_offer(db, p.id, lead.id, BUSY, unit_actor(lead.id)), return_exceptions=True)
         assert not any(isinstance(r, BaseException) and not isinstance(r, DomainError) for r in results)
         assert (await projects.get_project(db, p.id)).status is PS.PUBLISHED
         assert (await row(db, p.id, a.id))["status"] in ("released", "withdrawn")

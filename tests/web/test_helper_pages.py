@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from catalog.lists import team, projects
+from catalog.lists import projects, team, work
 from catalog.enums import DispatchMode
 from catalog.models import ProjectIn
 from tests.factories import CATEGORY, SECRETARY, make_need, make_unit, snapshot, unit_actor
@@ -28,7 +28,7 @@ async def team_project(db, cast, *, units_required: int = 3) -> int:
         estimated_hours=Decimal("6.0"), dispatch_mode=DispatchMode.DIRECTED, units_required=units_required),
         SECRETARY)
     await projects.publish_project(db, p.id, SECRETARY)
-    await projects.direct_project(db, p.id, cast.unit_x.id, SECRETARY)
+    await work.direct_project(db, p.id, cast.unit_x.id, SECRETARY)
     return p.id
 
 

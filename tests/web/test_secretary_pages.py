@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 
 from catalog.batch import job as batch
-from catalog.lists import projects, resources
+from catalog.lists import closing, projects, resources, work
 from catalog.enums import AssignmentKind, DispatchMode, Outcome, ProjectStatus, ServiceMode, Urgency
 from catalog.models import ClosingIn, ProjectIn, ProjectPatchIn, ResourceIn
 from catalog.oversight.sweep import mark_time_limits
@@ -343,7 +343,7 @@ async def test_the_closing_list_says_who_needs_a_follow_up_visit(client, cast, d
     old = await make_project(db, cast.world, PS.AWAITING_CLOSE)
     await db.execute("UPDATE projects SET completed_at = now() - interval '4 days' WHERE id = $1", old.id)
     poor = await make_project(db, cast.world, PS.AWAITING_CLOSE)
-    await projects.close_by_resident(db, poor.token, ClosingIn(outcome=Outcome.UNSOLVED, score=1))
+    await closing.close_by_resident(db, poor.token, ClosingIn(outcome=Outcome.UNSOLVED, score=1))
     await sign_in(client, "sec-a")
     text = await _text(client, "/secretary/closing")
     waiting, unrated, rated = text.split("<h2>")[1:4]
@@ -545,9 +545,9 @@ async def test_only_the_communitys_secretary_opens_the_editor(client, cast, db):
 
 async def test_the_secretary_confirms_a_proposal_and_the_unit_sees_it(client, cast, db):
     mine = await _optimised_project(db, cast.world, cast.a)
-    a = await projects.direct_project(db, mine.id, cast.unit_x.id, SECRETARY, kind=AssignmentKind.PROPOSAL)
+    a = await work.direct_project(db, mine.id, cast.unit_x.id, SECRETARY, kind=AssignmentKind.PROPOSAL)
     theirs = await _optimised_project(db, cast.world, cast.b)
-    b = await projects.direct_project(db, theirs.id, cast.unit_y.id, SECRETARY, kind=AssignmentKind.PROPOSAL)
+    b = await work.direct_project(db, theirs.id, cast.unit_y.id, SECRETARY, kind=AssignmentKind.PROPOSAL)
     action = f"/secretary/proposals/{a.id}/confirm"
     await sign_in(client, "sec-a")
     text = await _text(client, "/secretary/proposals")

@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 from catalog.batch import job as batch
-from catalog.lists import projects
+from catalog.lists import projects, work
 from catalog.enums import DispatchMode, ProjectStatus, Urgency
 from catalog.models import ProjectIn
 from tests.factories import CATEGORY, SECRETARY, make_need, make_project, make_resource, snapshot
@@ -180,7 +180,7 @@ async def test_offers_are_accepted_or_declined_with_a_reason_and_the_note_rule_i
     first = await make_project(db, cast.world, ProjectStatus.PUBLISHED, via=DispatchMode.DIRECTED)
     second = await make_project(db, cast.world, ProjectStatus.PUBLISHED, via=DispatchMode.DIRECTED)
     for built in (first, second):
-        await projects.direct_project(db, built.id, cast.unit_x.id, SECRETARY)
+        await work.direct_project(db, built.id, cast.unit_x.id, SECRETARY)
     await sign_in(client, "unit-x")
     page = await (await client.get("/unit/offers")).text()
     assert page.count("确认拒绝") == 2
@@ -207,7 +207,7 @@ async def test_offers_are_accepted_or_declined_with_a_reason_and_the_note_rule_i
 
 async def test_another_unit_neither_sees_nor_answers_an_offer_made_to_this_unit(client, cast, db):
     built = await make_project(db, cast.world, ProjectStatus.PUBLISHED, via=DispatchMode.DIRECTED)
-    await projects.direct_project(db, built.id, cast.unit_x.id, SECRETARY)
+    await work.direct_project(db, built.id, cast.unit_x.id, SECRETARY)
     await sign_in(client, "unit-y")
     page = await (await client.get("/unit/offers")).text()
     assert built.project.number not in page and "目前没有待答复的派单" in page

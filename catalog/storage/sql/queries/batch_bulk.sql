@@ -1,12 +1,13 @@
 -- name: batch_bulk_lock_fresh_projects
--- The projects still as the snapshot saw them (published, not touched since), locked in id order
--- after the units: the same lock order as every other command. A project changed while we wait
--- for its lock is re-checked by PostgreSQL against the new row and drops out.
-SELECT p.id, p.estimated_hours
+-- The projects still as the snapshot saw them (not touched since, and in one of the statuses $3
+-- an offer starts from), locked in id order after the units: the same lock order as every other
+-- command. A project changed while we wait for its lock is re-checked by PostgreSQL against the
+-- new row and drops out.
+SELECT p.id, p.status, p.estimated_hours
 FROM projects p
 JOIN unnest($1::bigint[], $2::timestamptz[]) AS seen(id, updated_at)
   ON seen.id = p.id AND seen.updated_at = p.updated_at
-WHERE p.status = 'published'
+WHERE p.status = ANY($3::text[])
 ORDER BY p.id
 FOR UPDATE OF p;
 
@@ -35,21 +36,22 @@ GROUP BY r.id;
 SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true);
 
 -- name: batch_bulk_offer
--- Every accepted proposal at once: a lead's project 已发布 → 已派单, one pending proposal (offer)
--- per unit expiring after $5 seconds ($6: each one's role, lead or helper; a project's lead comes
--- before its helpers), and the history rows in the order the one-by-one path writes them (per
--- lead: the project's step, then the new assignment; per helper: its assignment). Returns one
--- row per assignment.
+-- Every accepted proposal at once: a lead's project moves from one of the statuses $7 to $8 (the
+-- transition table's offer: 已发布 → 已派单), one pending proposal (offer) per unit expiring after
+-- $5 seconds ($6: each one's role, lead or helper; a project's lead comes before its helpers),
+-- and the history rows in the order the one-by-one path writes them (per lead: the project's
+-- step, then the new assignment; per helper: its assignment). Returns one row per assignment.
 WITH todo AS (
     SELECT t.project_id, t.unit_id, t.resource_id, t.role, t.n
     FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $6::text[]) WITH ORDINALITY
          AS t(project_id, unit_id, resource_id, role, n)
 ), moved AS (
+    -- "was": the row as this statement found it, for the status the history says it moved from
     UPDATE projects p
-    SET status = 'dispatched', status_reason = NULL, updated_at = now()
-    FROM todo
-    WHERE p.id = todo.project_id AND todo.role = 'lead' AND p.status = 'published'
-    RETURNING p.id
+    SET status = $8::text, status_reason = NULL, updated_at = now()
+    FROM todo, projects was
+    WHERE p.id = todo.project_id AND todo.role = 'lead' AND p.status = ANY($7::text[]) AND was.id = p.id
+    RETURNING p.id, was.status AS from_status
 ), made AS (
     INSERT INTO assignments (project_id, unit_id, resource_id, kind, role, status, created_by, expires_at)
     SELECT project_id, unit_id, resource_id, 'proposal', role, 'pending', $4,
@@ -61,8 +63,9 @@ WITH todo AS (
     INSERT INTO history (entity, entity_id, from_status, to_status, actor, reason_code, note)
     SELECT h.entity, h.entity_id, h.from_status, h.to_status, $4, NULL, h.note
     FROM made m
+    LEFT JOIN moved mv ON mv.id = m.project_id AND m.role = 'lead'
     CROSS JOIN LATERAL (VALUES
-        (0, 'project', m.project_id::text, 'published', 'dispatched', NULL::text),
+        (0, 'project', m.project_id::text, mv.from_status, $8::text, NULL::text),
         (1, 'assignment', m.id::text, NULL, 'pending',
          'project:' || m.project_id || CASE WHEN m.role = 'helper' THEN ' helper' ELSE '' END)
     ) AS h(step, entity, entity_id, from_status, to_status, note)

@@ -23,14 +23,15 @@ VALUES ($1, $2, $3, $4, $5)
 RETURNING *;
 
 -- name: projects_close_unrated
--- No answer from the resident in time: the project closes as 未评价, never as satisfied.
+-- No answer from the resident in time: the project closes as 未评价, never as satisfied; from one
+-- of the statuses $2 closing starts from (awaiting close) to $3.
 WITH due AS (
-    SELECT p.id FROM projects p
+    SELECT p.id, p.status FROM projects p
     JOIN closing_tokens t ON t.project_id = p.id
-    WHERE p.status = 'awaiting_close' AND t.used_at IS NULL AND t.expires_at <= $1
+    WHERE p.status = ANY($2::text[]) AND t.used_at IS NULL AND t.expires_at <= $1
     ORDER BY p.id
     FOR UPDATE OF p SKIP LOCKED
 )
-UPDATE projects p SET status = 'closed', status_reason = 'not_rated', closed_at = now(), updated_at = now()
+UPDATE projects p SET status = $3, status_reason = 'not_rated', closed_at = now(), updated_at = now()
 FROM due WHERE p.id = due.id
-RETURNING p.id;
+RETURNING p.id, due.status AS from_status;

@@ -20,15 +20,16 @@ RETURNING n.*, old.status AS from_status;
 
 -- name: needs_merge
 -- All or nothing is checked by the caller: it compares the ids returned with the ids asked for.
+-- From one of the statuses $4 a merge starts from (accepted) to $5.
 WITH old AS (
-    SELECT id FROM needs
-    WHERE id = ANY($1::bigint[]) AND status = 'accepted' AND community_code = $2
+    SELECT id, status FROM needs
+    WHERE id = ANY($1::bigint[]) AND status = ANY($4::text[]) AND community_code = $2
     ORDER BY id
     FOR UPDATE
 )
-UPDATE needs n SET status = 'merged', project_id = $3, updated_at = now()
+UPDATE needs n SET status = $5, project_id = $3, updated_at = now()
 FROM old WHERE n.id = old.id
-RETURNING n.id;
+RETURNING n.id, old.status AS from_status;
 
 -- name: needs_of_project
 SELECT * FROM needs WHERE project_id = $1 ORDER BY id;

@@ -13,6 +13,11 @@ FROM projects p
 LEFT JOIN time_alerts t ON t.subject = 'project' AND t.subject_id = p.id AND t.subject_status = p.status
 WHERE p.id = $1;
 
+-- name: project_lock
+-- The project's status, its row locked until the command commits, for a rule to read before the
+-- step; taken after the unit's row (the lock order).
+SELECT id, status FROM projects WHERE id = $1 FOR UPDATE;
+
 -- name: project_transition
 -- The guard is the WHERE clause: a row that is no longer in an allowed status is not touched,
 -- and the caller turns "no row" into a domain error.
@@ -29,21 +34,23 @@ FROM old WHERE p.id = old.id
 RETURNING p.*, old.status AS from_status;
 
 -- name: project_claim
--- A claim is only open on a published project in claim mode before its deadline.
+-- A claim is only open on a project in one of the statuses $2 a claim starts from (published),
+-- in claim mode, before its deadline; it moves the project to $3.
 WITH old AS (
     SELECT id, status FROM projects
-    WHERE id = $1 AND status = 'published' AND dispatch_mode = 'claim'
+    WHERE id = $1 AND status = ANY($2::text[]) AND dispatch_mode = 'claim'
       AND (claim_deadline IS NULL OR claim_deadline > now())
     FOR UPDATE
 )
-UPDATE projects p SET status = 'claiming', status_reason = NULL, updated_at = now()
+UPDATE projects p SET status = $3, status_reason = NULL, updated_at = now()
 FROM old WHERE p.id = old.id
 RETURNING p.*, old.status AS from_status;
 
 -- name: project_complete
-WITH old AS (SELECT id, status FROM projects WHERE id = $1 AND status = 'in_progress' FOR UPDATE)
+-- From one of the statuses $5 completion starts from (in progress) to $6, with what was done.
+WITH old AS (SELECT id, status FROM projects WHERE id = $1 AND status = ANY($5::text[]) FOR UPDATE)
 UPDATE projects p
-SET status = 'awaiting_close', status_reason = NULL, updated_at = now(), completed_at = now(),
+SET status = $6, status_reason = NULL, updated_at = now(), completed_at = now(),
     completion_note = $2, beneficiaries_served = $3, hours_spent = $4
 FROM old WHERE p.id = old.id
 RETURNING p.*, old.status AS from_status;
@@ -83,9 +90,10 @@ UPDATE assignments SET status = 'expired', ended_at = now(), reason_code = 'ttl_
 WHERE id = ANY($1::bigint[]) AND status = 'pending';
 
 -- name: expire_reopen
--- Step 4: the projects whose lead expired go back to 已发布 (a helper's expiry leaves its project).
-UPDATE projects SET status = 'published', status_reason = 'ttl_expired', updated_at = now()
-WHERE id = ANY($1::bigint[]) AND status IN ('claiming', 'dispatched')
+-- Step 4: the projects whose lead expired go back to 已发布 (a helper's expiry leaves its project):
+-- from one of the statuses $2 a reopening starts from to $3.
+UPDATE projects SET status = $3, status_reason = 'ttl_expired', updated_at = now()
+WHERE id = ANY($1::bigint[]) AND status = ANY($2::text[])
 RETURNING id;
 
 -- name: expire_history
