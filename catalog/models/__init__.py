@@ -1,0 +1,138 @@
+"""Pydantic models at the catalog's boundary: what commands accept and what they return.
+
+Input models forbid unknown fields and mirror the database's CHECK constraints, so bad input is
+refused with a clear message before any SQL runs; the constraints stay as the last line of defence.
+Their JSON Schema (the OpenAPI document's) states what they check, rules across fields included:
+a rule added to a validator goes into the model's ``json_schema_extra`` too (catalog.shapes).
+
+The schemas are grouped as the catalog's rooms are:
+
+``common``     shared field types (Code, Name, Id, …), ``Input`` and ``Record``, ``Actor``, the
+               caller (``Principal``), paging (``ListQuery``), a reason with its note, history
+``phones``     手机号码 and 联系电话 as people write them
+``directory``  areas, categories, member units                      (catalog.lists.directory)
+``resources``  资源清单: resources and their weekly openings         (catalog.lists.resources)
+``needs``      需求清单: needs, their review, the resident's 点单    (catalog.lists.needs)
+``team``       claims, offers and proposals; the lead and helpers   (catalog.lists.team)
+``projects``   项目清单: projects, edits, progress, completion, the closing link, the public
+               board (公示)                                          (catalog.lists.projects)
+``people``     accounts, login, tokens                               (catalog.people)
+``oversight``  credit, the league table, the sweep's result          (catalog.oversight)
+
+The batch job's and supervision's own schemas (runs, proposals, explanations; 督办 items, time
+limits) live with their code in ``catalog.batch`` and ``catalog.oversight.supervision``.
+
+A new schema goes into the module of the room whose functions take or return it, and is
+re-exported below, so that ``from catalog.models import X`` keeps working for every caller.
+These modules import nothing of the catalog but ``enums``, ``shapes``, ``oversight.limits``
+(the alert levels) and each other (``common`` first), so any room may import them.
+"""
+
+from __future__ import annotations
+
+from catalog.models.common import (
+    PAGE_MAX,
+    SYSTEM,
+    Actor,
+    CategoryCode,
+    Code,
+    HistoryEntry,
+    Id,
+    Input,
+    Lat,
+    ListQuery,
+    Lon,
+    LongText,
+    Name,
+    NoteIn,
+    Principal,
+    Record,
+    ShortText,
+    Tag,
+)
+from catalog.models.directory import Area, AreaIn, Category, CategoryIn, Unit, UnitFilter, UnitIn, UnitPage, UnitView
+from catalog.models.needs import NeedFilter, Need, NeedIn, NeedPage, NeedReceipt, NeedView, PublicNeedIn, RejectIn
+from catalog.models.oversight import (
+    CreditLedger,
+    CreditLedgerEntry,
+    CreditScore,
+    LeagueQuery,
+    LeagueRow,
+    LeagueTable,
+    SweepResult,
+)
+from catalog.models.people import ACCOUNT_ROLES, Account, AccountIn, LoginIn, Password, Session, Username
+from catalog.models.phones import (
+    CONTACT_MESSAGE,
+    LANDLINE_SHAPE,
+    MOBILE_MESSAGE,
+    MOBILE_SHAPE,
+    ContactPhone,
+    MobilePhone,
+    contact_number,
+    mobile_number,
+)
+from catalog.models.projects import (
+    WINDOW_ORDER,
+    ClosingIn,
+    ClosingLink,
+    ClosingPage,
+    Completion,
+    CompletionIn,
+    EstimatedHours,
+    Place,
+    Priority,
+    ProgressEntry,
+    ProgressIn,
+    Project,
+    ProjectCancelIn,
+    ProjectDetail,
+    ProjectFilter,
+    ProjectIn,
+    ProjectPage,
+    ProjectPatchIn,
+    PublicProgress,
+    PublicProject,
+    PublicProjectPage,
+    UnitsRequired,
+    project_rule_broken,
+)
+from catalog.models.resources import ClockTime, Resource, ResourceFilter, ResourceIn, ResourcePage, WeeklySlot
+from catalog.models.team import (
+    Assignment,
+    AssignmentFilter,
+    ClaimIn,
+    DirectIn,
+    ReasonIn,
+    ReassignIn,
+    TeamMember,
+    UnitAssignment,
+    UnitAssignmentPage,
+)
+
+__all__ = [
+    # common
+    "Code", "CategoryCode", "Name", "ShortText", "LongText", "Tag", "Lat", "Lon", "Id", "Input", "Record",
+    "Actor", "SYSTEM", "HistoryEntry", "Principal", "PAGE_MAX", "ListQuery", "NoteIn",
+    # phones
+    "MOBILE_MESSAGE", "CONTACT_MESSAGE", "MOBILE_SHAPE", "LANDLINE_SHAPE", "mobile_number", "contact_number",
+    "MobilePhone", "ContactPhone",
+    # directory
+    "AreaIn", "Area", "CategoryIn", "Category", "UnitIn", "Unit", "UnitFilter", "UnitView", "UnitPage",
+    # resources
+    "ClockTime", "WeeklySlot", "ResourceIn", "Resource", "ResourceFilter", "ResourcePage",
+    # needs
+    "NeedIn", "Need", "RejectIn", "NeedFilter", "NeedView", "NeedPage", "PublicNeedIn", "NeedReceipt",
+    # team
+    "ReasonIn", "Assignment", "TeamMember", "AssignmentFilter", "UnitAssignment", "UnitAssignmentPage", "ClaimIn",
+    "DirectIn", "ReassignIn",
+    # projects
+    "Place", "UnitsRequired", "EstimatedHours", "Priority", "WINDOW_ORDER", "project_rule_broken", "ProjectIn",
+    "Project", "ProgressIn", "ProgressEntry", "CompletionIn", "ClosingIn", "ClosingLink", "Completion",
+    "ProjectFilter", "ProjectDetail", "ProjectPage", "PublicProgress", "PublicProject", "ClosingPage",
+    "PublicProjectPage", "ProjectCancelIn", "ProjectPatchIn",
+    # people
+    "Username", "Password", "ACCOUNT_ROLES", "AccountIn", "Account", "LoginIn", "Session",
+    # oversight
+    "CreditScore", "CreditLedgerEntry", "CreditLedger", "LeagueRow", "LeagueQuery", "LeagueTable", "SweepResult",
+]
