@@ -30,6 +30,7 @@ from catalog.people.accounts import RateLimited, Unauthenticated
 from catalog.storage.cache import ReadCache
 from catalog.enums import Role
 from catalog.errors import DomainError
+from catalog.local_time import LOCAL_TIME
 from catalog.models import Principal, ReasonIn
 from catalog.shapes import BEYOND_SCHEMA
 
@@ -43,8 +44,6 @@ CSRF_COOKIE = "sandan_csrf"
 FLASH_COOKIE = "sandan_flash"
 CSRF_FIELD = "_csrf"
 MAX_ID = 2**63 - 1
-# Times are stored in UTC and shown as people in the county read a clock.
-LOCAL_TIME = dt.timezone(dt.timedelta(hours=8), "北京时间")
 
 
 @dataclass(frozen=True)

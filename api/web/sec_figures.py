@@ -16,12 +16,13 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from urllib.parse import urlencode
 
-from catalog.enums import NeedStatus, ProjectStatus
-
 from aiohttp import web
 
+from catalog.enums import NeedStatus, ProjectStatus
+from catalog.local_time import LOCAL_TIME
+
 from . import names
-from .core import LOCAL_TIME, View, local_path, page
+from .core import View, local_path, page
 from .sec_closing import score_of
 from .sec_common import SEC, all_needs, all_projects, fmt_span, hours
 

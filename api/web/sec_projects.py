@@ -15,11 +15,12 @@ from catalog.lists import projects
 from catalog import scoped
 from catalog.enums import AssignmentStatus, DispatchMode, NeedStatus, ProjectStatus, UnitStatus, Urgency
 from catalog.errors import DomainError, NotFound
+from catalog.local_time import LOCAL_TIME
 from catalog.models import (DirectIn, NeedView, NoteIn, Project, ProjectCancelIn, ProjectDetail, ProjectIn,
                             ProjectPatchIn, ReassignIn, ResourceFilter, UnitFilter)
 
 from . import names
-from .core import LOCAL_TIME, Form, View, page, parse_form
+from .core import Form, View, page, parse_form
 from .sec_common import CANCEL_REASONS, SEC, clock_of, holder_of, UnitNames
 
 NEW = "/secretary/new-project"

@@ -51,6 +51,7 @@ from catalog.enums import (
     Urgency,
 )
 from catalog.errors import Conflict
+from catalog.local_time import LOCAL_TIME
 from catalog.models import (
     AccountIn,
     Actor,
@@ -75,7 +76,7 @@ __all__ = ["DemoSummary", "has_data", "load_demo"]
 
 log = logging.getLogger(__name__)
 
-TZ = dt.timezone(dt.timedelta(hours=8))
+TZ = LOCAL_TIME
 
 # Read-only checks and the summary's counts. Small, and only the demo needs them.
 class DemoSummary(BaseModel):
