@@ -19,7 +19,8 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from catalog.people import accounts
+from catalog import scoped
+from catalog.people.accounts import Unauthenticated
 from catalog.storage import idempotency
 from catalog.storage.cache import ReadCache, json_ready
 from catalog.errors import InvalidInput
@@ -151,9 +152,9 @@ async def authenticate(request: web.Request, db: asyncpg.Pool) -> tuple[Principa
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise accounts.Unauthenticated("请先登录", code="unauthenticated")
+        raise Unauthenticated("请先登录", code="unauthenticated")
     token = token.strip()
-    return await accounts.resolve(db, token), token
+    return await scoped.principal_for_token(db, token), token
 
 
 async def _body(request: web.Request, model: type[BaseModel]) -> tuple[BaseModel, bytes]:

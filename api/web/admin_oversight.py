@@ -17,7 +17,6 @@ from pydantic import ValidationError
 
 from catalog.people import access
 from catalog.batch import job as batch
-from catalog.oversight import charts, supervision
 from catalog import scoped
 from catalog.batch.job import RunDetailQuery, RunFilter
 from catalog.enums import LimitStep, Role, Urgency
@@ -65,10 +64,10 @@ async def limits(v: View) -> dict:
     tops = [c for c in cats if c.parent_code is None]
     rows = []
     for top in sorted(tops, key=lambda c: (c.sort_order, c.code)):
-        rows.append(await supervision.get_time_limits(v.db, v.me, top.code))
+        rows.append(await scoped.get_time_limits(v.db, v.me, top.code))
         subs = sorted((c for c in cats if c.parent_code == top.code), key=lambda c: (c.sort_order, c.code))
         for sub in subs:
-            rows.append(await supervision.get_time_limits(v.db, v.me, sub.code))
+            rows.append(await scoped.get_time_limits(v.db, v.me, sub.code))
     return {"rows": rows, "steps": list(LimitStep), "urgencies": list(Urgency), "hours": hours_text,
             "can_edit": access.can_manage_directory(v.me)}
 
@@ -82,7 +81,7 @@ def _limits_form(current) -> Form:
 
 @page(LIMITS + "/{code}", roles=ADMIN, template="admin/limits_edit.html")
 async def limits_edit(v: View) -> dict:
-    current = await supervision.get_time_limits(v.db, v.me, v.text("code"))
+    current = await scoped.get_time_limits(v.db, v.me, v.text("code"))
     return {"c": current, "form": _limits_form(current), "steps": list(LimitStep), "urgencies": list(Urgency),
             "hours": hours_text, "can_edit": access.can_manage_directory(v.me)}
 
@@ -90,7 +89,7 @@ async def limits_edit(v: View) -> dict:
 @page(LIMITS + "/{code}", method="POST", roles=ADMIN, template="admin/limits_edit.html", invalidates=())
 async def limits_save(v: View):
     code = v.text("code")
-    current = await supervision.get_time_limits(v.db, v.me, code)
+    current = await scoped.get_time_limits(v.db, v.me, code)
     form = Form()
     wanted, where = [], []
     raw = v.form_data or {}
@@ -124,7 +123,7 @@ async def limits_save(v: View):
             form.fail(message, where[index] if index is not None and index < len(where) else "")
         return context
     try:
-        saved = await supervision.set_time_limits(v.db, v.me, code, data)
+        saved = await scoped.set_time_limits(v.db, v.me, code, data)
     except Forbidden:
         raise  # not this account's to change: the error page, not a form to fix
     except DomainError as exc:
@@ -146,7 +145,7 @@ WARNING_LEVELS = [(a.value, a.label) for a in (Alert.BLUE, Alert.YELLOW, Alert.R
 async def supervision_list(v: View) -> dict:
     view = "alerts" if v.request.query.get("view") == "alerts" else "items"
     allowed = v.me.communities
-    areas = await charts.area_names(v.db)
+    areas = await scoped.chart_areas(v.db)
     communities = [(a.code, a.name) for a in areas if a.level == "community" and (allowed is None or a.code in allowed)]
     context = {"view": view, "tabs": TABS, "steps": [(s.value, s.label) for s in LimitStep],
                "communities": communities}
@@ -154,16 +153,16 @@ async def supervision_list(v: View) -> dict:
         # the catalog keeps each administrator to their scope, as for GET /api/v1/supervision/alerts
         a = v.query(AlertFilter)
         a = a.model_copy(update={"limit": min(a.limit, 50)})
-        return context | {"page": await supervision.list_alerts(v.db, v.me, a), "filter": a,
+        return context | {"page": await scoped.supervision_alerts(v.db, v.me, a), "filter": a,
                           "levels": WARNING_LEVELS}
     f = v.query(SupervisionFilter)
     f = f.model_copy(update={"limit": min(f.limit, 50)})
-    return context | {"page": await supervision.list_items(v.db, v.me, f), "filter": f}
+    return context | {"page": await scoped.supervision_items(v.db, v.me, f), "filter": f}
 
 
 @page(SUPERVISION + "/{item_id}", roles=ADMIN, template="admin/supervision_item.html")
 async def supervision_item(v: View) -> dict:
-    item = await supervision.get_item(v.db, v.me, v.id("item_id"))
+    item = await scoped.supervision_item(v.db, v.me, v.id("item_id"))
     return {"item": item, "form": Form(), "can_note": _can_note(v, item)}
 
 
@@ -177,14 +176,14 @@ async def supervision_note(v: View):
     data, form = v.validate(SupervisionNoteIn, messages={"note": "请填写督办意见（500 字以内）"})
     if data is not None:
         try:
-            await supervision.add_note(v.db, v.me, item_id, data)
+            await scoped.add_supervision_note(v.db, v.me, item_id, data)
         except Forbidden:
             raise
         except DomainError as exc:
             form.fail(exc.message)
         else:
             return v.redirect(f"{SUPERVISION}/{item_id}", "已办结督办" if data.resolve else "督办意见已保存")
-    item = await supervision.get_item(v.db, v.me, item_id)
+    item = await scoped.supervision_item(v.db, v.me, item_id)
     return {"item": item, "form": form, "can_note": _can_note(v, item)}
 
 
@@ -201,7 +200,7 @@ OUTCOME_COLOURS = {"proposed": "#2b8a3e", "unmatched": "#d9480f", "skipped": "#9
 async def _scope_label(v: View) -> dict[str, str]:
     """``county`` / ``street:X`` / ``community:X`` → words."""
     out = {"county": "全县"}
-    for a in await charts.area_names(v.db):
+    for a in await scoped.chart_areas(v.db):
         out[f"{a.level}:{a.code}"] = a.name
     return out
 

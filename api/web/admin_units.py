@@ -16,7 +16,6 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from catalog.people import access
-from catalog.lists import directory, editing
 from catalog import scoped
 from catalog.lists.editing import UnitEditIn, UnitListFilter
 from catalog.enums import ResourceStatus, Role, UnitStatus, UnitType
@@ -70,7 +69,7 @@ async def _unit_choices(v: View) -> dict:
 @page(UNITS, roles=ADMIN, template="admin/units.html", nav="成员单位", order=60, home=True)
 async def units(v: View) -> dict:
     f = v.query(UnitListFilter)
-    return {"page": await editing.list_units(v.db, v.me, f), "filter": f,
+    return {"page": await scoped.list_managed_units(v.db, v.me, f), "filter": f,
             "statuses": list(UnitStatus.labels().items()), **await _unit_choices(v)}
 
 
@@ -103,7 +102,7 @@ async def _unit_context(v: View, form: Form | None = None, note_form: Form | Non
     u = await scoped.get_unit(v.db, v.me, uid)
     res = await scoped.list_resources(v.db, v.me, ResourceFilter(unit_id=uid, limit=100))
     return {"u": u, "form": form or _unit_form(u), "note_form": note_form or Form(),
-            "live": await editing.unit_live_work(v.db, v.me, uid),
+            "live": await scoped.unit_live_work(v.db, v.me, uid),
             "credit": await scoped.credit_score(v.db, v.me, uid), "resources": res.items,
             "categories": await names.category_names(v), **await _unit_choices(v)}
 
@@ -118,7 +117,7 @@ async def update_unit(v: View):
     data, form = v.validate(UnitEditIn, messages=_MESSAGES)
     if data is not None:
         try:
-            u = await editing.update_unit(v.db, v.me, v.id("unit_id"), data)
+            u = await scoped.update_unit(v.db, v.me, v.id("unit_id"), data)
         except DomainError as exc:
             _fail(form, exc)
         else:
@@ -188,7 +187,7 @@ class SubcategoryForm(Input):
 
 
 async def _category_context(v: View, form: Form | None = None) -> dict:
-    cats = await directory.list_categories(v.db, include_retired=True)
+    cats = await scoped.list_categories(v.db, include_retired=True)
     tops = sorted((c for c in cats if c.parent_code is None), key=lambda c: (c.sort_order, c.code))
     subs: dict[str, list] = {}
     for c in sorted((c for c in cats if c.parent_code is not None), key=lambda c: (c.sort_order, c.code)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from catalog.people import accounts
+from catalog import scoped
 from catalog.people.accounts import RateLimited, Unauthenticated
 from catalog.models import LoginIn
 
@@ -27,7 +27,7 @@ async def login(v: View):
     form.values.pop("password", None)  # a password is never written back into the page
     if data is not None:
         try:
-            session = await accounts.login(v.db, data, v.address)
+            session = await scoped.login(v.db, data, v.address)
         except RateLimited as exc:  # the message says how long; the status and header say it too
             form.fail(exc.message)
             response = v.render("auth/login.html", {"form": form, "next": target}, status=429)
@@ -47,7 +47,7 @@ async def login(v: View):
 @page("/logout", method="POST", public=True, invalidates=())
 async def logout(v: View):
     if v.token:
-        await accounts.logout(v.db, v.token)
+        await scoped.logout(v.db, v.token)
     set_cookie(v.request, SESSION_COOKIE, None)
     return v.redirect("/login", "已退出登录", "info")
 

@@ -2,23 +2,20 @@
 
 A secretary's page (社区数据) has the community's tables (统计表) below the pictures.
 
-Pages call :mod:`catalog.oversight.charts` with the reader, so a secretary gets their community, a street
+Pages read the figures through ``catalog.scoped`` with the reader, so a secretary gets their community, a street
 admin their street (or one of its communities), the alliance administrator the county (or any
 street or community), and the public counts only: no single need, no drafts.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
-from catalog.oversight import charts
+from catalog import scoped
 from catalog.oversight.charts import (
     STATUS_PHASES,
     CategoryBalance,
     ChartScope,
     Distribution,
-    Durations,
-    MapData,
+    Figures,
     UnitSatisfaction,
     WeekCount,
 )
@@ -108,25 +105,6 @@ def satisfaction_chart(rows: list[UnitSatisfaction], scope: ChartScope, pid: str
 # --- the pages -------------------------------------------------------------------------------
 
 
-class Figures(BaseModel):
-    """Everything a figures page draws, loaded at once (and cached as one piece for the public)."""
-
-    scope: ChartScope
-    balance: list[CategoryBalance]
-    weeks: list[WeekCount]
-    durations: Durations
-    satisfaction: list[UnitSatisfaction]
-    map: MapData
-
-
-async def load_figures(v: View, p: Principal | None, scope: ChartScope) -> Figures:
-    return Figures(scope=scope, balance=await charts.demand_supply(v.db, scope),
-                   weeks=await charts.status_by_week(v.db, scope),
-                   durations=await charts.durations(v.db, scope),
-                   satisfaction=await charts.satisfaction(v.db, scope),
-                   map=await charts.map_data(v.db, p, scope))
-
-
 def pictures(f: Figures) -> dict[str, Picture]:
     return {
         "map": draw_map(f.map),
@@ -140,7 +118,7 @@ def pictures(f: Figures) -> dict[str, Picture]:
 
 async def _choices(v: View, p: Principal | None) -> dict:
     """Streets and communities the reader may pick, as (code, name) pairs."""
-    areas = await charts.area_names(v.db)
+    areas = await scoped.chart_areas(v.db)
     allowed = None if p is None else p.communities
     comms = [a for a in areas if a.level == "community" and (allowed is None or a.code in allowed)]
     parents = {a.parent_code for a in comms}
@@ -157,16 +135,16 @@ def _asked(v: View) -> tuple[str | None, str | None]:
 @page("/secretary/figures", roles=(Role.SECRETARY,), template="secretary/figures.html", nav="社区数据", order=60)
 async def secretary_figures(v: View) -> dict:
     """社区数据: the map and the charts, then the tables (统计表) of :mod:`api.web.sec_figures`."""
-    scope = await charts.scope_for(v.db, v.me)
-    f = await load_figures(v, v.me, scope)
+    scope = await scoped.chart_scope(v.db, v.me)
+    f = await scoped.figures(v.db, v.me, scope)
     return {"f": f, "pics": pictures(f), "choices": None, "here": "/secretary/figures"} | await stats_tables(v)
 
 
 @page("/admin/figures", roles=(Role.STREET_ADMIN,), template="charts/figures.html", nav="数据图表", order=60)
 async def admin_figures(v: View) -> dict:
     community, street = _asked(v)
-    scope = await charts.scope_for(v.db, v.me, community=community, street=street)
-    f = await load_figures(v, v.me, scope)
+    scope = await scoped.chart_scope(v.db, v.me, community=community, street=street)
+    f = await scoped.figures(v.db, v.me, scope)
     return {"f": f, "pics": pictures(f), "choices": await _choices(v, v.me), "here": "/admin/figures"}
 
 
@@ -175,8 +153,8 @@ async def public_figures(v: View) -> dict:
     community, street = _asked(v)
 
     async def load() -> Figures:
-        scope = await charts.scope_for(v.db, None, community=community, street=street)
-        return await load_figures(v, None, scope)
+        scope = await scoped.chart_scope(v.db, None, community=community, street=street)
+        return await scoped.figures(v.db, None, scope)
 
     data = await v.cached("board", f"figures?c={community or ''}&s={street or ''}", load)
     f = Figures.model_validate(data)

@@ -25,7 +25,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
-from catalog.people import accounts
+from catalog import scoped
 from catalog.people.accounts import RateLimited, Unauthenticated
 from catalog.storage.cache import ReadCache
 from catalog.enums import Role
@@ -555,7 +555,7 @@ def make_handler(route: PageRoute) -> Callable[[web.Request], Awaitable[web.Stre
         principal = None
         if token:
             try:
-                principal = await accounts.resolve(db, token)
+                principal = await scoped.principal_for_token(db, token)
             except Unauthenticated:
                 set_cookie(request, SESSION_COOKIE, None)
                 token = None

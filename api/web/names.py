@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from catalog.lists import directory
+from catalog import scoped
 from catalog.models import Area, Category
 
 from .core import View
 
 
 async def categories(v: View) -> list[Category]:
-    data = await v.cached("directory", "categories", lambda: directory.list_categories(v.db))
+    data = await v.cached("directory", "categories", lambda: scoped.list_categories(v.db))
     return [Category.model_validate(c) for c in data]
 
 
 async def areas(v: View) -> list[Area]:
-    data = await v.cached("directory", "areas", lambda: directory.list_areas(v.db))
+    data = await v.cached("directory", "areas", lambda: scoped.list_areas(v.db))
     return [Area.model_validate(a) for a in data]
 
 

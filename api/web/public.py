@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from catalog import scoped
-from catalog.oversight import stats
 from catalog.enums import ProjectStatus
 from catalog.models import (
     LeagueQuery,
@@ -29,7 +28,7 @@ async def board_page(v: View, f: ProjectFilter) -> PublicProjectPage:
 
 @page("/", public=True, template="public/overview.html", nav="首页", order=0)
 async def overview(v: View) -> dict:
-    counts = await stats.status_counts(v.db)
+    counts = await scoped.status_counts(v.db)
     recent = await board_page(v, ProjectFilter(limit=15))
     lists = [(_LIST_NAMES[key], [c for c in counts[key] if c.count]) for key in ("need", "resource", "project", "unit")]
     return {"lists": lists, "recent": recent.items}

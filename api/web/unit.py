@@ -7,7 +7,6 @@ ledger go here or in sibling modules, each with ``roles=UNIT``.
 from __future__ import annotations
 
 from catalog import scoped
-from catalog.batch import suggestions
 from catalog.enums import AssignmentStatus, DeclineReason, ProjectStatus, Role
 from catalog.errors import DomainError
 from catalog.models import AssignmentFilter, ClaimIn, CompletionIn, ProgressIn, ProjectFilter
@@ -23,7 +22,7 @@ HOME = "/unit/projects"
 async def open_projects(v: View) -> dict:
     f = v.query(ProjectFilter, status=ProjectStatus.PUBLISHED.value)
     # the engine's ranking for this unit, on the first page only (the full list pages below it)
-    suggest = None if f.cursor else await suggestions.projects_for_unit(v.db, v.me)
+    suggest = None if f.cursor else await scoped.projects_for_unit(v.db, v.me)
     return {"page": await scoped.list_projects(v.db, v.me, f), "categories": await names.category_names(v),
             "communities": await names.area_names(v), "suggest": suggest}
 

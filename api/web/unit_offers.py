@@ -9,7 +9,6 @@ is answered through its own steps: accepting or declining it leaves the project 
 from __future__ import annotations
 
 from catalog import scoped
-from catalog.batch import suggestions
 from catalog.enums import AssignmentKind, AssignmentStatus, DeclineReason, Role
 from catalog.models import AssignmentFilter
 
@@ -31,7 +30,7 @@ async def _context(v: View, forms: dict[int, Form] | None = None) -> dict:
     leads = {pid: next((m.unit_name for m in d.team if m.role == "lead"), "") for pid, d in details.items()}
     return {
         "offers": offers, "claims": claims, "projects": projects, "leads": leads, "next_cursor": page_.next_cursor,
-        "explained": await suggestions.explanations(v.db, v.me, [a.id for a in offers]),
+        "explained": await scoped.explanations(v.db, v.me, [a.id for a in offers]),
         "forms": forms or {}, "reasons": list(DeclineReason.labels().items()),
         "categories": await names.category_names(v), "communities": await names.area_names(v),
     }

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from catalog.lists import editing
 from catalog import scoped
 from catalog.enums import FeeType, ResourceStatus, Role, ServiceMode
 from catalog.errors import DomainError, NotFound
@@ -191,7 +190,7 @@ async def update(v: View):
     data, form = parse_resource(v, r.unit_id)
     if data is not None:
         try:
-            r = await editing.update_resource(v.db, v.me, r.id, data)
+            r = await scoped.update_resource(v.db, v.me, r.id, data)
         except DomainError as exc:
             _fail(form, exc)
         else:
@@ -212,5 +211,5 @@ async def delist(v: View):
 @page(LIST + "/{resource_id}/relist", method="POST", roles=UNIT)
 async def relist(v: View):
     r = await own_resource(v)
-    await editing.relist_resource(v.db, v.me, r.id)
+    await scoped.relist_resource(v.db, v.me, r.id)
     return v.back(LIST, f"资源“{r.title}”已重新上架")

@@ -382,3 +382,24 @@ async def map_data(db: Db, p: Principal | None, scope: ChartScope, *, limit: int
     ]
     return MapData(scope=scope, areas=areas, needs=needs, totals=dict(totals), resources=resources,
                    exact=exact, truncated=len(need_rows) > limit, unplaced=unplaced)
+
+
+# --- one page's worth ------------------------------------------------------------------------
+
+
+class Figures(BaseModel):
+    """Everything a figures page draws, loaded at once (and cached as one piece for the public)."""
+
+    scope: ChartScope
+    balance: list[CategoryBalance]
+    weeks: list[WeekCount]
+    durations: Durations
+    satisfaction: list[UnitSatisfaction]
+    map: MapData
+
+
+async def figures(db: Db, p: Principal | None, scope: ChartScope) -> Figures:
+    """The map and every chart for ``scope`` (which :func:`scope_for` gave this reader)."""
+    return Figures(scope=scope, balance=await demand_supply(db, scope), weeks=await status_by_week(db, scope),
+                   durations=await durations(db, scope), satisfaction=await satisfaction(db, scope),
+                   map=await map_data(db, p, scope))
