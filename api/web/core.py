@@ -20,20 +20,19 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp_jinja2
-import asyncpg
 from aiohttp import web
 from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
 from catalog import scoped
 from catalog.people.accounts import RateLimited, Unauthenticated
-from catalog.storage.cache import ReadCache
 from catalog.enums import Role
 from catalog.errors import DomainError
 from catalog.local_time import LOCAL_TIME
 from catalog.models import Principal, ReasonIn
 from catalog.shapes import BEYOND_SCHEMA
 
+from ..context import RequestContext
 from ..errors import DB_UNAVAILABLE, REQUEST_ID, logged_path, status_for
 from ..headers import PUBLIC_PAGE
 
@@ -43,7 +42,6 @@ SESSION_COOKIE = "sandan_session"
 CSRF_COOKIE = "sandan_csrf"
 FLASH_COOKIE = "sandan_flash"
 CSRF_FIELD = "_csrf"
-MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -281,39 +279,13 @@ def _local_datetime(text: str) -> str:
 # --- the view a handler gets -----------------------------------------------------------------
 
 
-@dataclass
-class View:
-    """One page request: who asks (already resolved), the posted form (CSRF already checked)."""
+@dataclass(kw_only=True)
+class View(RequestContext):
+    """One page request: the shared context (who asks, already resolved), the page, and the
+    posted form (CSRF already checked)."""
 
-    request: web.Request
     route: PageRoute
-    db: asyncpg.Pool
-    principal: Principal | None
-    token: str | None
-    cache: ReadCache | None
     form_data: MultiDictProxy | None = None
-
-    @property
-    def me(self) -> Principal:
-        assert self.principal is not None
-        return self.principal
-
-    def id(self, name: str) -> int:
-        """A numeric path parameter; anything else names nothing (404)."""
-        text = self.request.match_info[name]
-        if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
-            raise web.HTTPNotFound()
-        return int(text)
-
-    def text(self, name: str) -> str:
-        text = self.request.match_info[name]
-        if not text.isprintable():
-            raise web.HTTPNotFound()
-        return text
-
-    @property
-    def address(self) -> str:
-        return self.request.remote or "unknown"
 
     def query(self, model: type[BaseModel], **fixed: Any) -> Any:
         """The query string as ``model`` (filters, paging); unknown or empty parameters are dropped."""
@@ -339,12 +311,6 @@ class View:
         elif form.general and "note" not in form.errors:
             form.errors["note"] = form.general.pop()
         return None, form
-
-    async def cached(self, group: str, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
-        """Read-mostly data through the shared cache (JSON-ready data), or straight from ``load``."""
-        if self.cache is None:
-            return await load()
-        return await self.cache.get_or_load(group, key, load)
 
     def flash(self, message: str, kind: str = "ok") -> None:
         """A message for the next page shown (``ok``, ``error`` or ``info``)."""
@@ -574,7 +540,7 @@ def make_handler(route: PageRoute) -> Callable[[web.Request], Awaitable[web.Stre
             sent = form.get(CSRF_FIELD)
             if not _csrf_ok(request, sent if isinstance(sent, str) else None):
                 return error_page(request, 403, "表单已失效（可能停留过久，或已在其他窗口退出或登录）。请返回、刷新页面后重新提交。")
-        view = View(request, route, db, principal, token, cache, form)
+        view = View(request=request, route=route, db=db, principal=principal, token=token, cache=cache, form_data=form)
         result = await route.handler(view)
         if route.invalidates and cache is not None:
             await cache.invalidate(*route.invalidates)

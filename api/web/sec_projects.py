@@ -19,6 +19,7 @@ from catalog.local_time import LOCAL_TIME
 from catalog.models import (DirectIn, NeedView, NoteIn, Project, ProjectCancelIn, ProjectDetail, ProjectIn,
                             ProjectPatchIn, ReassignIn, ResourceFilter, UnitFilter)
 
+from ..context import parse_id
 from . import names
 from .core import Form, View, page, parse_form
 from .sec_common import CANCEL_REASONS, SEC, clock_of, holder_of, UnitNames
@@ -42,8 +43,9 @@ _MESSAGES = {
 def _need_ids(values: list[str]) -> list[int]:
     out = []
     for x in values:
-        if x.isascii() and x.isdigit() and 0 < int(x) < 2**63 and int(x) not in out:
-            out.append(int(x))
+        need_id = parse_id(x)
+        if need_id is not None and need_id not in out:
+            out.append(need_id)
     return out[:100]
 
 
