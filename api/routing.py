@@ -1,10 +1,9 @@
 """Declared endpoints: one list that both the router and the OpenAPI document are built from.
 
 A handler receives a :class:`Call` with the caller (already authenticated unless the endpoint
-is public), the parsed body and query models and the path ids (checked before anything else, the
-pages' way: :mod:`api.context`), calls one ``catalog.scoped``
-function and returns a pydantic model; parsing, authentication, idempotency and serialising
-happen here, once.
+is public), the parsed body and query models and the path ids (read as the pages read them,
+:mod:`api.context`, and checked before anything else), calls one ``catalog.scoped`` function and
+returns a pydantic model; parsing, authentication, idempotency and serialising happen here, once.
 """
 
 from __future__ import annotations

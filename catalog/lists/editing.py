@@ -17,9 +17,8 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from pydantic import Field
-
 import asyncpg
+from pydantic import Field
 
 from catalog.people import access
 from catalog.lists.directory import ensure_category_open
