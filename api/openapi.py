@@ -11,9 +11,10 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from .context import MAX_ID
 from .errors import _HTTP_MESSAGES
 from .headers import REVALIDATE
-from .routing import ENDPOINTS, IDEMPOTENCY_KEY_PATTERN, MAX_ID, PREFIX, Endpoint, dumps
+from .routing import ENDPOINTS, IDEMPOTENCY_KEY_PATTERN, PREFIX, Endpoint, dumps
 
 REF = "#/components/schemas/{model}"
 

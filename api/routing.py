@@ -1,9 +1,9 @@
 """Declared endpoints: one list that both the router and the OpenAPI document are built from.
 
 A handler receives a :class:`Call` with the caller (already authenticated unless the endpoint
-is public), the parsed body and query models and the path ids, calls one ``catalog.scoped``
-function and returns a pydantic model; parsing, authentication, idempotency and serialising
-happen here, once.
+is public), the parsed body and query models and the path ids (read as the pages read them,
+:mod:`api.context`, and checked before anything else), calls one ``catalog.scoped`` function and
+returns a pydantic model; parsing, authentication, idempotency and serialising happen here, once.
 """
 
 from __future__ import annotations
@@ -19,50 +19,25 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from catalog.people import accounts
+from catalog import scoped
+from catalog.people.accounts import Unauthenticated
 from catalog.storage import idempotency
-from catalog.storage.cache import ReadCache, json_ready
+from catalog.storage.cache import json_ready
 from catalog.errors import InvalidInput
 from catalog.models import Principal
 
+from .context import RequestContext, path_id, path_text
 from .headers import PUBLIC_BOARD
 
 PREFIX = "/api/v1"
-MAX_ID = 2**63 - 1
 
 
+@dataclass(kw_only=True)
+class Call(RequestContext):
+    """An API request: the shared context, and the body and query as the endpoint's models."""
 
-@dataclass
-class Call:
-    request: web.Request
-    db: asyncpg.Pool
-    principal: Principal | None
     body: Any
     query: Any
-    ids: dict[str, int]
-    token: str | None = None
-    cache: ReadCache | None = None
-
-    async def cached(self, group: str, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
-        """Read-mostly data through the cache (JSON-ready), or straight from ``load``."""
-        if self.cache is None:
-            return await load()
-        return await self.cache.get_or_load(group, key, load)
-
-    @property
-    def me(self) -> Principal:
-        assert self.principal is not None
-        return self.principal
-
-    def id(self, name: str) -> int:
-        return self.ids[name]
-
-    def text(self, name: str) -> str:
-        return self.request.match_info[name]
-
-    @property
-    def address(self) -> str:
-        return self.request.remote or "unknown"
 
 
 Handler = Callable[[Call], Awaitable[Any]]
@@ -151,9 +126,9 @@ async def authenticate(request: web.Request, db: asyncpg.Pool) -> tuple[Principa
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise accounts.Unauthenticated("请先登录", code="unauthenticated")
+        raise Unauthenticated("请先登录", code="unauthenticated")
     token = token.strip()
-    return await accounts.resolve(db, token), token
+    return await scoped.principal_for_token(db, token), token
 
 
 async def _body(request: web.Request, model: type[BaseModel]) -> tuple[BaseModel, bytes]:
@@ -185,20 +160,14 @@ def _whole_numbers(data: Any) -> Any:
     return data
 
 
-def _ids(ep: Endpoint, request: web.Request) -> dict[str, int]:
-    """Path ids as integers; other path parameters checked to be printable. Anything else is a
-    path that names nothing: 404."""
-    ids = {}
-    for name, text in request.match_info.items():
-        if name not in ep.id_params:
-            if not text.isprintable():  # NUL and control characters cannot name a record
-                raise web.HTTPNotFound()
-            continue
-        # ASCII only: str.isdigit() also accepts "²" (int() refuses it) and "١" (int() reads 1)
-        if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
-            raise web.HTTPNotFound()
-        ids[name] = int(text)
-    return ids
+def _check_path(ep: Endpoint, request: web.Request) -> None:
+    """Every path parameter, before the caller is asked who they are: ids must be ids, the rest
+    printable. Anything else is a path that names nothing: 404."""
+    for name in request.match_info:
+        if name in ep.id_params:
+            path_id(request, name)
+        else:
+            path_text(request, name)
 
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -220,7 +189,7 @@ def make_handler(ep: Endpoint, pool_key: web.AppKey,
     async def handle(request: web.Request) -> web.StreamResponse:
         db = request.app[pool_key]
         cache = request.app.get(cache_key)
-        ids = _ids(ep, request)
+        _check_path(ep, request)
         principal, token = (None, None) if ep.public else await authenticate(request, db)
         query = ep.query.model_validate(dict(request.query)) if ep.query is not None else None
         if ep.query is None and request.query:
@@ -228,7 +197,7 @@ def make_handler(ep: Endpoint, pool_key: web.AppKey,
         body, raw = (None, b"")
         if ep.body is not None:
             body, raw = await _body(request, ep.body)
-        call = Call(request, db, principal, body, query, ids, token, cache)
+        call = Call(request=request, db=db, principal=principal, token=token, cache=cache, body=body, query=query)
         key = request.headers.get("Idempotency-Key") if ep.idempotent else None
         if key is not None and not _usable_key(key):
             # refused before the command runs: a key that cannot be stored must not leave a record

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from catalog.people import accounts
 from catalog import scoped
 from catalog.models import Account, LoginIn, Principal, Session
 
@@ -12,12 +11,12 @@ from ..routing import Call, endpoint
 @endpoint("POST", "/auth/login", summary="登录（用户名+密码），返回访问令牌", tag="auth", public=True,
           body=LoginIn, response=Session, errors=(401, 429))
 async def login(c: Call) -> Session:
-    return await accounts.login(c.db, c.body, c.address)
+    return await scoped.login(c.db, c.body, c.address)
 
 
 @endpoint("POST", "/auth/logout", summary="退出登录，令牌立即失效", tag="auth", status=204)
 async def logout(c: Call) -> None:
-    await accounts.logout(c.db, c.token or "")
+    await scoped.logout(c.db, c.token or "")
 
 
 @endpoint("GET", "/auth/me", summary="当前账号与管辖范围", tag="auth", response=Principal)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from catalog.lists import directory
 from catalog import scoped
 from catalog.enums import UnitStatus
 from catalog.models import (
@@ -31,12 +30,12 @@ from ..routing import Call, endpoint
 
 @endpoint("GET", "/areas", summary="区域：区县、街道、社区、网格", tag="directory", public=True, response=list[Area])
 async def areas(c: Call) -> list[Area]:
-    return await c.cached("directory", "areas", lambda: directory.list_areas(c.db))
+    return await c.cached("directory", "areas", lambda: scoped.list_areas(c.db))
 
 
 @endpoint("GET", "/categories", summary="服务分类（两级）", tag="directory", public=True, response=list[Category])
 async def categories(c: Call) -> list[Category]:
-    return await c.cached("directory", "categories", lambda: directory.list_categories(c.db))
+    return await c.cached("directory", "categories", lambda: scoped.list_categories(c.db))
 
 
 @endpoint("POST", "/areas", summary="新增区域（联盟管理员）", tag="directory", body=AreaIn, response=Area,

@@ -1,16 +1,30 @@
 """Pages for people, in Chinese: server-rendered Jinja2 templates from the aiohttp app.
 
+Where things are
+================
+
+A package per role, as the templates are (``templates/<role>/``), each with a module per task
+(its ``__init__`` lists them and says where the next page goes):
+
+* ``secretary/`` 社区书记, ``unit/`` 成员单位, ``admin/`` 街道/联盟管理员: the staff's pages;
+* ``public/``: pages for everyone (公示, 排行, 数据公示); ``resident/``: 点单 and 结单;
+  ``auth/``: login, logout, the account page;
+* ``kit/``: what every page shares and no page of its own (declaring a page, the view, forms,
+  cookies, rendering and error pages, names for codes);
+* ``pictures/``: the SVG pictures (charts, the map) and what the figures pages share.
+
 How to add a page
 =================
 
-1. **A module per role** in this package (``secretary.py``, ``unit.py``, ``admin.py`` …). Every
-   module here is imported at start-up and registers its own pages; nothing else to edit.
-2. **Declare each page** with :func:`~api.web.core.page`::
+1. **A module in its role's package** (``secretary/needs.py``, ``unit/offers.py`` …). Every
+   module under this package is imported at start-up and registers its own pages; nothing else
+   to edit.
+2. **Declare each page** with :func:`~api.web.kit.pages.page`::
 
        from catalog import scoped
        from catalog.enums import Role
        from catalog.models import NeedFilter, RejectIn
-       from .core import View, page
+       from ..kit import View, page
 
        SEC = (Role.SECRETARY,)
 
@@ -80,19 +94,18 @@ from aiohttp import web
 
 from catalog import enums
 
-from . import core, terms
-from .core import page_middleware
+from .kit import pages, render, serving, terms
+from .kit.serving import page_middleware
 
 __all__ = ["install", "page_middleware"]
 
 HERE = Path(__file__).resolve().parent
-_SKIP = {"core", "terms"}
 
 
 def _load_modules() -> None:
-    for info in pkgutil.iter_modules([str(HERE)]):
-        if info.name not in _SKIP and not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
+    """Import every module below this package: each registers the pages it declares."""
+    for info in pkgutil.walk_packages([str(HERE)], prefix=f"{__name__}."):
+        importlib.import_module(info.name)
 
 
 def environment(app: web.Application) -> jinja2.Environment:
@@ -104,7 +117,7 @@ def environment(app: web.Application) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(dt=core.fmt_time, date=core.fmt_date, label=core.label,
+    env.filters.update(dt=render.fmt_time, date=render.fmt_date, label=render.label,
                        yuan=lambda v: "" if v is None else f"{float(v):.2f} 元", score_terms=terms.shown_terms)
     env.globals.update({name: obj for name, obj in vars(enums).items()
                         if isinstance(obj, type) and issubclass(obj, enums.Labelled) and obj is not enums.Labelled})
@@ -123,12 +136,12 @@ def install(app: web.Application, pool_key: web.AppKey, cache_key: web.AppKey) -
     Add :data:`page_middleware` to the app's middlewares, inside the error middleware.
     """
     _load_modules()
-    app[core.KEYS] = core.Keys(pool=pool_key, cache=cache_key)
+    app[serving.KEYS] = serving.Keys(pool=pool_key, cache=cache_key)
     environment(app)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=False)
     app.router.add_get("/favicon.ico", _favicon)
-    for route in core.PAGES:
-        handler = core.make_handler(route)
+    for route in pages.PAGES:
+        handler = serving.make_handler(route)
         if route.method == "GET":  # and HEAD: link checkers and link previews ask with HEAD
             app.router.add_get(route.path, handler)
         else:

@@ -7,6 +7,8 @@
   candidates scored on a click (:class:`matching.SuggestionIndex`), never a solve.
 * :func:`explanations` and :func:`explanation`: the score and its terms the batch job stored with
   each proposal.
+
+Who may ask is checked by :mod:`catalog.scoped`, which calls these for one unit.
 """
 
 from __future__ import annotations
@@ -24,10 +26,9 @@ from matching.rules import PAIR_TERMS, RuleTables
 from catalog.oversight import credit
 from catalog.batch import engine_input
 from catalog.batch.engine_input import PARAMS
-from catalog.enums import Role, Urgency
-from catalog.errors import Forbidden, NotFound
-from catalog.models import Input, Principal, Record
-from catalog.scoped import ledger_unit
+from catalog.enums import Urgency
+from catalog.errors import NotFound
+from catalog.models import Input, Record
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection
 
@@ -107,24 +108,9 @@ def _terms(values: dict[str, float]) -> list[Term]:
             for c in matching.TERMS if c in values]
 
 
-def _unit_only(p: Principal) -> int:
-    if p.role is not Role.UNIT or p.unit_id is None:
-        raise Forbidden("只有成员单位账号可以查看推荐项目", code="unit_only")
-    return p.unit_id
-
-
-async def projects_for_unit(db: Db, p: Principal, unit_id: int | None = None, *, limit: int = 30,
+async def projects_for_unit(db: Db, unit_id: int, *, limit: int = 30,
                             now: dt.datetime | None = None) -> UnitSuggestions:
-    """The best open projects for a unit, best first, at most ``limit``.
-
-    Without ``unit_id``, the caller's own unit (a unit account only). With it, the unit itself
-    or an administrator who manages it (the same readers as the unit's ledger); 404 for a unit
-    that does not exist, 403 for anyone else.
-    """
-    if unit_id is None:
-        unit_id = _unit_only(p)
-    else:
-        await ledger_unit(db, p, unit_id)
+    """The best open projects for a unit, best first, at most ``limit``."""
     now = now or dt.datetime.now(dt.UTC)
     today = now.date()
     async with connection(db) as conn:
@@ -193,9 +179,8 @@ async def projects_for_unit(db: Db, p: Principal, unit_id: int | None = None, *,
     return out
 
 
-async def explanations(db: Db, p: Principal, assignment_ids: list[int]) -> dict[int, Explanation]:
-    """The batch job's explanation of each of the caller's proposals that has one."""
-    unit_id = _unit_only(p)
+async def explanations(db: Db, unit_id: int, assignment_ids: list[int]) -> dict[int, Explanation]:
+    """The batch job's explanation of each of the unit's proposals that has one."""
     if not assignment_ids:
         return {}
     async with connection(db) as conn:
@@ -205,14 +190,13 @@ async def explanations(db: Db, p: Principal, assignment_ids: list[int]) -> dict[
             for r in rows}
 
 
-async def explanation(db: Db, p: Principal, assignment_id: int) -> Explanation:
-    """The batch job's explanation of one proposal made to the caller's unit.
+async def explanation(db: Db, unit_id: int, assignment_id: int) -> Explanation:
+    """The batch job's explanation of one proposal made to the unit.
 
     Another unit's assignment is answered as if it did not exist; the unit's own claim or a
     secretary's 定向派单 has no explanation (the optimiser did not make it). The runner-up
     units stay in the run record (``/batch-runs``), which administrators and secretaries read.
     """
-    unit_id = _unit_only(p)
     async with connection(db) as conn:
         held = await conn.fetchrow(q("assignment_get_scoped"), assignment_id)
         if held is None or held["unit_id"] != unit_id:

@@ -15,13 +15,14 @@ loads the demo too.
 
 from __future__ import annotations
 
-import datetime as dt
+
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from catalog.enums import DispatchMode, Outcome, RejectReason, ServiceMode, SourceChannel
+from catalog.local_time import LOCAL_TIME
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def _read(name: str) -> dict[str, Any]:
 _county, _names, _units = _read("county.toml"), _read("names.toml"), _read("units.toml")
 _resources, _needs, _stories = _read("resources.toml"), _read("needs.toml"), _read("stories.toml")
 
-TZ = dt.timezone(dt.timedelta(hours=8))
+TZ = LOCAL_TIME
 
 # --- the county ------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Edits behind the desk pages: a unit rewrites or re-lists its resource, the administrator edits a unit.
 
-Scoped like :mod:`catalog.scoped` (same rules from :mod:`catalog.people.access`): what the caller may
-not see is 404, what it may see but not change is 403. Each edit is one transaction with its
-history row.
+:mod:`catalog.scoped` decides who may (what the caller may not see is 404, what it may see but not
+change is 403) and calls these, which do the work. Each edit is one transaction with its history
+row.
 
 * A unit rewrites its own listing; the listing goes back to 待审核 (the alliance reviews what
   is published as it reads now). A unit puts its own taken-down listing back up (已下架 →
@@ -17,15 +17,14 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
+import asyncpg
 from pydantic import Field
 
 from catalog.people import access
-from catalog import scoped
 from catalog.lists.directory import ensure_category_open
-from catalog.enums import ResourceStatus, Role, UnitStatus, UnitType
+from catalog.enums import ResourceStatus, UnitStatus, UnitType
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
-from catalog.models import Code, ContactPhone, Input, ListQuery, Name, Principal, Record, Resource, ResourceIn, Unit, UnitView
-from catalog.scoped import get_resource, ledger_unit, managed_unit, may_home_unit_in, unit_view
+from catalog.models import Actor, Code, ContactPhone, Input, ListQuery, Name, Record, Resource, ResourceIn, Unit, UnitView
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, guarded_step, record_history, transaction
 
@@ -66,13 +65,9 @@ class UnitRowPage(Record):
 # --- resources -------------------------------------------------------------------------------
 
 
-async def update_resource(db: Db, p: Principal, resource_id: int, data: ResourceIn) -> Resource:
-    """The unit rewrites its listing (every field of :class:`ResourceIn`); back to 待审核."""
-    current = await get_resource(db, p, resource_id)
-    if not (p.role is Role.UNIT and p.unit_id == current.unit_id):
-        raise Forbidden("只能修改本单位的资源", code="out_of_scope")
-    if data.unit_id != current.unit_id:
-        raise Forbidden("资源不能转给其他单位", code="out_of_scope")
+async def update_resource(db: Db, current: Resource, data: ResourceIn, actor: Actor) -> Resource:
+    """The unit rewrites its listing (every field of :class:`ResourceIn`, the same unit); back to 待审核."""
+    resource_id = current.id
     async with transaction(db) as conn:
         if data.area_communities:
             unknown = [r["c"] for r in await conn.fetch(q("resources_unknown_communities"), data.area_communities)]
@@ -89,19 +84,15 @@ async def update_resource(db: Db, p: Principal, resource_id: int, data: Resource
         )
         if row is None:  # gone between the read and the write
             raise NotFound("资源不存在", code="resource_not_found", details={"id": resource_id})
-        await record_history(conn, "resource", resource_id, row["from_status"], row["status"], p.actor,
+        await record_history(conn, "resource", resource_id, row["from_status"], row["status"], actor,
                              EDITED, "修改资源内容，待重新审核")
-    log.info("resource %s edited by %s (was %s, now pending review)", resource_id, p.actor, row["from_status"])
+    log.info("resource %s edited by %s (was %s, now pending review)", resource_id, actor, row["from_status"])
     return Resource.model_validate(dict(row))
 
 
-async def relist_resource(db: Db, p: Principal, resource_id: int) -> Resource:
+async def relist_resource(db: Db, current: Resource, actor: Actor) -> Resource:
     """已下架 → 已发布 for the unit's own listing, unchanged since it was reviewed."""
-    current = await get_resource(db, p, resource_id)
-    if access.is_admin(p):  # an administrator's relist is the review itself, by the same rules
-        return await scoped.publish_resource(db, p, resource_id)
-    if not (p.role is Role.UNIT and p.unit_id == current.unit_id):
-        raise Forbidden("只能重新上架本单位的资源", code="out_of_scope")
+    resource_id = current.id
     allowed = [ResourceStatus.DELISTED.value]
     async with transaction(db) as conn:
         unit = await conn.fetchrow(q("unit_get"), current.unit_id)
@@ -113,40 +104,31 @@ async def relist_resource(db: Db, p: Principal, resource_id: int) -> Resource:
             allowed=allowed,
         )
         await record_history(conn, "resource", resource_id, row["from_status"], ResourceStatus.PUBLISHED.value,
-                             p.actor, None, "重新上架")
+                             actor, None, "重新上架")
     return Resource.model_validate(dict(row))
 
 
 # --- units -----------------------------------------------------------------------------------
 
 
-async def list_units(db: Db, p: Principal, f: UnitListFilter) -> UnitRowPage:
-    """The units an administrator manages, with filters (contacts in full for them): a street's
-    administrator those homed in the street, the alliance's every unit."""
-    if not access.can_manage_units(p):
-        raise Forbidden("只有管理员可以管理成员单位", code="forbidden")
+async def unit_rows(db: Db, f: UnitListFilter, *, street: str | None) -> list[asyncpg.Record]:
+    """A page of units with filters, each with its live work and resources waiting for review;
+    ``street``: only the units homed in that street (None: every unit)."""
     async with connection(db) as conn:
-        rows = await conn.fetch(q("desk_unit_page"), f.unit_type.value if f.unit_type else None,
+        return await conn.fetch(q("desk_unit_page"), f.unit_type.value if f.unit_type else None,
                                 f.status.value if f.status else None, f.name, f.after, f.ascending, f.page_size,
-                                access.admin_street(p))
-    items = [UnitRow(**unit_view(p, Unit.model_validate(dict(r))).model_dump(), live=r["live"],
-                     resources_pending=r["resources_pending"]) for r in rows]
-    cursor = str(rows[-1]["id"]) if len(rows) == f.page_size and rows else None
-    return UnitRowPage(items=items, next_cursor=cursor)
+                                street)
 
 
-async def unit_live_work(db: Db, p: Principal, unit_id: int) -> int:
+async def unit_live_work(db: Db, unit_id: int) -> int:
     """How many claims and projects the unit holds now (what its cap counts)."""
-    await ledger_unit(db, p, unit_id)
     async with connection(db) as conn:
         return int(await conn.fetchval(q("desk_unit_live"), unit_id))
 
 
-async def update_unit(db: Db, p: Principal, unit_id: int, data: UnitEditIn) -> UnitView:
-    """An administrator who manages the unit corrects it; a street's keeps it in their street."""
-    await managed_unit(db, p, unit_id)
-    await may_home_unit_in(db, p, data.home_area)
-    street = access.admin_street(p)
+async def update_unit(db: Db, unit_id: int, data: UnitEditIn, actor: Actor, *, street: str | None) -> Unit:
+    """Correct a unit; ``street``: the editor's street, which the unit must stay homed in (None:
+    the alliance's administrator)."""
     async with transaction(db) as conn:
         row = await conn.fetchrow(q("desk_unit_update"), unit_id, data.name, data.unit_type.value,
                                   data.contact_name, data.contact_phone, data.home_area, data.active_cap, street)
@@ -154,7 +136,7 @@ async def update_unit(db: Db, p: Principal, unit_id: int, data: UnitEditIn) -> U
             if street is not None and await conn.fetchrow(q("unit_get"), unit_id) is not None:
                 raise Forbidden(access.OUT_OF_STREET, code="out_of_scope", details={"id": unit_id})
             raise NotFound("成员单位不存在", code="unit_not_found", details={"id": unit_id})
-        await record_history(conn, "unit", unit_id, row["status"], row["status"], p.actor, EDITED,
+        await record_history(conn, "unit", unit_id, row["status"], row["status"], actor, EDITED,
                              f"修改单位信息，承接上限 {data.active_cap}")
-    log.info("unit %s edited by %s (cap %s)", unit_id, p.actor, data.active_cap)
-    return unit_view(p, Unit.model_validate(dict(row)))
+    log.info("unit %s edited by %s (cap %s)", unit_id, actor, data.active_cap)
+    return Unit.model_validate(dict(row))

@@ -19,11 +19,11 @@ from pydantic import BaseModel, ConfigDict
 from catalog.people import access
 from catalog.enums import ProjectStatus, Role, Urgency
 from catalog.errors import Forbidden, NotFound
+from catalog.local_time import LOCAL_TIME
 from catalog.models import Principal
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection
 
-LOCAL = dt.timezone(dt.timedelta(hours=8))
 # Who gets figures at all: the public (None) and these roles. A grid worker reads only the needs
 # of their own grid and a unit only projects; a community's figures are not theirs to browse.
 READERS = frozenset({Role.SECRETARY, Role.STREET_ADMIN})
@@ -192,10 +192,10 @@ async def status_by_week(db: Db, scope: ChartScope, *, weeks: int = 12,
     The current week is counted as it stands now. The public never sees drafts.
     """
     now = now or dt.datetime.now(dt.UTC)
-    today = now.astimezone(LOCAL).date()
+    today = now.astimezone(LOCAL_TIME).date()
     monday = today - dt.timedelta(days=today.weekday())
     starts = [monday - dt.timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
-    ends = [min(dt.datetime.combine(s + dt.timedelta(days=7), dt.time(), LOCAL), now) for s in starts]
+    ends = [min(dt.datetime.combine(s + dt.timedelta(days=7), dt.time(), LOCAL_TIME), now) for s in starts]
     async with connection(db) as conn:
         rows = await conn.fetch(q("chart_project_status_at"), _codes(scope), ends)
     counts: list[dict[str, int]] = [{k: 0 for k in STATUS_PHASES} for _ in starts]
@@ -382,3 +382,24 @@ async def map_data(db: Db, p: Principal | None, scope: ChartScope, *, limit: int
     ]
     return MapData(scope=scope, areas=areas, needs=needs, totals=dict(totals), resources=resources,
                    exact=exact, truncated=len(need_rows) > limit, unplaced=unplaced)
+
+
+# --- one page's worth ------------------------------------------------------------------------
+
+
+class Figures(BaseModel):
+    """Everything a figures page draws, loaded at once (and cached as one piece for the public)."""
+
+    scope: ChartScope
+    balance: list[CategoryBalance]
+    weeks: list[WeekCount]
+    durations: Durations
+    satisfaction: list[UnitSatisfaction]
+    map: MapData
+
+
+async def figures(db: Db, p: Principal | None, scope: ChartScope) -> Figures:
+    """The map and every chart for ``scope`` (which :func:`scope_for` gave this reader)."""
+    return Figures(scope=scope, balance=await demand_supply(db, scope), weeks=await status_by_week(db, scope),
+                   durations=await durations(db, scope), satisfaction=await satisfaction(db, scope),
+                   map=await map_data(db, p, scope))

@@ -11,9 +11,8 @@ import datetime as dt
 from enum import StrEnum
 
 from catalog.enums import LimitStep, Urgency
+from catalog.local_time import LOCAL_TIME
 
-# China Standard Time has had no daylight saving since 1991; a fixed offset needs no tz database.
-CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
 # 审核: a pending need is reviewed within one working day (Saturdays and Sundays do not count).
 REVIEW_LIMIT = {u: dt.timedelta(hours=24) for u in Urgency}
@@ -105,7 +104,7 @@ def add_working_time(start: dt.datetime, span: dt.timedelta) -> dt.datetime:
     The SQL function ``add_working_time`` (migration 0005) computes the same; public holidays and
     the weekends worked in their place (调休) are not modelled.
     """
-    t = start.astimezone(CST).replace(tzinfo=None)
+    t = start.astimezone(LOCAL_TIME).replace(tzinfo=None)
     left = span
     while True:
         midnight = dt.datetime.combine(t.date(), dt.time())
@@ -114,7 +113,7 @@ def add_working_time(start: dt.datetime, span: dt.timedelta) -> dt.datetime:
             continue
         day_end = midnight + dt.timedelta(days=1)
         if t + left <= day_end:
-            return (t + left).replace(tzinfo=CST)
+            return (t + left).replace(tzinfo=LOCAL_TIME)
         left -= day_end - t
         t = day_end
 

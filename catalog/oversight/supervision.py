@@ -1,6 +1,7 @@
-"""督办 and time limits as one principal sees them: the supervision list, warnings, limits per category.
+"""督办 and time limits: the supervision list, warnings (预警), notes, and the limits per category.
 
-Who sees what:
+:mod:`catalog.scoped` checks who may, by these rules, and calls the functions here, which do
+the work for the scope they are given:
 
 * the supervision list (督办清单) and the warnings (预警): a street admin their street, the
   alliance administrator every street, a secretary their community, a unit the items that name
@@ -24,11 +25,12 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from catalog.people import access
-from catalog.enums import LimitStep, NeedStatus, ProjectStatus, Role, SupervisionResolution, Urgency
-from catalog.errors import Conflict, Forbidden, NotFound
+from catalog.enums import LimitStep, NeedStatus, ProjectStatus, SupervisionResolution, Urgency
+from catalog.errors import Conflict, NotFound
 from catalog.oversight.limits import DEFAULT_LIMITS, MAX_LIMIT, MIN_LIMIT, Alert
-from catalog.models import Code, Id, Input, ListQuery, Principal, Record
+from catalog.models import Actor, Code, Id, Input, ListQuery, Record
 from catalog.shapes import decimal, decimal_schema, rules, text
+from catalog.storage.paging import next_cursor
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, record_history, transaction
 
@@ -239,45 +241,7 @@ class CategoryTimeLimits(Record):
 _SOURCE_LABELS = {"category": "本分类设置", "parent": "沿用上级分类", "default": "系统默认"}
 
 
-# --- who sees what ---------------------------------------------------------------------------
-
-
-def _forbidden(message: str, code: str = "forbidden") -> Forbidden:
-    return Forbidden(message, code=code)
-
-
-def _list_scope(p: Principal, street: str | None, community: str | None,
-                unit: int | None) -> tuple[str | None, str | None, int | None] | None:
-    """(street, community, unit) the caller's list is limited to; None when it must come back empty."""
-    if p.role is Role.STREET_ADMIN:
-        if p.street_code is None:
-            return street, community, unit
-        if street is not None and street != p.street_code:
-            return None
-        return p.street_code, community, unit
-    if p.role is Role.SECRETARY:
-        if community is not None and community != p.community_code:
-            return None
-        return street, p.community_code, unit
-    if p.role is Role.UNIT and p.unit_id is not None:
-        if unit is not None and unit != p.unit_id:
-            return None
-        return street, community, p.unit_id
-    raise _forbidden("只有街道/联盟管理员、社区书记和成员单位可以查看督办清单")
-
-
-def _can_read_item(p: Principal, row: asyncpg.Record) -> bool:
-    if p.role is Role.STREET_ADMIN:
-        return p.street_code is None or p.street_code == row["street_code"]
-    if p.role is Role.SECRETARY:
-        return p.community_code == row["community_code"]
-    if p.role is Role.UNIT:
-        return p.unit_id is not None and p.unit_id == row["unit_id"]
-    return False
-
-
-def _can_supervise(p: Principal, row: asyncpg.Record) -> bool:
-    return p.role is Role.STREET_ADMIN and (p.street_code is None or p.street_code == row["street_code"])
+# --- rows as views ---------------------------------------------------------------------------
 
 
 def _status_label(subject: str, status: str) -> str:
@@ -315,73 +279,63 @@ def _alert(row: asyncpg.Record) -> AlertView:
     )
 
 
-def _cursor(rows: list, limit: int) -> str | None:
-    return str(rows[-1]["id"]) if len(rows) == limit and rows else None
-
-
 # --- the supervision list and the warnings -----------------------------------------------------
 
 
-async def list_items(db: Db, p: Principal, f: SupervisionFilter) -> SupervisionPage:
-    """督办清单 in the caller's scope, newest first; open items by default."""
-    scope = _list_scope(p, f.street, f.community, f.unit_id)
-    if scope is None:
-        return SupervisionPage(items=[], next_cursor=None)
-    street, community, unit = scope
+async def list_items(db: Db, f: SupervisionFilter, *, street: str | None, community: str | None,
+                     unit: int | None) -> SupervisionPage:
+    """督办清单 within a street, community and unit (None: any), newest first; open items by default."""
     async with connection(db) as conn:
         rows = await conn.fetch(q("supervision_page"), street, community, unit, f.state,
                                 f.step.value if f.step else None, f.after, f.ascending, f.page_size, None)
-    return SupervisionPage(items=[_item(r) for r in rows], next_cursor=_cursor(rows, f.page_size))
+    return SupervisionPage(items=[_item(r) for r in rows], next_cursor=next_cursor(rows, f.page_size))
 
 
-async def list_alerts(db: Db, p: Principal, f: AlertFilter) -> AlertPage:
-    """预警: running clocks at blue, yellow or red (all three unless ``level`` says one)."""
-    scope = _list_scope(p, f.street, f.community, f.unit_id)
-    if scope is None:
-        return AlertPage(items=[], next_cursor=None)
-    street, community, unit = scope
+async def list_alerts(db: Db, f: AlertFilter, *, street: str | None, community: str | None,
+                      unit: int | None) -> AlertPage:
+    """预警 within a street, community and unit: running clocks at blue, yellow or red (all three
+    unless ``level`` says one)."""
     levels = [f.level] if f.level else [Alert.BLUE.value, Alert.YELLOW.value, Alert.RED.value]
     async with connection(db) as conn:
         rows = await conn.fetch(q("alert_page"), street, community, unit, levels,
                                 f.step.value if f.step else None, f.after, f.ascending, f.page_size)
-    return AlertPage(items=[_alert(r) for r in rows], next_cursor=_cursor(rows, f.page_size))
+    return AlertPage(items=[_alert(r) for r in rows], next_cursor=next_cursor(rows, f.page_size))
 
 
-async def _readable_item(conn: asyncpg.Connection, p: Principal, item_id: int) -> asyncpg.Record:
-    row = await conn.fetchrow(q("supervision_item_scope"), item_id)
-    if row is None or not _can_read_item(p, row):
-        raise NotFound("督办事项不存在", code="supervision_item_not_found", details={"id": item_id})
-    return row
-
-
-async def get_item(db: Db, p: Principal, item_id: int) -> SupervisionItem:
+async def item_scope(db: Db, item_id: int) -> asyncpg.Record | None:
+    """Where an item belongs (street, community, unit, and its subject), to say who may read it."""
     async with connection(db) as conn:
-        await _readable_item(conn, p, item_id)
+        return await conn.fetchrow(q("supervision_item_scope"), item_id)
+
+
+async def get_item(db: Db, item_id: int) -> SupervisionItem:
+    async with connection(db) as conn:
         row = await conn.fetchrow(q("supervision_page"), None, None, None, None, None, None, False, 1, item_id)
+    if row is None:
+        raise NotFound("督办事项不存在", code="supervision_item_not_found", details={"id": item_id})
     return _item(row)
 
 
-async def add_note(db: Db, p: Principal, item_id: int, data: SupervisionNoteIn) -> SupervisionItem:
-    """督办意见 by the street admin of the item's street or the alliance administrator.
+async def add_note(db: Db, item_id: int, data: SupervisionNoteIn, actor: Actor) -> SupervisionItem:
+    """督办意见 on an item; with ``resolve`` the item is closed too (管理员已办结督办).
 
-    With ``resolve`` the item is closed too (管理员已办结督办); an item already resolved takes
-    notes but cannot be resolved again (409 ``already_resolved``). The note also goes into the
-    history of the need or project the item is about.
+    An item already resolved takes notes but cannot be resolved again (409 ``already_resolved``).
+    The note also goes into the history of the need or project the item is about.
     """
     async with transaction(db) as conn:
-        row = await _readable_item(conn, p, item_id)
-        if not _can_supervise(p, row):
-            raise _forbidden("只有本街道管理员或联盟管理员可以填写督办意见")
-        await conn.execute(q("supervision_note_insert"), item_id, str(p.actor), data.note)
+        row = await conn.fetchrow(q("supervision_item_scope"), item_id)
+        if row is None:
+            raise NotFound("督办事项不存在", code="supervision_item_not_found", details={"id": item_id})
+        await conn.execute(q("supervision_note_insert"), item_id, str(actor), data.note)
         reason = "supervision_note"
         if data.resolve:
-            if await conn.fetchrow(q("supervision_resolve_by_admin"), item_id, str(p.actor)) is None:
+            if await conn.fetchrow(q("supervision_resolve_by_admin"), item_id, str(actor)) is None:
                 raise Conflict("该督办事项已解除，不能再次办结", code="already_resolved", details={"id": item_id})
             reason = "supervision_resolved"
         status = await conn.fetchval(q("subject_status"), row["subject"], row["subject_id"])
-        await record_history(conn, row["subject"], row["subject_id"], status, status, p.actor, reason,
+        await record_history(conn, row["subject"], row["subject_id"], status, status, actor, reason,
                              f"督办意见：{data.note}")
-    return await get_item(db, p, item_id)
+    return await get_item(db, item_id)
 
 
 async def alerts_for(conn: asyncpg.Connection, project_ids: list[int]) -> dict[int, ProjectAlert]:
@@ -440,16 +394,14 @@ async def effective_limit(conn: asyncpg.Connection, category_code: str, step: Li
     return dt.timedelta(minutes=round(chosen.hours * 60))
 
 
-async def get_time_limits(db: Db, p: Principal, code: str) -> CategoryTimeLimits:
+async def get_time_limits(db: Db, code: str) -> CategoryTimeLimits:
     """A category's limits for every step and urgency, and where each comes from."""
     async with connection(db) as conn:
         return await _category_limits(conn, code)
 
 
-async def set_time_limits(db: Db, p: Principal, code: str, data: TimeLimitsIn) -> CategoryTimeLimits:
-    """Replace a category's own limits (联盟管理员); the next sweep applies them."""
-    if not access.can_manage_directory(p):
-        raise _forbidden("只有联盟管理员可以设置分类时限")
+async def set_time_limits(db: Db, code: str, data: TimeLimitsIn, actor: Actor) -> CategoryTimeLimits:
+    """Replace a category's own limits; the next sweep applies them."""
     async with transaction(db) as conn:
         category = await conn.fetchrow(q("limits_lock_category"), code)
         if category is None:
@@ -457,10 +409,10 @@ async def set_time_limits(db: Db, p: Principal, code: str, data: TimeLimitsIn) -
         before = {(r["step"], r["urgency"]): r["limit_minutes"] for r in await conn.fetch(q("limits_clear_category"), code)}
         after = {(i.step.value, i.urgency.value): i.minutes for i in data.limits}
         await conn.execute(q("limits_set_category"), code, [k[0] for k in after], [k[1] for k in after],
-                           list(after.values()), str(p.actor))
+                           list(after.values()), str(actor))
         if before != after:
             status = "retired" if category["retired_at"] is not None else "active"
-            await record_history(conn, "category", code, status, status, p.actor, "time_limits_changed",
+            await record_history(conn, "category", code, status, status, actor, "time_limits_changed",
                                  _change_note(before, after))
         return await _category_limits(conn, code)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import asyncpg
 
+from catalog.local_time import TIME_ZONE_NAME
 from catalog.storage import embedded
 from catalog.storage.settings import Settings
 from catalog.storage.sql import q
@@ -106,7 +107,7 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
-        server_settings={"application_name": "sandan", "timezone": "Asia/Shanghai"},
+        server_settings={"application_name": "sandan", "timezone": TIME_ZONE_NAME},
     )
     assert pool is not None
     return pool

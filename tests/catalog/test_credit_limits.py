@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from catalog import scoped
 from catalog.lists import closing, work
 from catalog.oversight import supervision
 from catalog.enums import DeclineReason, LimitStep, ProjectStatus, Role, Urgency
@@ -26,7 +27,7 @@ DONE = CompletionIn(note="已完成", beneficiaries_served=1, hours_spent=Decima
 
 async def _set_limit(db, category: str, step: LimitStep, hours: float) -> None:
     limit = {"step": step.value, "urgency": Urgency.NORMAL.value, "hours": hours}
-    await supervision.set_time_limits(db, ALLIANCE, category, supervision.TimeLimitsIn(limits=[limit]))
+    await scoped.set_time_limits(db, ALLIANCE, category, supervision.TimeLimitsIn(limits=[limit]))
 
 
 async def _kinds(db, unit_id: int) -> list[str]:

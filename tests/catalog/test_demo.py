@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
+from catalog import scoped
 from catalog.oversight import credit
 from catalog.demo import build as demo
 from catalog.lists import directory
-from catalog.batch import suggestions
 from catalog.demo.build import ADMIN
 from catalog.enums import ProjectStatus, Role, UnitType
 from catalog.errors import Conflict
@@ -209,7 +209,7 @@ async def test_every_unit_account_has_work_on_every_page(loaded):
         assert live["in_progress"] >= 1, username
         assert live["rated"] >= 1, username
         assert await db.fetchval("SELECT count(*) FROM credit_events WHERE unit_id = $1", u) >= 3, username
-        found = await suggestions.projects_for_unit(db, p)
+        found = await scoped.projects_for_unit(db, p)
         assert found.items, (username, found.note)
         assert all(i.score > 0 and i.terms for i in found.items)
 

@@ -51,7 +51,8 @@ def test_a_colour_starts_at_its_share_of_the_limit():
 
 
 def test_one_working_day_skips_the_weekend():
-    from catalog.oversight.limits import CST, add_working_time
+    from catalog.local_time import LOCAL_TIME as CST
+    from catalog.oversight.limits import add_working_time
 
     day = dt.timedelta(hours=24)
     friday = dt.datetime(2026, 11, 6, 17, 0, tzinfo=CST)

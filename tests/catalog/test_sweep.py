@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from catalog import scoped
 from catalog.oversight import credit, supervision
 from catalog.lists import closing, needs, projects, work
 from catalog.enums import LimitStep, ProjectStatus, Role, Urgency
@@ -132,13 +133,13 @@ async def test_a_category_override_beats_its_parent_which_beats_the_default(db):
     assert (await alert(db, "project", built.id))["deadline"] == start + 24 * H
 
     ack = lambda hours: {"step": "ack", "urgency": "normal", "hours": hours}  # noqa: E731
-    view = await supervision.set_time_limits(db, admin(), "public", supervision.TimeLimitsIn(limits=[ack(12)]))
+    view = await scoped.set_time_limits(db, admin(), "public", supervision.TimeLimitsIn(limits=[ack(12)]))
     assert {(t.step, t.urgency): t.source for t in view.limits}[(LimitStep.ACK, Urgency.NORMAL)] == "category"
     await mark_time_limits(db, now=start)
     assert (await alert(db, "project", built.id))["deadline"] == start + 12 * H
 
-    await supervision.set_time_limits(db, admin(), "public.elderly", supervision.TimeLimitsIn(limits=[ack("1.5")]))
-    sub = await supervision.get_time_limits(db, admin(), "public.elderly")
+    await scoped.set_time_limits(db, admin(), "public.elderly", supervision.TimeLimitsIn(limits=[ack("1.5")]))
+    sub = await scoped.get_time_limits(db, admin(), "public.elderly")
     shown = {(t.step, t.urgency): (t.hours, t.source) for t in sub.limits}
     assert shown[(LimitStep.ACK, Urgency.NORMAL)] == (1.5, "category")
     assert shown[(LimitStep.ACK, Urgency.URGENT)] == (2.0, "default")
@@ -147,7 +148,7 @@ async def test_a_category_override_beats_its_parent_which_beats_the_default(db):
     assert row["deadline"] == start + dt.timedelta(minutes=90) and row["level"] == "red" and result.red == 1
 
     # back to the parent's limit: the overdue item's clock still runs, now with the longer limit
-    await supervision.set_time_limits(db, admin(), "public.elderly", supervision.TimeLimitsIn(limits=[]))
+    await scoped.set_time_limits(db, admin(), "public.elderly", supervision.TimeLimitsIn(limits=[]))
     await mark_time_limits(db, now=start + 2 * H)
     assert (await alert(db, "project", built.id))["deadline"] == start + 12 * H
     history = await projects.history_of(db, "category", "public.elderly")
@@ -195,9 +196,9 @@ async def test_refused_limit_changes_change_nothing(db):
     before = await snapshot(db)
     new = supervision.TimeLimitsIn(limits=[{"step": "ack", "urgency": "normal", "hours": 1}])
     with pytest.raises(Forbidden):
-        await supervision.set_time_limits(db, admin(world.street), "public", new)
+        await scoped.set_time_limits(db, admin(world.street), "public", new)
     with pytest.raises(NotFound):
-        await supervision.set_time_limits(db, admin(), "public.nothing", new)
+        await scoped.set_time_limits(db, admin(), "public.nothing", new)
     assert await snapshot(db) == before
 
 
@@ -308,8 +309,8 @@ async def test_an_admin_closes_an_item_with_a_note_and_the_sweep_does_not_raise_
     start = (await projects.get_project(db, built.id)).published_at
     await mark_time_limits(db, now=start + 30 * H)
     (item,) = await items(db, "project", built.id)
-    view = await supervision.add_note(db, admin(world.street), item["id"],
-                                      supervision.SupervisionNoteIn(note="已协调社区重新派单", resolve=True))
+    view = await scoped.add_supervision_note(db, admin(world.street), item["id"],
+                                             supervision.SupervisionNoteIn(note="已协调社区重新派单", resolve=True))
     assert view.resolution == "admin" and view.resolution_label == "管理员已办结督办"
     assert [n.body for n in view.notes] == ["已协调社区重新派单"]
     assert (await mark_time_limits(db, now=start + 40 * H)).raised == 0

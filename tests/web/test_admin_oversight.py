@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from catalog import scoped
 from catalog.batch import job as batch
 from catalog.lists import projects, resources
 from catalog.oversight import supervision
@@ -45,7 +46,7 @@ async def test_the_alliance_sets_a_categorys_limits_with_chinese_errors_that_kee
     r = await post_form(client, page, ack__urgent="4", done__normal="0.1")
     text = await r.text()
     assert r.status == 200 and "办结时限（一般）不能少于15分钟" in text and 'value="4"' in text
-    limits = await supervision.get_time_limits(db, None, "public.elderly")
+    limits = await scoped.get_time_limits(db, None, "public.elderly")
     assert all(t.source == "default" for t in limits.limits)  # nothing saved from a form with an error
 
     r = await post_form(client, page, ack__urgent="4", done__normal="36")
@@ -53,7 +54,7 @@ async def test_the_alliance_sets_a_categorys_limits_with_chinese_errors_that_kee
     text = await (await client.get("/admin/limits")).text()
     assert "已保存“养老助残”的时限（本分类设置 2 项" in text
     assert '<span class="limit src-category" title="紧急：本分类设置">4 小时</span>' in text
-    limits = {(t.step, t.urgency): t for t in (await supervision.get_time_limits(db, None, "public.elderly")).limits}
+    limits = {(t.step, t.urgency): t for t in (await scoped.get_time_limits(db, None, "public.elderly")).limits}
     assert limits[(LimitStep.ACK, Urgency.URGENT)].hours == 4 and limits[(LimitStep.DONE, Urgency.NORMAL)].hours == 36
     assert limits[(LimitStep.ACK, Urgency.NORMAL)].source == "default"
     form = await (await client.get(page)).text()
@@ -61,7 +62,7 @@ async def test_the_alliance_sets_a_categorys_limits_with_chinese_errors_that_kee
     # emptying every box returns the category to the defaults
     r = await post_form(client, page)
     assert r.status == 303
-    assert all(t.source == "default" for t in (await supervision.get_time_limits(db, None, "public.elderly")).limits)
+    assert all(t.source == "default" for t in (await scoped.get_time_limits(db, None, "public.elderly")).limits)
 
 
 async def test_oversight_pages_are_for_administrators_only(client, cast):
@@ -90,8 +91,8 @@ async def test_the_street_admin_works_the_supervision_list(client, cast, db):
     assert r.status == 200
     text = await r.text()
     assert built.project.number in text and "签收" in text and "张三" not in text and PHONE not in text
-    item_id = (await supervision.list_items(db, await _principal(db, cast, "street"),
-                                            supervision.SupervisionFilter())).items[0].id
+    item_id = (await scoped.supervision_items(db, await _principal(db, cast, "street"),
+                                              supervision.SupervisionFilter())).items[0].id
     page = f"/admin/supervision/{item_id}"
     r = await post_form(client, page, note="")
     assert r.status == 200 and "请填写督办意见" in await r.text()
@@ -107,8 +108,8 @@ async def test_another_streets_admin_does_not_see_the_item(client, cast, db):
     await _overdue(db, cast.world)
     other = await make_world(db, communities=1, grids=1)
     await make_account(db, "street-2", Role.STREET_ADMIN, street_code=other.street)
-    item = (await supervision.list_items(db, await _principal(db, cast, "alliance"),
-                                         supervision.SupervisionFilter())).items[0]
+    item = (await scoped.supervision_items(db, await _principal(db, cast, "alliance"),
+                                           supervision.SupervisionFilter())).items[0]
     await sign_in(client, "street-2")
     assert "暂无督办事项" in await (await client.get("/admin/supervision")).text()
     assert (await client.get(f"/admin/supervision/{item.id}")).status == 404

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from api.web.svg import Series, bars, nice_max
+from api.web.pictures.svg import Series, bars, nice_max
 from catalog.people import accounts
 from catalog.oversight import charts
 from catalog.lists import needs

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from api.web.admin_units import SubcategoryForm
-from api.web.core import parse_form
+from api.web.admin.units import SubcategoryForm
+from api.web.kit.forms import parse_form
 from catalog.models import LoginIn, ProgressIn
 
 

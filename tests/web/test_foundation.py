@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from api.web.core import PAGES, parse_form
+from api.web.kit.forms import parse_form
+from api.web.kit.pages import PAGES
 from catalog.models import LoginIn, PublicNeedIn
 
 from .conftest import csrf_of, post_form, sign_in

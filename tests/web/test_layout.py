@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import api.web
-from api.web.maps import WIDTH, draw_map
-from api.web.svg import text_width
-from api.web.terms import shown_terms
+from api.web.kit.terms import shown_terms
+from api.web.pictures.maps import WIDTH, draw_map
+from api.web.pictures.svg import text_width
 from catalog.oversight.charts import ChartScope, MapArea, MapData
 from catalog.enums import AssignmentKind, AssignmentStatus, ProjectStatus, Urgency
 from tests.factories import make_need, make_project, make_resource

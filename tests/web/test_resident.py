@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from api.web.core import fmt_date
+from api.web.kit.render import fmt_date
 from catalog.enums import ProjectStatus
 from tests.factories import CATEGORY, make_project, make_world
 

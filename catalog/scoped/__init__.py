@@ -1,0 +1,108 @@
+"""The catalog as one principal sees it: every read and command of the API and the pages, scoped.
+
+Each function takes the caller's :class:`~catalog.models.Principal`, applies the rules of
+:mod:`catalog.people.access` (404 for what the caller may not see, 403 for what they may see but
+not change), calls the module that does the work (``catalog.lists``, ``catalog.oversight``,
+``catalog.batch``, ``catalog.people``), and returns a view with personal data full or masked for
+that caller. The modules behind this door check nobody; the HTTP handlers call only this door.
+
+By subject, one module each:
+
+========================  =====================================================================
+``needs``                 需求清单: record, read, list, review, withdraw
+``projects``              项目清单: the secretary's commands, the unit's steps, the detail view
+``team``                  协办 units beside a project's lead
+``resources``             资源清单: list, review, take down, rewrite, put back up
+``units``                 member units, their credit and ledger, the administrators' desk
+``directory``             areas and categories
+``history``               the history of anything the caller may read
+``public``                no account: the board, the league table, the overview, 点单 and 结单
+``supervision``           督办, 预警 and each category's time limits
+``suggestions``           the engine's ranking for a unit and why it proposed what it did
+``figures``               the map and the charts of a scope
+``accounts``              login, logout, who a token is, revoking an account
+``batch``                 the batch job's own commands
+``common``                the shared refusals
+========================  =====================================================================
+
+A new read or command goes into its subject's module and is named below, so that
+``from catalog import scoped; scoped.name(...)`` finds it.
+"""
+
+from __future__ import annotations
+
+from .accounts import login, logout, principal_for_token, revoke_account
+from .batch import sweep
+from .directory import create_area, create_category, list_areas, list_categories, retire_category
+from .figures import chart_areas, chart_scope, figures
+from .history import history
+from .needs import accept_need, get_need, list_needs, need_view, reject_need, submit_need, withdraw_need
+from .projects import (
+    accept_offer,
+    add_progress,
+    cancel_project,
+    claim_project,
+    complete_project,
+    confirm_claim,
+    confirm_proposal,
+    create_project,
+    decline_offer,
+    direct_project,
+    get_project,
+    give_back,
+    list_projects,
+    publish_project,
+    reassign_offer,
+    reject_claim,
+    release_claim,
+    start_project,
+    update_project,
+    withdraw_offer,
+)
+from .public import (
+    PUBLIC_FORM_LIMIT,
+    PUBLIC_FORM_WINDOW_SECONDS,
+    close_by_resident,
+    closing_page,
+    league_table,
+    public_project,
+    public_projects,
+    status_counts,
+    submit_public_need,
+)
+from .resources import (
+    create_resource,
+    delist_resource,
+    get_resource,
+    list_resources,
+    publish_resource,
+    relist_resource,
+    resource_and_unit,
+    update_resource,
+)
+from .suggestions import explanation, explanations, projects_for_unit
+from .supervision import (
+    add_supervision_note,
+    get_time_limits,
+    set_time_limits,
+    supervision_alerts,
+    supervision_item,
+    supervision_items,
+)
+from .team import accept_helper, add_helper, decline_helper, give_back_helper, withdraw_helper
+from .units import (
+    create_unit,
+    credit_ledger,
+    credit_score,
+    get_unit,
+    ledger_unit,
+    list_managed_units,
+    list_units,
+    managed_unit,
+    may_home_unit_in,
+    set_unit_status,
+    unit_assignments,
+    unit_live_work,
+    unit_view,
+    update_unit,
+)
