@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog.batch.job import RunDetail, RunDetailQuery, RunFilter, RunPage, get_run, list_runs
+from catalog.batch.runs import RunDetail, RunDetailQuery, RunFilter, RunPage, get_run, list_runs
 
 from ..routing import Call, endpoint
 

@@ -5,7 +5,7 @@ A proposal goes to the unit as an offer the moment the batch job writes it; it t
 when the unit accepts. The secretary confirms it (确认: recorded on the proposal and shown to the
 unit as 社区已确认; the unit still answers), gives it to a runner-up or any other unit (改派: the
 offer is withdrawn and a 定向派单 made), or withdraws it. The explanation
-comes from the batch run records (:func:`catalog.batch.job.get_run`), which a secretary reads for
+comes from the batch run records (:func:`catalog.batch.runs.get_run`), which a secretary reads for
 their own community only.
 """
 
@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from catalog import scoped
-from catalog.batch.job import ProposalView, RunDetail, RunDetailQuery, RunFilter, RunProject, get_run, list_runs
+from catalog.batch.runs import ProposalView, RunDetail, RunDetailQuery, RunFilter, RunProject, get_run, list_runs
 from catalog.enums import AssignmentKind, AssignmentStatus, ProjectStatus
 from catalog.errors import Conflict, NotFound
 from catalog.models import Assignment, NoteIn, Project

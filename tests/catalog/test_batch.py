@@ -11,9 +11,11 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from catalog.batch import job as batch
+from catalog.batch import job as batch, plan as batch_plan, snapshot as batch_snapshot, summary as batch_summary, write as batch_write
 from catalog.lists import projects, resources
-from catalog.batch.job import BatchBusy, Scope
+from catalog.batch.job import BatchBusy
+from catalog.batch.summary import Scope
+from catalog.errors import InvalidInput
 from catalog.enums import AssignmentKind, DeclineReason, DispatchMode, ProjectStatus, ServiceMode
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
 from catalog.storage.settings import get_settings
@@ -99,16 +101,16 @@ async def test_a_project_claimed_between_snapshot_and_write_is_skipped_not_overw
     other = await _project(db, world, DispatchMode.OPTIMISE)
 
     started = dt.datetime.now(dt.UTC)
-    snap = await batch.take_snapshot(db, Scope(), now=due + dt.timedelta(minutes=1))
-    plan = batch.solve(snap, seed=0)
-    proposed, skipped = batch.proposals_of(snap, plan)
+    snap = await batch_snapshot.take_snapshot(db, Scope(), now=due + dt.timedelta(minutes=1))
+    plan = batch_plan.solve(snap, seed=0)
+    proposed, skipped = batch_plan.proposals_of(snap, plan)
     assert {p.project_id for p in proposed} == {project.id, other.id}
 
     # meanwhile, before the deadline really passes, a unit claims the project by hand
     await projects.claim_project(db, project.id, repair.id, unit_actor(repair.id))
 
-    summary = batch.BatchSummary(scope="county", seed=0, dry_run=False, proposed=proposed, skipped=skipped)
-    summary = await batch.write_plan(db, snap, plan, summary, started)
+    summary = batch_summary.BatchSummary(scope="county", seed=0, dry_run=False, proposed=proposed, skipped=skipped)
+    summary = await batch_write.write_plan(db, snap, plan, summary, started)
 
     assert [(s.project, s.code) for s in summary.skipped] == [(project.number, "project_changed")]
     assert [p.project_id for p in summary.proposed] == [other.id]
@@ -125,7 +127,7 @@ async def test_two_concurrent_runs_one_works_the_other_is_told_to_go_away(db):
 
     results = await asyncio.gather(batch.run_batch(db), batch.run_batch(db), return_exceptions=True)
 
-    done = [r for r in results if isinstance(r, batch.BatchSummary)]
+    done = [r for r in results if isinstance(r, batch_summary.BatchSummary)]
     busy = [r for r in results if isinstance(r, BatchBusy)]
     assert len(done) == 1 and len(busy) == 1, results
     assert await db.fetchval("SELECT count(*) FROM batch_runs") == 1
@@ -190,9 +192,9 @@ async def test_scope_narrows_to_a_community_and_unknown_areas_are_refused(db):
     summary = await batch.run_batch(db, Scope(community=world.communities[1]))
     assert [p.project_id for p in summary.proposed] == [far.id]
     assert await db.fetchval("SELECT scope FROM batch_runs") == f"community:{world.communities[1]}"
-    with pytest.raises(batch.InvalidInput):
+    with pytest.raises(InvalidInput):
         await batch.run_batch(db, Scope(street="NOPE"))
-    with pytest.raises(batch.InvalidInput):
+    with pytest.raises(InvalidInput):
         Scope(community=world.community, street=world.street)
 
 
@@ -312,7 +314,7 @@ async def _every_reason(db):
     return world, want, winner, first_care, only_u1, only_u2
 
 
-STEEP_LOAD = batch.PARAMS.model_copy(update={"w_load": 100.0})
+STEEP_LOAD = batch_summary.PARAMS.model_copy(update={"w_load": 100.0})
 
 
 async def test_a_small_county_with_every_reason_code(db):
@@ -329,7 +331,7 @@ async def test_a_small_county_with_every_reason_code(db):
     assert {p.project_id for p in summary.proposed} == {winner.id, first_care.id, only_u1.id, only_u2.id}
 
     run = await db.fetchrow("SELECT * FROM batch_runs WHERE id = $1", summary.run_id)
-    assert set(run["phases"]) == set(batch.PHASES) and run["sweep"]["expired"] == 0
+    assert set(run["phases"]) == set(batch_summary.PHASES) and run["sweep"]["expired"] == 0
     assert run["params"]["w_load"] == 100.0 and run["communities"] == [c1, c2]
     assert run["counts"]["unmatched"] == {code: 1 for code in want}
     gap = {(g["category"], g["community"]): g for g in run["supply_gap"]}
@@ -419,7 +421,7 @@ async def test_the_command_logs_each_phase_when_not_at_a_terminal(db, cli_env, c
     with caplog.at_level("INFO", logger="catalog.batch"):
         assert await asyncio.to_thread(main, ["batch"]) == 0
     lines = [r.getMessage() for r in caplog.records if r.name == "catalog.batch"]
-    for phase in batch.PHASES:
+    for phase in batch_summary.PHASES:
         assert any(line.startswith(f"batch phase {phase} started") for line in lines), lines
         assert any(line.startswith(f"batch phase {phase} done in") for line in lines), lines
     assert "batch write 1/1" in lines
@@ -475,7 +477,7 @@ async def test_at_a_terminal_the_command_shows_chinese_progress_and_names(db, da
     # no English log lines: the phases and the summary say it in Chinese
     assert not [line for line in screen if "INFO" in line or "catalog." in line], screen
     done = [line for line in screen if line.startswith("  ✓ ")]
-    assert [line.split()[1].rstrip("\u3000") for line in done] == [batch.PHASE_LABELS[k] for k in batch.PHASES]
+    assert [line.split()[1].rstrip("\u3000") for line in done] == [batch_summary.PHASE_LABELS[k] for k in batch_summary.PHASES]
     # units, resources and communities by name, the id in brackets
     resource = await db.fetchval("SELECT title FROM resources WHERE unit_id = $1", care.id)
     assert f"{p.number} → 主办 {care.name} [{care.id}]，资源“{resource}”" in raw
@@ -489,11 +491,11 @@ async def test_at_a_terminal_warnings_show_above_the_progress_line():
     import io
     import logging
 
-    from catalog import cli
+    from catalog.cli import display
 
     out = io.StringIO()
-    with cli._logs_above(cli._live):
-        async with cli._TerminalProgress(out) as progress:
+    with display.logs_above(display.live):
+        async with display.TerminalProgress(out) as progress:
             progress.start("solve")
             logging.getLogger("catalog.oversight.sweep").info("time limits at …")
             logging.getLogger("catalog.batch").warning("resource 7 has no room left")
@@ -518,7 +520,7 @@ async def test_the_rows_in_columns_are_the_engine_problem_and_the_plan_reads_as_
     await db.execute("UPDATE assignments SET expires_at = now() - interval '1 minute' WHERE status = 'pending'")
     await batch.sweep(db)
 
-    snap = await batch.take_snapshot(db)
+    snap = await batch_snapshot.take_snapshot(db)
 
     a, ref = snap.arrays, matching.from_problem(snap.problem)
     assert a.n_projects == 14 and len(a.previous_p) > 0 and len(a.declined_p) == 3
@@ -526,12 +528,12 @@ async def test_the_rows_in_columns_are_the_engine_problem_and_the_plan_reads_as_
         mine, theirs = getattr(a, f.name), getattr(ref, f.name)
         assert np.array_equal(mine, theirs, equal_nan=mine.dtype.kind == "f"), f.name
 
-    plan, ups = batch.solve_explained(snap, seed=4, params=STEEP_LOAD)
+    plan, ups = batch_plan.solve_explained(snap, seed=4, params=STEEP_LOAD)
     model = matching.solve(snap.problem, STEEP_LOAD, seed=4)
     assert (plan.objective, plan.bound, plan.status) == (model.objective, model.bound, model.status)
     assert plan.supply_gap == model.supply_gap
 
-    proposed, skipped = batch.proposals_of(snap, plan, ups)
+    proposed, skipped = batch_plan.proposals_of(snap, plan, ups)
     leads: dict[str, matching.Assignment] = {}
     for x in sorted(model.assignments, key=lambda x: (x.project, -x.score, x.resource)):
         leads.setdefault(x.project, x)
@@ -549,7 +551,7 @@ async def test_the_rows_in_columns_are_the_engine_problem_and_the_plan_reads_as_
     assert any(p.runner_ups for p in proposed)
     assert skipped == []
 
-    unmatched = batch.unmatched_of(snap, plan)
+    unmatched = batch_plan.unmatched_of(snap, plan)
     assert [(u.project, u.code, u.label, u.taken_by_project) for u in unmatched] == [
         (u.project, u.code, u.label, u.taken_by_project) for u in model.unmatched]
     assert plan.unmatched_counts() == {code: sum(u.code == code for u in model.unmatched)
@@ -610,14 +612,14 @@ async def test_the_engine_reads_the_credit_this_runs_sweep_charged(db, monkeypat
     before = (await credit.score(db, care.id)).score
 
     seen = {}
-    real = batch.take_snapshot
+    real = batch_snapshot.take_snapshot
 
     async def watched(*args, **kwargs):
         snap = await real(*args, **kwargs)
         seen.update(snap.rows.credit)
         return snap
 
-    monkeypatch.setattr(batch, "take_snapshot", watched)
+    monkeypatch.setattr(batch_snapshot, "take_snapshot", watched)
     summary = await batch.run_batch(db, seed=0)
     after = (await credit.score(db, care.id)).score
     assert summary.sweep["time_limits"]["credited"] == 1 and after < before

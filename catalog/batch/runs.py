@@ -1,0 +1,179 @@
+"""The run records (运行记录) as people read them: the list of runs and one run's detail.
+
+Who may read which runs is decided by :mod:`catalog.scoped` (the door every reader goes through);
+this module is given the communities the reader may see (None: all) and reads only their rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+import matching
+
+from catalog.people import access
+from catalog.enums import AssignmentKind, AssignmentStatus, ProjectStatus, Role
+from catalog.errors import Forbidden, NotFound
+from catalog.models import Code, ListQuery, Principal
+from catalog.storage.sql import q
+from catalog.storage.tx import Db, connection
+
+#
+# Who reads them: the administrators (the alliance's sees every run, a street's the runs that
+# looked at its communities) and a community's secretary (runs that looked at the community).
+# Each sees only the rows of their own communities. Nothing personal is in a run record: project
+# numbers, unit and resource ids, scores and reason codes.
+
+ScopeText = Annotated[str, StringConstraints(pattern=r"^(county|(community|street):[0-9A-Za-z_-]{1,32})$")]
+
+
+class RunFilter(ListQuery):
+    scope: ScopeText | None = None
+    community: Code | None = None
+
+
+class RunDetailQuery(ListQuery):
+    """Pages through the run's projects, in project order."""
+
+    sort: Annotated[str, StringConstraints(pattern=r"^oldest$")] = "oldest"
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class RunnerUpView(_View):
+    unit_id: int
+    resource_id: int
+    score: float
+    behind: float = Field(description="how many points behind the proposed unit; <= 0 when it lost on capacity or load")
+    lost_on: str = Field(description="a score term, capacity, load or tie")
+    label: str
+    breakdown: dict[str, float]
+
+
+class ProposalView(_View):
+    assignment_id: int
+    unit_id: int
+    resource_id: int | None
+    score: float
+    breakdown: dict[str, float]
+    term_labels: dict[str, str] = Field(default_factory=lambda: dict(matching.TERM_LABELS))
+    runner_ups: list[RunnerUpView]
+    assignment_status: AssignmentStatus
+    assignment_status_label: str
+
+
+class UnmatchedView(_View):
+    code: str
+    label: str
+    taken_by_project: str | None = None
+    taken_by_project_id: int | None = None
+    taken_by_resource_id: int | None = None
+
+
+class RunProject(_View):
+    project_id: int
+    project: str
+    community: str
+    project_status: ProjectStatus
+    project_status_label: str
+    outcome: Literal["proposed", "unmatched"]
+    proposal: ProposalView | None = None
+    unmatched: UnmatchedView | None = None
+
+
+class RunRecord(_View):
+    id: int
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    scope: str
+    seed: int
+    status: str
+    status_label: str
+    objective: float
+    bound: float
+    gap: float
+    counts: dict[str, Any]
+    sweep: dict[str, Any]
+    phases: dict[str, float]
+
+
+class RunPage(_View):
+    items: list[RunRecord]
+    next_cursor: str | None
+
+
+class RunDetail(_View):
+    run: RunRecord
+    params: dict[str, Any]
+    supply_gap: list[matching.SupplyGapRow]
+    projects: list[RunProject]
+    next_cursor: str | None
+
+
+# Chinese labels of the engine's unmatched reasons, by code (pages read them from here)
+UNMATCHED_LABELS = {u.code: u.label for u in matching.Unmatched}
+
+
+def _runs_scope(p: Principal) -> list[str] | None:
+    """The communities whose runs ``p`` may read (None: all); others are refused."""
+    if not (access.is_admin(p) or p.role is Role.SECRETARY):
+        raise Forbidden("只有管理员和社区书记可以查看批量派单记录", code="forbidden")
+    return list(p.communities) if p.communities is not None else None
+
+
+def _record(r: asyncpg.Record) -> RunRecord:
+    return RunRecord(
+        id=r["id"], started_at=r["started_at"], finished_at=r["finished_at"], scope=r["scope"], seed=r["seed"],
+        status=r["status"], status_label=matching.Status(r["status"]).label, objective=r["objective"],
+        bound=r["bound"], gap=r["gap"], counts=r["counts"], sweep=r["sweep"], phases=r["phases"],
+    )
+
+
+async def list_runs(db: Db, p: Principal, f: RunFilter) -> RunPage:
+    """Run records the reader may see, newest first."""
+    scope = _runs_scope(p)
+    async with connection(db) as conn:
+        rows = await conn.fetch(q("batch_run_page"), scope, f.after, f.page_size, f.ascending, f.scope, f.community)
+    cursor = str(rows[-1]["id"]) if len(rows) == f.page_size and rows else None
+    return RunPage(items=[_record(r) for r in rows], next_cursor=cursor)
+
+
+async def get_run(db: Db, p: Principal, run_id: int, f: RunDetailQuery) -> RunDetail:
+    """One run record with what it did to each project of the reader's communities: the
+    proposal with its explanation and where the offer stands now, or why there was none."""
+    scope = _runs_scope(p)
+    async with connection(db) as conn:
+        run = await conn.fetchrow(q("batch_run_get"), run_id, scope)
+        if run is None:
+            raise NotFound("批量派单记录不存在", code="batch_run_not_found", details={"id": run_id})
+        rows = await conn.fetch(q("batch_run_projects"), run_id, scope, f.after, f.page_size)
+    mine = set(scope) if scope is not None else None
+    gap = [matching.SupplyGapRow.model_validate(g) for g in run["supply_gap"]
+           if mine is None or g["community"] in mine]
+    items = []
+    for r in rows:
+        status = ProjectStatus(r["project_status"])
+        common = dict(project_id=r["project_id"], project=r["project"], community=r["community"],
+                      project_status=status, project_status_label=status.label)
+        if r["assignment_id"] is not None:
+            a_status = AssignmentStatus(r["assignment_status"])
+            items.append(RunProject(**common, outcome="proposed", proposal=ProposalView(
+                assignment_id=r["assignment_id"], unit_id=r["unit_id"], resource_id=r["resource_id"],
+                score=r["score"], breakdown=r["breakdown"],
+                runner_ups=[RunnerUpView.model_validate(x) for x in r["runner_ups"]],
+                assignment_status=a_status,
+                assignment_status_label=a_status.label_for(AssignmentKind.PROPOSAL),
+            )))
+        else:
+            items.append(RunProject(**common, outcome="unmatched", unmatched=UnmatchedView(
+                code=r["reason"], label=UNMATCHED_LABELS.get(r["reason"], r["reason"]),
+                taken_by_project=r["taken_by_project"], taken_by_project_id=r["taken_by_project_id"],
+                taken_by_resource_id=r["taken_by_resource_id"],
+            )))
+    cursor = str(rows[-1]["project_id"]) if len(rows) == f.page_size and rows else None
+    return RunDetail(run=_record(run), params=run["params"], supply_gap=gap, projects=items, next_cursor=cursor)
