@@ -12,6 +12,7 @@ import datetime as dt
 
 import asyncpg
 
+from catalog.batch import runs as batch_runs
 from catalog.people import access, accounts
 from catalog.oversight import credit
 from catalog.lists import directory, team, needs, projects, resources
@@ -724,3 +725,27 @@ async def confirm_proposal(db: Db, p: Principal, assignment_id: int, data: NoteI
     except NotFound:  # the assignment of a project the caller may not see is not there for them either
         raise NotFound("认领/派单不存在", code="assignment_not_found", details={"id": assignment_id}) from None
     return await projects.confirm_proposal(db, assignment_id, p.actor, data.note)
+
+
+# --- batch run records (运行记录) ----------------------------------------------------------------
+#
+# Who reads them: the administrators (the alliance's sees every run, a street's the runs that
+# looked at its communities) and a community's secretary (runs that looked at the community).
+# Each sees only the rows of their own communities (:mod:`catalog.batch.runs` reads those).
+
+
+def _runs_scope(p: Principal) -> list[str] | None:
+    """The communities whose runs ``p`` may read (None: all); others are refused."""
+    if not (access.is_admin(p) or p.role is Role.SECRETARY):
+        raise _forbidden("只有管理员和社区书记可以查看批量派单记录")
+    return list(p.communities) if p.communities is not None else None
+
+
+async def list_batch_runs(db: Db, p: Principal, f: batch_runs.RunFilter) -> batch_runs.RunPage:
+    """Run records the reader may see, newest first."""
+    return await batch_runs.list_runs(db, _runs_scope(p), f)
+
+
+async def get_batch_run(db: Db, p: Principal, run_id: int, f: batch_runs.RunDetailQuery) -> batch_runs.RunDetail:
+    """One run record with what it did to each project of the reader's communities."""
+    return await batch_runs.get_run(db, _runs_scope(p), run_id, f)

@@ -239,7 +239,7 @@ def phase_chart(run, pid: str = "run-phases") -> Picture:
 async def runs(v: View) -> dict:
     f = v.query(RunFilter)
     f = f.model_copy(update={"limit": min(f.limit, 50)})
-    return {"page": await batch_runs.list_runs(v.db, v.me, f), "scopes": await _scope_label(v),
+    return {"page": await scoped.list_batch_runs(v.db, v.me, f), "scopes": await _scope_label(v),
             "unmatched_total": lambda r: sum((r.counts.get("unmatched") or {}).values()),
             "skipped_total": lambda r: sum((r.counts.get("skipped") or {}).values())}
 
@@ -248,7 +248,7 @@ async def runs(v: View) -> dict:
 async def run_detail(v: View) -> dict:
     q = v.query(RunDetailQuery)
     q = q.model_copy(update={"limit": min(q.limit, 100)})
-    d = await batch_runs.get_run(v.db, v.me, v.id("run_id"), q)
+    d = await scoped.get_batch_run(v.db, v.me, v.id("run_id"), q)
     unit_ids = {p.proposal.unit_id for p in d.projects if p.proposal}
     unit_ids |= {r.unit_id for p in d.projects if p.proposal for r in p.proposal.runner_ups[:1]}
     units = {}
