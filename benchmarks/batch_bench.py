@@ -11,7 +11,7 @@ Then, each in its own process:
 1. **Peers on the same snapshot** (nothing kept): the optimiser against first-come-first-served
    claiming on the engine's own candidate pairs (projects served, urgent projects served, load
    spread over units); and the write phase with both writers, the set-based one
-   (``catalog.batch.bulk``) and the one-by-one one (``catalog.batch.write.write_plan``), each inside
+   (``catalog.batch.bulk``) and the one-by-one one (``write_plan``, kept in tests/catalog/oracle.py), each inside
    a transaction that is rolled back. Above ``--row-max`` proposals the one-by-one writer
    writes only its first ``--row-max`` and the report gives its measured rate.
 2. **The run**: ``sandan serve`` on the same database and a reader sending typical reads at a
@@ -207,10 +207,11 @@ def compare_plans(a, urgent_ids: set[str], seed: int) -> dict:
     return out
 
 
-async def _urgent_numbers(conn, numbers: list[str]) -> set[str]:
-    rows = await conn.fetch("SELECT number FROM projects WHERE number = ANY($1::text[]) AND urgency = 'urgent'",
-                            numbers)
-    return {r["number"] for r in rows}
+async def _urgent_ids(conn, snap) -> set[str]:
+    """The snapshot's urgent projects, by their engine id (``projects.id``) as text."""
+    rows = await conn.fetch("SELECT id FROM projects WHERE id = ANY($1::bigint[]) AND urgency = 'urgent'",
+                            snap.arrays.project_ids.tolist())
+    return {str(r["id"]) for r in rows}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,19 +238,20 @@ async def _write_rolled_back(pool, writer, snap, plan, proposed, skipped) -> dic
 
 
 async def child_peers(dsn: str, seed: int, row_max: int) -> dict:
-    from catalog.batch import bulk as batch_bulk, plan as batch_plan, snapshot as batch_snapshot, write as batch_write
+    from catalog.batch import bulk as batch_bulk, plan as batch_plan, snapshot as batch_snapshot
     from catalog.storage.db import create_pool
+    from tests.catalog.oracle import write_plan
 
     pool = await create_pool(dsn, min_size=1, max_size=4)
     try:
         snap = await batch_snapshot.take_snapshot(pool)
         async with pool.acquire() as conn:
-            urgent = await _urgent_numbers(conn, list(snap.project_ids))
+            urgent = await _urgent_ids(conn, snap)
         out = {"comparison": compare_plans(snap.arrays, urgent, seed)}
         plan = await asyncio.to_thread(batch_plan.solve, snap, seed)
-        proposed, skipped = batch_plan.proposals_of(snap, plan)
+        proposed, skipped = batch_plan.proposals_of(plan)
         part = proposed[:row_max]
-        for key, writer, todo in (("bulk", batch_bulk.write_plan_bulk, proposed), ("row", batch_write.write_plan, part)):
+        for key, writer, todo in (("bulk", batch_bulk.write_plan_bulk, proposed), ("row", write_plan, part)):
             try:
                 out[key] = await _write_rolled_back(pool, writer, snap, plan, todo, skipped)
             except Exception as exc:  # one writer failing still leaves the other's figures
@@ -266,9 +268,10 @@ async def child_peers(dsn: str, seed: int, row_max: int) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str = "-") -> dict:
-    from catalog.batch import bulk as batch_bulk, engine_input, job as batch, plan as batch_plan
+    from catalog.batch import bulk as batch_bulk, job as batch, plan as batch_plan
     from catalog.batch import snapshot as batch_snapshot, write as batch_write
     from catalog.cli.batch import lower_priority
+    from tests.catalog.oracle import write_plan
     from catalog.storage.db import embedded_dsn
 
     # as `sandan batch` does before its run: lower its priority, and join the embedded server
@@ -307,15 +310,13 @@ async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str =
 
     # run_batch looks its phases up in their modules at call time, so timing them (and choosing
     # the writer) needs no change to the batch job itself
-    write = batch_bulk.write_plan_bulk if writer == "bulk" else batch_write.write_plan
+    write = batch_bulk.write_plan_bulk if writer == "bulk" else write_plan
     batch.sweep = timed("sweep", batch.sweep, True)
     batch.sweep_time_limits = timed("sweep", batch.sweep_time_limits, True)
     batch_snapshot.take_snapshot = timed("snapshot", batch_snapshot.take_snapshot, True)
-    engine_input.problem_arrays = timed("snapshot.to_arrays", engine_input.problem_arrays, False)
+    batch_snapshot.engine_problem = timed("snapshot.to_arrays", batch_snapshot.engine_problem, False)
     batch_plan.solve = timed("solve", batch_plan.solve, False)
-    batch_plan.solve_explained = timed("solve", batch_plan.solve_explained, False)
     batch_bulk.write_plan_bulk = timed("write", write, True)
-    batch_write.write_plan = timed("write", batch_write.write_plan, True)
     batch_write.explain_proposals = timed("write.explain", batch_write.explain_proposals, False)
     batch_bulk.explain_proposals = timed("write.explain", batch_bulk.explain_proposals, False)
     batch_plan.proposals_of = timed("proposals", batch_plan.proposals_of, False)
@@ -323,7 +324,7 @@ async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str =
     # inside the solve: where its seconds go
     import matching
 
-    for attr in ("solve_arrays", "validate_arrays", "runner_ups"):
+    for attr in ("solve_arrays", "validate_arrays", "runner_ups", "decode"):
         setattr(matching, attr, timed(f"solve.{attr}", getattr(matching, attr), False))
     # inside the snapshot: the reads against turning rows into the engine's records
     from catalog.storage.sql import q as query
@@ -511,7 +512,7 @@ async def demo_comparison(admin: str, seed: int) -> dict:
                 opened += 1
             snap = await batch_snapshot.take_snapshot(pool)
             async with pool.acquire() as conn:
-                urgent = await _urgent_numbers(conn, list(snap.project_ids))
+                urgent = await _urgent_ids(conn, snap)
             out = compare_plans(snap.arrays, urgent, seed)
             out["opened_projects"] = opened
             out["accepted_needs"] = len(rows)

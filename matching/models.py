@@ -153,19 +153,6 @@ class Assignment(_Strict):
     fixed: bool = False
 
 
-class RunnerUp(_Strict):
-    """A unit that could have taken an assigned project, and what it lost on (`explain`)."""
-
-    resource: str
-    unit: str
-    score: float = Field(description="pair score in points (pair terms only, no load)")
-    breakdown: Breakdown
-    behind: float = Field(description="the winner's pair score minus this one; <= 0 when it "
-                          "lost on capacity or load rather than on score")
-    lost_on: str = Field(description="a pair term, 'capacity', 'load' or 'tie'")
-    label: str
-
-
 class UnmatchedProject(_Strict):
     project: str
     reason: Unmatched

@@ -3,106 +3,23 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from .arrays import ProblemArrays, from_problem
+from .arrays import ProblemArrays
+from .columns import from_problem
 from .candidates import Candidates, ResourceIndex, build_candidates
 from .components import connected_components
 from .flow import solve_flow
 from .hours import solve_hours_gap
-from .models import (
-    Assignment,
-    Breakdown,
-    Plan,
-    Problem,
-    SupplyGapRow,
-    UnitLoad,
-    UnmatchedProject,
-)
+from .models import Plan, Problem
 from .multi import lagrangian_bound, polish
 from .params import Params
-from .reasons import TERMS, Status, Unmatched
+from .plan_arrays import PlanArrays
+from .reasons import Status, Unmatched
 from .repair import Ledger, complete_by_ejection, complete_teams
 from .rules import RuleTables, load_cost, project_terms, unit_nominal
 from .validate import evaluate
-
-
-@dataclass(frozen=True, eq=False)
-class PlanArrays:
-    """A plan in array form; `to_model` turns it into the JSON `Plan` at the boundary."""
-
-    problem: ProblemArrays
-    params: Params
-    p: np.ndarray  # int64 project index per assignment
-    r: np.ndarray  # int64 resource index per assignment
-    fixed: np.ndarray  # bool: an accepted claim
-    terms: np.ndarray  # int64 (n, 7) pair terms x scale
-    load: np.ndarray  # int64 (n,) load cost attributed to the assignment
-    objective: int  # scaled
-    bound: int  # scaled
-    status: Status
-    reason: np.ndarray  # int8 per project (Unmatched)
-    taken_by_r: np.ndarray  # int64 per project, -1
-    taken_by_p: np.ndarray  # int64 per project, -1
-    unit_assigned: np.ndarray
-    unit_nominal: np.ndarray
-    unit_minutes: np.ndarray
-    unit_value: np.ndarray  # float points, NaN where not computed
-    supply_gap: dict[str, np.ndarray]
-    stats: dict[str, float] = field(default_factory=dict)
-    # the candidate pairs the plan was chosen from, kept for `explain.runner_ups`
-    candidates: Candidates | None = None
-
-    @property
-    def gap(self) -> float:
-        return (self.bound - self.objective) / max(1.0, abs(self.bound))
-
-    def to_model(self) -> Plan:
-        a, s = self.problem, self.params.scale
-        pid, rid, uid = a.project_ids, a.resource_ids, a.unit_ids
-        scores = (self.terms.sum(axis=1) - self.load) / s
-        assignments = []
-        for i in range(len(self.p)):
-            t = self.terms[i] / s
-            bd = dict(zip(TERMS, [*t.tolist(), -self.load[i] / s]))
-            assignments.append(Assignment(
-                project=str(pid[self.p[i]]), resource=str(rid[self.r[i]]),
-                unit=str(uid[a.r_unit[self.r[i]]]), score=float(scores[i]),
-                breakdown=Breakdown(**bd), fixed=bool(self.fixed[i]),
-            ))
-        unmatched = []
-        for q in np.flatnonzero(self.reason > 0):
-            reason = Unmatched(int(self.reason[q]))
-            tr, tp = self.taken_by_r[q], self.taken_by_p[q]
-            unmatched.append(UnmatchedProject(
-                project=str(pid[q]), reason=reason, code=reason.code, label=reason.label,
-                taken_by_resource=str(rid[tr]) if tr >= 0 else None,
-                taken_by_project=str(pid[tp]) if tp >= 0 else None,
-            ))
-        loads = [
-            UnitLoad(unit=str(uid[u]), assigned=int(self.unit_assigned[u]),
-                     capacity=int(self.unit_nominal[u]),
-                     hours_used=float(self.unit_minutes[u]) / 60.0,
-                     marginal_value=None if np.isnan(self.unit_value[u]) else float(self.unit_value[u]))
-            for u in range(a.n_units)
-        ]
-        g = self.supply_gap
-        rows = [
-            SupplyGapRow(
-                category=str(a.categories[g["category"][i]]),
-                community=str(a.communities[g["community"][i]]),
-                street=str(a.streets[g["street"][i]]) if g["street"][i] >= 0 else None,
-                demand=int(g["demand"][i]), supply=int(g["supply"][i]),
-                resources=int(g["resources"][i]), matched=int(g["matched"][i]),
-                unmatched=int(g["unmatched"][i]),
-            )
-            for i in range(len(g["category"]))
-        ]
-        return Plan(status=self.status, objective=self.objective / s, bound=self.bound / s,
-                    gap=self.gap, assignments=assignments, unmatched=unmatched,
-                    unit_loads=loads, supply_gap=rows, stats=dict(self.stats))
 
 
 def solve(problem: Problem | ProblemArrays, params: Params = Params(), *, seed: int = 0) -> Plan:

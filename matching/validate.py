@@ -14,6 +14,7 @@ import numpy as np
 from .arrays import ProblemArrays
 from .models import Plan, Problem, Validation, Violation
 from .params import Params
+from .plan_arrays import PlanArrays
 from .reasons import Rule
 from .rules import RuleTables, is_member, load_cost, pair_keys, pair_terms, slot_cost, unit_nominal
 
@@ -124,8 +125,7 @@ def validate(problem, plan, params: Params = Params()) -> Validation:
 
     Passing the `Params` the plan was solved with matters only for the recomputed objective.
     """
-    from .arrays import from_problem
-    from .solve import PlanArrays
+    from .columns import from_problem
 
     a = from_problem(problem) if isinstance(problem, Problem) else problem
     if isinstance(plan, PlanArrays):

@@ -250,7 +250,7 @@ async def run_detail(v: View) -> dict:
     q = q.model_copy(update={"limit": min(q.limit, 100)})
     d = await scoped.get_batch_run(v.db, v.me, v.id("run_id"), q)
     unit_ids = {p.proposal.unit_id for p in d.projects if p.proposal}
-    unit_ids |= {r.unit_id for p in d.projects if p.proposal for r in p.proposal.runner_ups[:1]}
+    unit_ids |= {r["unit_id"] for p in d.projects if p.proposal for r in p.proposal.runner_ups[:1]}
     units = {}
     for uid in sorted(unit_ids):
         try:

@@ -1,5 +1,6 @@
-"""The batch job's write phase, set-based: the same outcome as ``catalog.batch.write.write_plan`` in a handful
-of statements, for runs that propose tens of thousands of projects.
+"""The batch job's write phase, set-based: the same outcome as the one-by-one ``write_plan``
+(kept as this writer's oracle in tests/catalog/oracle.py) in a handful of statements, for runs
+that propose tens of thousands of projects.
 
 ``write_plan`` offers each project through ``projects.direct_project`` inside a savepoint,
 several round trips per proposal: fine for a community, minutes for a county of 100k projects.
@@ -97,7 +98,7 @@ async def write_plan_bulk(
 ) -> BatchSummary:
     """Write proposals, explanations and the run record in one transaction, set-based.
 
-    Same contract as :func:`catalog.batch.write.write_plan`: ``summary.proposed`` comes in as planned
+    Same contract as the one-by-one ``write_plan`` (tests/catalog/oracle.py): ``summary.proposed`` comes in as planned
     and goes out as written (with assignment ids); every pair that could not be written lands in
     ``summary.skipped`` with its reason code, in the order the proposals came; the run record is
     :func:`catalog.batch.write.record_run`'s. ``progress``, if given, hears ``step(done, total)`` once:
@@ -108,7 +109,7 @@ async def write_plan_bulk(
     """
     t0 = time.perf_counter()
     proposed = summary.proposed
-    explained = explain_proposals(snapshot, plan, proposed)
+    explained = explain_proposals(plan, proposed)
     actor = str(BATCH_ACTOR)
     ttl_seconds = get_settings().offer_ttl_hours * 3600.0
     async with transaction(db) as conn:

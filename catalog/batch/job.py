@@ -161,13 +161,13 @@ async def run_batch(
 def _solve_into(summary: BatchSummary, snap: Snapshot, seed: int, params: matching.Params) -> BatchPlan:
     """The solve phase: the plan, and what the summary says of it (proposals, skipped pairs,
     unmatched projects with their reasons, the supply gap)."""
-    plan, runner_ups = batch_plan.solve_explained(snap, seed, params)
+    plan = batch_plan.solve(snap, seed, params)
     summary.objective, summary.bound, summary.gap = plan.objective, plan.bound, plan.gap
     summary.status = plan.status.value
     summary.unmatched = plan.unmatched_counts()
-    summary.proposed, summary.skipped = batch_plan.proposals_of(snap, plan, runner_ups)
+    summary.proposed, summary.skipped = batch_plan.proposals_of(plan)
     summary.skipped += [Skipped(project=n, code="no_location") for n in snap.skipped_no_point]
-    summary.unmatched_projects = batch_plan.unmatched_of(snap, plan)
+    summary.unmatched_projects = batch_plan.unmatched_of(plan)
     summary.supply_gap = list(plan.supply_gap)
     return plan
 

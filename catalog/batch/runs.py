@@ -44,16 +44,6 @@ class _View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class RunnerUpView(_View):
-    unit_id: int
-    resource_id: int
-    score: float
-    behind: float = Field(description="how many points behind the proposed unit; <= 0 when it lost on capacity or load")
-    lost_on: str = Field(description="a score term, capacity, load or tie")
-    label: str
-    breakdown: dict[str, float]
-
-
 class ProposalView(_View):
     assignment_id: int
     unit_id: int
@@ -61,17 +51,9 @@ class ProposalView(_View):
     score: float
     breakdown: dict[str, float]
     term_labels: dict[str, str] = Field(default_factory=lambda: dict(matching.TERM_LABELS))
-    runner_ups: list[RunnerUpView]
+    runner_ups: list[matching.RunnerUp]
     assignment_status: AssignmentStatus
     assignment_status_label: str
-
-
-class UnmatchedView(_View):
-    code: str
-    label: str
-    taken_by_project: str | None = None
-    taken_by_project_id: int | None = None
-    taken_by_resource_id: int | None = None
 
 
 class RunProject(_View):
@@ -82,7 +64,7 @@ class RunProject(_View):
     project_status_label: str
     outcome: Literal["proposed", "unmatched"]
     proposal: ProposalView | None = None
-    unmatched: UnmatchedView | None = None
+    unmatched: matching.Unassigned | None = None
 
 
 class RunRecord(_View):
@@ -158,13 +140,13 @@ async def get_run(db: Db, communities: list[str] | None, run_id: int, f: RunDeta
             items.append(RunProject(**common, outcome="proposed", proposal=ProposalView(
                 assignment_id=r["assignment_id"], unit_id=r["unit_id"], resource_id=r["resource_id"],
                 score=r["score"], breakdown=r["breakdown"],
-                runner_ups=[RunnerUpView.model_validate(x) for x in r["runner_ups"]],
+                runner_ups=r["runner_ups"],
                 assignment_status=a_status,
                 assignment_status_label=a_status.label_for(AssignmentKind.PROPOSAL),
             )))
         else:
-            items.append(RunProject(**common, outcome="unmatched", unmatched=UnmatchedView(
-                code=r["reason"], label=UNMATCHED_LABELS.get(r["reason"], r["reason"]),
+            items.append(RunProject(**common, outcome="unmatched", unmatched=matching.Unassigned(
+                project=r["project"], project_id=r["project_id"], community=r["community"], code=r["reason"], label=UNMATCHED_LABELS.get(r["reason"], r["reason"]),
                 taken_by_project=r["taken_by_project"], taken_by_project_id=r["taken_by_project_id"],
                 taken_by_resource_id=r["taken_by_resource_id"],
             )))

@@ -69,28 +69,14 @@ class Proposal(BaseModel):
     # a team project (units_required > 1) gets its lead (主办) and its helpers (协办)
     role: AssignmentRole = AssignmentRole.LEAD
     assignment_id: int | None = None
-    # the score by term, and the next units: [{"unit_id", "resource_id", "score", "behind",
-    # "lost_on", "label", "breakdown"}] (see matching.explain)
+    # the score by term, and the next units (the lead's; see matching.explain)
     breakdown: dict[str, float] = Field(default_factory=dict)
-    runner_ups: list[dict[str, Any]] = Field(default_factory=list)
+    runner_ups: list[matching.RunnerUp] = Field(default_factory=list)
 
 
 class Skipped(BaseModel):
     project: str
     code: str
-
-
-class UnmatchedOut(BaseModel):
-    """A project the engine left without a unit, and why (the engine's reason code and label)."""
-
-    project: str
-    project_id: int
-    community: str
-    code: str
-    label: str
-    taken_by_project: str | None = None
-    taken_by_project_id: int | None = None
-    taken_by_resource_id: int | None = None
 
 
 class Expiring(BaseModel):
@@ -133,7 +119,7 @@ class BatchSummary(BaseModel):
     sweep: dict[str, Any] = Field(default_factory=dict)
     # seconds per phase, in PHASES order
     phases: dict[str, float] = Field(default_factory=dict)
-    unmatched_projects: list[UnmatchedOut] = Field(default_factory=list)
+    unmatched_projects: list[matching.Unassigned] = Field(default_factory=list)
     supply_gap: list[matching.SupplyGapRow] = Field(default_factory=list)
     # the communities of the projects the run looked at: who may read its record
     communities: list[str] = Field(default_factory=list)

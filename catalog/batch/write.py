@@ -1,29 +1,25 @@
-"""The write phase's common part: the run record and the explanations, and the one-by-one writer.
+"""The write phase's common part: the explanations and the run record every writer ends with.
 
-The run writes with the set-based :func:`catalog.batch.bulk.write_plan_bulk`; both writers end
-with :func:`record_run`, inside their transaction.
+The run writes with the set-based :func:`catalog.batch.bulk.write_plan_bulk`, inside whose
+transaction :func:`record_run` writes the run record, the explanations and the unmatched
+projects. (The one-by-one writer it replaced is kept as the bulk writer's oracle, under tests/.)
 """
+
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 import asyncpg
-import numpy as np
 import orjson
 
 import matching
 
 from catalog.batch.plan import BatchPlan
 from catalog.batch.snapshot import Snapshot
-from catalog.batch.summary import BATCH_ACTOR, PARAMS, BatchSummary, Progress, Proposal, Skipped
-from catalog.enums import AssignmentKind, AssignmentRole
-from catalog.errors import DomainError
-from catalog.lists import projects, team
+from catalog.batch.summary import PARAMS, BatchSummary, Proposal
 from catalog.storage.sql import q
-from catalog.storage.tx import Db, transaction
 
 
 def _JSON(value: Any) -> str:
@@ -31,85 +27,18 @@ def _JSON(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def explain_proposals(snapshot: Snapshot, plan: BatchPlan, proposals: list[Proposal]
-                      ) -> dict[tuple[int, int], tuple[float, str, str]]:
+def explain_proposals(plan: BatchPlan, proposals: list[Proposal]) -> dict[tuple[int, int], tuple[float, str, str]]:
     """Each proposal's explanation as the run record stores it, by (project id, unit id): the
-    engine's own score and breakdown (unrounded) and the runner-ups, as JSON text. A writer
-    computes this before its transaction, so that the transaction's locks wait for no CPU work."""
-    pa = plan.arrays
-    a, s = pa.problem, pa.params.scale
-    row = dict(zip(zip(a.project_ids[pa.p].tolist(), snapshot.resource_db[pa.r].tolist()), range(len(pa.p))))
-    score = ((pa.terms.sum(axis=1) - pa.load) / s).tolist()
-    breakdown = np.column_stack([pa.terms / s, -pa.load / s]).tolist()
+    engine's own score and breakdown (as decoded, unrounded) and the runner-ups, as JSON text. A
+    writer computes this before its transaction, so that the transaction's locks wait for no
+    CPU work."""
+    r = plan.result
+    row = {(r.project_id[i], r.unit_id[i]): i for i in r.order}
     out = {}
     for p in proposals:
-        i = row[(p.project, p.resource_id)]
-        out[(p.project_id, p.unit_id)] = (score[i], _JSON(dict(zip(matching.TERMS, breakdown[i]))),
-                                          _JSON(p.runner_ups))
+        i = row[(p.project_id, p.unit_id)]
+        out[(p.project_id, p.unit_id)] = (r.score[i], _JSON(r.breakdown[i]), _JSON(p.runner_ups))
     return out
-
-
-async def write_plan(
-    db: Db, snapshot: Snapshot, plan: BatchPlan, summary: BatchSummary, started_at: dt.datetime,
-    params: matching.Params = PARAMS, *, progress: Progress | None = None,
-) -> BatchSummary:
-    """Write proposals, explanations and the run record in one transaction, one proposal at a
-    time through :func:`catalog.lists.projects.direct_project` for a lead and
-    :func:`catalog.lists.team.add_helper` for a helper (the run itself uses the set-based
-    :func:`catalog.batch.bulk.write_plan_bulk`, which leaves the same rows). A helper is written
-    only after its project's lead: with the lead refused, its helpers are skipped as
-    ``lead_not_written``.
-
-    ``summary.proposed`` comes in as planned and goes out as written; every pair that could not
-    be written lands in ``summary.skipped`` with its reason code. The run record is written by
-    :func:`record_run` from the summary as it stands then.
-    """
-    progress = progress or Progress()
-    t0 = time.perf_counter()
-    explained = explain_proposals(snapshot, plan, summary.proposed)
-    written: list[Proposal] = []
-    total = len(summary.proposed)
-    every = max(1, total // 100)
-    async with transaction(db) as conn:
-        # Lock order: every unit first (in id order), then each project as we reach it.
-        await conn.fetch(q("batch_lock_units"), sorted({p.unit_id for p in summary.proposed}))
-        leads: set[int] = set()
-        for i, p in enumerate(summary.proposed, 1):
-            if i % every == 0 or i == total:
-                progress.step(i, total)
-            if p.role is AssignmentRole.HELPER:
-                if p.project_id not in leads:
-                    summary.skipped.append(Skipped(project=p.project, code="lead_not_written"))
-                    continue
-                try:
-                    async with conn.transaction():
-                        a = await team.add_helper(conn, p.project_id, p.unit_id, BATCH_ACTOR, p.resource_id,
-                                                     kind=AssignmentKind.PROPOSAL)
-                except DomainError as exc:
-                    summary.skipped.append(Skipped(project=p.project, code=exc.code))
-                    continue
-                written.append(p.model_copy(update={"assignment_id": a.id}))
-                continue
-            try:
-                async with conn.transaction():  # a savepoint: a refused pair leaves nothing behind
-                    fresh = await conn.fetchval(
-                        q("batch_project_unchanged"), p.project_id, snapshot.versions[p.project_id]
-                    )
-                    if fresh is None:
-                        summary.skipped.append(Skipped(project=p.project, code="project_changed"))
-                        continue
-                    a = await projects.direct_project(
-                        conn, p.project_id, p.unit_id, BATCH_ACTOR, p.resource_id, kind=AssignmentKind.PROPOSAL
-                    )
-            except DomainError as exc:
-                summary.skipped.append(Skipped(project=p.project, code=exc.code))
-                continue
-            leads.add(p.project_id)
-            written.append(p.model_copy(update={"assignment_id": a.id}))
-        summary.proposed = written
-        await record_run(conn, snapshot, plan, summary, started_at, params,
-                         write_seconds=time.perf_counter() - t0, explained=explained)
-    return summary
 
 
 async def record_run(
@@ -138,7 +67,7 @@ async def record_run(
     written = [p for p in summary.proposed if p.assignment_id is not None]
     if written:
         if explained is None:
-            explained = explain_proposals(snapshot, plan, written)
+            explained = explain_proposals(plan, written)
         why = [explained[(p.project_id, p.unit_id)] for p in written]
         await conn.execute(
             q("batch_explanations_record"), [p.assignment_id for p in written], row["id"],

@@ -11,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from catalog.batch import job as batch, plan as batch_plan, snapshot as batch_snapshot, summary as batch_summary, write as batch_write
+from catalog.batch import job as batch, plan as batch_plan, snapshot as batch_snapshot, summary as batch_summary
 from catalog.lists import projects, resources
 from catalog.batch.job import BatchBusy
 from catalog.batch.summary import Scope
@@ -21,6 +21,7 @@ from catalog.models import ProjectIn, ReasonIn, ResourceIn
 from catalog.storage.settings import get_settings
 import matching
 from matching import Unmatched
+from tests.catalog import oracle
 from tests.factories import ADMIN, SECRETARY, make_need, make_unit, make_world, snapshot, unit_actor
 
 PS = ProjectStatus
@@ -103,14 +104,14 @@ async def test_a_project_claimed_between_snapshot_and_write_is_skipped_not_overw
     started = dt.datetime.now(dt.UTC)
     snap = await batch_snapshot.take_snapshot(db, Scope(), now=due + dt.timedelta(minutes=1))
     plan = batch_plan.solve(snap, seed=0)
-    proposed, skipped = batch_plan.proposals_of(snap, plan)
+    proposed, skipped = batch_plan.proposals_of(plan)
     assert {p.project_id for p in proposed} == {project.id, other.id}
 
     # meanwhile, before the deadline really passes, a unit claims the project by hand
     await projects.claim_project(db, project.id, repair.id, unit_actor(repair.id))
 
     summary = batch_summary.BatchSummary(scope="county", seed=0, dry_run=False, proposed=proposed, skipped=skipped)
-    summary = await batch_write.write_plan(db, snap, plan, summary, started)
+    summary = await oracle.write_plan(db, snap, plan, summary, started)
 
     assert [(s.project, s.code) for s in summary.skipped] == [(project.number, "project_changed")]
     assert [p.project_id for p in summary.proposed] == [other.id]
@@ -522,38 +523,46 @@ async def test_the_rows_in_columns_are_the_engine_problem_and_the_plan_reads_as_
 
     snap = await batch_snapshot.take_snapshot(db)
 
-    a, ref = snap.arrays, matching.from_problem(snap.problem)
+    records = oracle.problem(await oracle.rows_of(db, snap))
+    a, ref = snap.arrays, matching.from_problem(records)
     assert a.n_projects == 14 and len(a.previous_p) > 0 and len(a.declined_p) == 3
     for f in dataclasses.fields(ref):
         mine, theirs = getattr(a, f.name), getattr(ref, f.name)
+        if f.name in ("project_ids", "resource_ids", "unit_ids"):  # database ids, the records' as text
+            mine = mine.astype(str)
         assert np.array_equal(mine, theirs, equal_nan=mine.dtype.kind == "f"), f.name
 
-    plan, ups = batch_plan.solve_explained(snap, seed=4, params=STEEP_LOAD)
-    model = matching.solve(snap.problem, STEEP_LOAD, seed=4)
+    plan = batch_plan.solve(snap, seed=4, params=STEEP_LOAD)
+    model = matching.solve(records, STEEP_LOAD, seed=4)
     assert (plan.objective, plan.bound, plan.status) == (model.objective, model.bound, model.status)
     assert plan.supply_gap == model.supply_gap
 
-    proposed, skipped = batch_plan.proposals_of(snap, plan, ups)
+    proposed, skipped = batch_plan.proposals_of(plan)
     leads: dict[str, matching.Assignment] = {}
     for x in sorted(model.assignments, key=lambda x: (x.project, -x.score, x.resource)):
         leads.setdefault(x.project, x)
-    runner_ups = matching.runner_ups(matching.solve_arrays(ref, STEEP_LOAD, seed=4)).by_project()
+    ref_plan = matching.solve_arrays(ref, STEEP_LOAD, seed=4)
+    ref_result = matching.decode(ref_plan, runner_ups=matching.runner_ups(ref_plan))
+    runner_ups = dict(zip(ref_result.project_id, ref_result.runner_ups))
+    number = dict(zip(a.project_ids.tolist(), snap.numbers.tolist()))
     expected = [
-        (x.project, snap.unit_ids[x.unit], snap.resource_ids[x.resource], round(x.score, 4),
+        (number[int(x.project)], int(x.unit), int(x.resource), round(x.score, 4),
          x.breakdown.model_dump(),
-         [{"unit_id": snap.unit_ids[r.unit], "resource_id": snap.resource_ids[r.resource],
-           "score": round(r.score, 4), "behind": round(r.behind, 4), "lost_on": r.lost_on, "label": r.label,
-           "breakdown": {k: round(v, 4) for k, v in r.breakdown.model_dump(exclude={"load"}).items()}}
+         [{"unit_id": int(r["unit_id"]), "resource_id": int(r["resource_id"]),
+           "score": round(r["score"], 4), "behind": round(r["behind"], 4), "lost_on": r["lost_on"],
+           "label": r["label"], "breakdown": {k: round(v, 4) for k, v in r["breakdown"].items()}}
           for r in runner_ups[x.project]])
-        for x in sorted(leads.values(), key=lambda x: snap.project_ids[x.project])
+        for x in sorted(leads.values(), key=lambda x: int(x.project))
     ]
     assert [(p.project, p.unit_id, p.resource_id, p.score, p.breakdown, p.runner_ups) for p in proposed] == expected
     assert any(p.runner_ups for p in proposed)
     assert skipped == []
 
-    unmatched = batch_plan.unmatched_of(snap, plan)
+    unmatched = batch_plan.unmatched_of(plan)
+    as_number = {str(k): v for k, v in number.items()}
     assert [(u.project, u.code, u.label, u.taken_by_project) for u in unmatched] == [
-        (u.project, u.code, u.label, u.taken_by_project) for u in model.unmatched]
+        (as_number[u.project], u.code, u.label, u.taken_by_project and as_number[u.taken_by_project])
+        for u in model.unmatched]
     assert plan.unmatched_counts() == {code: sum(u.code == code for u in model.unmatched)
                                        for code in dict.fromkeys(u.code for u in model.unmatched)}
 
@@ -616,7 +625,7 @@ async def test_the_engine_reads_the_credit_this_runs_sweep_charged(db, monkeypat
 
     async def watched(*args, **kwargs):
         snap = await real(*args, **kwargs)
-        seen.update(snap.rows.credit)
+        seen.update(zip(snap.arrays.unit_ids[snap.arrays.r_unit].tolist(), snap.arrays.r_credit.tolist()))
         return snap
 
     monkeypatch.setattr(batch_snapshot, "take_snapshot", watched)
