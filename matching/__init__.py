@@ -65,5 +65,5 @@ __all__ = [
     "TERM_LABELS", "UnitLoad", "Unmatched", "UnmatchedProject", "Validation", "Violation",
     "evaluate", "from_problem", "make_problem_arrays", "run_solve_cli", "solve", "solve_arrays",
     "runner_ups", "suggest_projects_for_resource", "suggest_resources_for_project", "validate",
-    "validate_arrays",
+    "validate_arrays", "rounded",
 ]

@@ -31,10 +31,15 @@ category.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 NO_STREET = -1
+
+# index pairs: an (n, 2) array or a pair of arrays
+Pairs = tuple[ArrayLike, ArrayLike] | ArrayLike | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,74 +103,75 @@ class ProblemArrays:
         return len(self.unit_ids)
 
     @property
-    def p_category(self) -> np.ndarray:
-        return self.sub_category[self.p_sub]
+    def p_category(self) -> NDArray[Any]:
+        out: NDArray[Any] = self.sub_category[self.p_sub]
+        return out
 
 
-def _i64(a, n=None, default=None) -> np.ndarray:
+def _i64(a: ArrayLike | None, n: int | None = None, default: int | None = None) -> NDArray[np.int64]:
     if a is None:
         a = np.full(n, default, dtype=np.int64)
     return np.ascontiguousarray(a, dtype=np.int64)
 
 
-def _names(a, n: int, prefix: str) -> np.ndarray:
+def _names(a: ArrayLike | None, n: int, prefix: str) -> NDArray[Any]:
     if a is None:
         return np.array([f"{prefix}{i}" for i in range(n)])
     return np.asarray(a)
 
 
-def _skills(a, n: int) -> np.ndarray:
+def _skills(a: ArrayLike | None, n: int) -> NDArray[np.uint64]:
     if a is None:
         return np.zeros((n, 1), dtype=np.uint64)
-    a = np.asarray(a, dtype=np.uint64)
-    return np.ascontiguousarray(a if a.ndim == 2 else a.reshape(n, 1))
+    b = np.asarray(a, dtype=np.uint64)
+    return np.ascontiguousarray(b if b.ndim == 2 else b.reshape(n, 1))
 
 
-def _csr_from_single(codes) -> tuple[np.ndarray, np.ndarray]:
-    codes = np.asarray(codes, dtype=np.int32)
-    return np.arange(len(codes) + 1, dtype=np.int64), codes
+def _csr_from_single(codes: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+    c = np.asarray(codes, dtype=np.int32)
+    return np.arange(len(c) + 1, dtype=np.int64), c
 
 
 def make_problem_arrays(
     *,
-    p_community,
-    p_lat,
-    p_lon,
-    p_sub,
-    p_start,
-    p_end,
-    r_unit,
-    r_start,
-    r_end,
-    r_sub=None,
-    r_sub_ptr=None,
-    r_comm=None,
-    r_comm_ptr=None,
-    r_lat=None,
-    r_lon=None,
-    r_radius_km=None,
-    r_capacity=None,
-    r_budget_minutes=None,
-    r_credit=None,
-    p_skills=None,
-    r_skills=None,
-    p_priority=None,
-    p_waiting=None,
-    p_k=None,
-    p_minutes=None,
-    sub_category=None,
-    project_ids=None,
-    resource_ids=None,
-    unit_ids=None,
-    communities=None,
-    categories=None,
-    subcategories=None,
-    p_street=None,
-    streets=None,
-    fixed=None,
-    declined=None,
-    previous=None,
-    skill_names=None,
+    p_community: ArrayLike,
+    p_lat: ArrayLike,
+    p_lon: ArrayLike,
+    p_sub: ArrayLike,
+    p_start: ArrayLike,
+    p_end: ArrayLike,
+    r_unit: ArrayLike,
+    r_start: ArrayLike,
+    r_end: ArrayLike,
+    r_sub: ArrayLike | None = None,
+    r_sub_ptr: ArrayLike | None = None,
+    r_comm: ArrayLike | None = None,
+    r_comm_ptr: ArrayLike | None = None,
+    r_lat: ArrayLike | None = None,
+    r_lon: ArrayLike | None = None,
+    r_radius_km: ArrayLike | None = None,
+    r_capacity: ArrayLike | None = None,
+    r_budget_minutes: ArrayLike | None = None,
+    r_credit: ArrayLike | None = None,
+    p_skills: ArrayLike | None = None,
+    r_skills: ArrayLike | None = None,
+    p_priority: ArrayLike | None = None,
+    p_waiting: ArrayLike | None = None,
+    p_k: ArrayLike | None = None,
+    p_minutes: ArrayLike | None = None,
+    sub_category: ArrayLike | None = None,
+    project_ids: ArrayLike | None = None,
+    resource_ids: ArrayLike | None = None,
+    unit_ids: ArrayLike | None = None,
+    communities: ArrayLike | None = None,
+    categories: ArrayLike | None = None,
+    subcategories: ArrayLike | None = None,
+    p_street: ArrayLike | None = None,
+    streets: ArrayLike | None = None,
+    fixed: Pairs = None,
+    declined: Pairs = None,
+    previous: Pairs = None,
+    skill_names: ArrayLike | None = None,
 ) -> ProblemArrays:
     """Build and check the array form from raw numpy arrays, without per-record objects.
 
@@ -176,11 +182,12 @@ def make_problem_arrays(
     Omitted optional fields get neutral defaults (priority 0, k 1, no hours, credit 60, no
     circle, unlimited count capacity only if an hours budget is given).
     """
-    P, R = len(p_lat), len(r_unit)
+    P, R = len(np.asarray(p_lat)), len(np.asarray(r_unit))
     if r_sub is None:
         raise ValueError("r_sub is required")
     if r_sub_ptr is None:
         r_sub_ptr, r_sub = _csr_from_single(r_sub)
+    r_sub = np.asarray(r_sub)
     if r_comm is None:
         r_comm_ptr, r_comm = np.zeros(R + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)
     elif r_comm_ptr is None:
@@ -196,13 +203,13 @@ def make_problem_arrays(
     r_comm = np.ascontiguousarray(r_comm, dtype=np.int32)
     n_comm = max(int(p_community.max()) + 1 if P else 0, int(r_comm.max()) + 1 if len(r_comm) else 0)
 
-    def pairs(x):
+    def pairs(x: Pairs) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         if x is None:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         if isinstance(x, tuple):
             return _i64(x[0]), _i64(x[1])
-        x = np.asarray(x, dtype=np.int64).reshape(-1, 2)
-        return np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(x[:, 1])
+        xy = np.asarray(x, dtype=np.int64).reshape(-1, 2)
+        return np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
 
     fp, fr = pairs(fixed)
     dp, du = pairs(declined)

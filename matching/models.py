@@ -118,7 +118,11 @@ class Problem(_Strict):
         rids = [r.id for r in self.resources]
         for kind, ids in (("project", pids), ("resource", rids)):
             seen: set[str] = set()
-            dup = [i for i in ids if i in seen or seen.add(i)]
+            dup = []
+            for x in ids:
+                if x in seen:
+                    dup.append(x)
+                seen.add(x)
             if dup:
                 raise ValueError(f"duplicate {kind} ids: {sorted(set(dup))[:5]}")
         pset, rset = set(pids), set(rids)
