@@ -3,7 +3,8 @@
 Records are validated strictly (unknown fields are errors, numbers are checked against their
 ranges, ids must be unique and every referenced id must exist) so that a wrong file fails with a
 message naming the record, not with an index error deep in the solver. Inside the engine these
-records become arrays (`matching.arrays`); nothing on the hot path touches these models.
+records become columns and arrays (`matching.columns`, `matching.arrays`), and a plan comes back
+through `matching.result`; nothing on the hot path touches these models.
 """
 
 from __future__ import annotations
