@@ -11,7 +11,7 @@ Then, each in its own process:
 1. **Peers on the same snapshot** (nothing kept): the optimiser against first-come-first-served
    claiming on the engine's own candidate pairs (projects served, urgent projects served, load
    spread over units); and the write phase with both writers, the set-based one
-   (``catalog.batch.bulk``) and the one-by-one one (``catalog.batch.job.write_plan``), each inside
+   (``catalog.batch.bulk``) and the one-by-one one (``write_plan``, kept in tests/catalog/oracle.py), each inside
    a transaction that is rolled back. Above ``--row-max`` proposals the one-by-one writer
    writes only its first ``--row-max`` and the report gives its measured rate.
 2. **The run**: ``sandan serve`` on the same database and a reader sending typical reads at a
@@ -163,7 +163,7 @@ def compare_plans(a, urgent_ids: set[str], seed: int) -> dict:
     """Optimiser and FCFS claiming on the same arrays (a snapshot's) and the same candidate pairs."""
     from engine_bench import _candidates, gini, run_fcfs
 
-    from catalog.batch.job import PARAMS
+    from catalog.batch.summary import PARAMS
     from matching import solve_arrays, validate_arrays
     from matching.rules import unit_nominal
 
@@ -207,10 +207,11 @@ def compare_plans(a, urgent_ids: set[str], seed: int) -> dict:
     return out
 
 
-async def _urgent_numbers(conn, numbers: list[str]) -> set[str]:
-    rows = await conn.fetch("SELECT number FROM projects WHERE number = ANY($1::text[]) AND urgency = 'urgent'",
-                            numbers)
-    return {r["number"] for r in rows}
+async def _urgent_ids(conn, snap) -> set[str]:
+    """The snapshot's urgent projects, by their engine id (``projects.id``) as text."""
+    rows = await conn.fetch("SELECT id FROM projects WHERE id = ANY($1::bigint[]) AND urgency = 'urgent'",
+                            snap.arrays.project_ids.tolist())
+    return {str(r["id"]) for r in rows}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +219,7 @@ async def _urgent_numbers(conn, numbers: list[str]) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 
 async def _write_rolled_back(pool, writer, snap, plan, proposed, skipped) -> dict:
-    from catalog.batch.job import BatchSummary
+    from catalog.batch.summary import BatchSummary
 
     summary = BatchSummary(scope=str(snap.scope), seed=0, dry_run=False, proposed=list(proposed),
                            skipped=list(skipped))
@@ -237,19 +238,20 @@ async def _write_rolled_back(pool, writer, snap, plan, proposed, skipped) -> dic
 
 
 async def child_peers(dsn: str, seed: int, row_max: int) -> dict:
-    from catalog.batch import job as batch, bulk as batch_bulk
+    from catalog.batch import bulk as batch_bulk, plan as batch_plan, snapshot as batch_snapshot
     from catalog.storage.db import create_pool
+    from tests.catalog.oracle import write_plan
 
     pool = await create_pool(dsn, min_size=1, max_size=4)
     try:
-        snap = await batch.take_snapshot(pool)
+        snap = await batch_snapshot.take_snapshot(pool)
         async with pool.acquire() as conn:
-            urgent = await _urgent_numbers(conn, list(snap.project_ids))
+            urgent = await _urgent_ids(conn, snap)
         out = {"comparison": compare_plans(snap.arrays, urgent, seed)}
-        plan = await asyncio.to_thread(batch.solve, snap, seed)
-        proposed, skipped = batch.proposals_of(snap, plan)
+        plan = await asyncio.to_thread(batch_plan.solve, snap, seed)
+        proposed, skipped = batch_plan.proposals_of(plan)
         part = proposed[:row_max]
-        for key, writer, todo in (("bulk", batch_bulk.write_plan_bulk, proposed), ("row", batch.write_plan, part)):
+        for key, writer, todo in (("bulk", batch_bulk.write_plan_bulk, proposed), ("row", write_plan, part)):
             try:
                 out[key] = await _write_rolled_back(pool, writer, snap, plan, todo, skipped)
             except Exception as exc:  # one writer failing still leaves the other's figures
@@ -266,12 +268,15 @@ async def child_peers(dsn: str, seed: int, row_max: int) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str = "-") -> dict:
-    from catalog.batch import job as batch, bulk as batch_bulk, engine_input
+    from catalog.batch import bulk as batch_bulk, job as batch, plan as batch_plan
+    from catalog.batch import snapshot as batch_snapshot, write as batch_write
+    from catalog.cli.batch import lower_priority
+    from tests.catalog.oracle import write_plan
     from catalog.storage.db import embedded_dsn
 
     # as `sandan batch` does before its run: lower its priority, and join the embedded server
     # (whose processes working for the run then share that priority)
-    batch.lower_priority(nice)
+    lower_priority(nice)
     if embedded != "-":
         await asyncio.to_thread(embedded_dsn, Path(embedded))
 
@@ -305,23 +310,21 @@ async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str =
 
     # run_batch looks its phases up in their modules at call time, so timing them (and choosing
     # the writer) needs no change to the batch job itself
-    write = batch_bulk.write_plan_bulk if writer == "bulk" else batch.write_plan
+    write = batch_bulk.write_plan_bulk if writer == "bulk" else write_plan
     batch.sweep = timed("sweep", batch.sweep, True)
     batch.sweep_time_limits = timed("sweep", batch.sweep_time_limits, True)
-    batch.take_snapshot = timed("snapshot", batch.take_snapshot, True)
-    engine_input.problem_arrays = timed("snapshot.to_arrays", engine_input.problem_arrays, False)
-    batch.solve = timed("solve", batch.solve, False)
-    batch.solve_explained = timed("solve", batch.solve_explained, False)
+    batch_snapshot.take_snapshot = timed("snapshot", batch_snapshot.take_snapshot, True)
+    batch_snapshot.engine_problem = timed("snapshot.to_arrays", batch_snapshot.engine_problem, False)
+    batch_plan.solve = timed("solve", batch_plan.solve, False)
     batch_bulk.write_plan_bulk = timed("write", write, True)
-    batch.write_plan = timed("write", batch.write_plan, True)
-    batch.explain_proposals = timed("write.explain", batch.explain_proposals, False)
+    batch_write.explain_proposals = timed("write.explain", batch_write.explain_proposals, False)
     batch_bulk.explain_proposals = timed("write.explain", batch_bulk.explain_proposals, False)
-    batch.proposals_of = timed("proposals", batch.proposals_of, False)
-    batch.unmatched_of = timed("proposals", batch.unmatched_of, False)
+    batch_plan.proposals_of = timed("proposals", batch_plan.proposals_of, False)
+    batch_plan.unmatched_of = timed("proposals", batch_plan.unmatched_of, False)
     # inside the solve: where its seconds go
     import matching
 
-    for attr in ("solve_arrays", "validate_arrays", "runner_ups"):
+    for attr in ("solve_arrays", "validate_arrays", "runner_ups", "decode"):
         setattr(matching, attr, timed(f"solve.{attr}", getattr(matching, attr), False))
     # inside the snapshot: the reads against turning rows into the engine's records
     from catalog.storage.sql import q as query
@@ -480,7 +483,7 @@ async def demo_comparison(admin: str, seed: int) -> dict:
     subcategory, through the real commands), optimiser against FCFS on its snapshot."""
     from decimal import Decimal
 
-    from catalog.batch import job as batch
+    from catalog.batch import snapshot as batch_snapshot
     from catalog.lists import projects
     from catalog.storage.db import create_pool
     from catalog.demo.build import load_demo
@@ -507,9 +510,9 @@ async def demo_comparison(admin: str, seed: int) -> dict:
                     dispatch_mode=DispatchMode.OPTIMISE), secretary)
                 await projects.publish_project(pool, p.id, secretary)
                 opened += 1
-            snap = await batch.take_snapshot(pool)
+            snap = await batch_snapshot.take_snapshot(pool)
             async with pool.acquire() as conn:
-                urgent = await _urgent_numbers(conn, list(snap.project_ids))
+                urgent = await _urgent_ids(conn, snap)
             out = compare_plans(snap.arrays, urgent, seed)
             out["opened_projects"] = opened
             out["accepted_needs"] = len(rows)
@@ -752,7 +755,7 @@ def main(argv=None) -> int:
     if args.warmup_reads < 0 or args.baseline_reads < 1:
         ap.error("--warmup-reads must be at least 0 and --baseline-reads at least 1")
     if args.nice is None:
-        from catalog.batch.job import NICE
+        from catalog.cli.batch import NICE
 
         args.nice = NICE
 

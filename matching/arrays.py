@@ -31,12 +31,15 @@ category.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
-
-from .models import Problem
+from numpy.typing import ArrayLike, NDArray
 
 NO_STREET = -1
+
+# index pairs: an (n, 2) array or a pair of arrays
+Pairs = tuple[ArrayLike, ArrayLike] | ArrayLike | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,74 +103,75 @@ class ProblemArrays:
         return len(self.unit_ids)
 
     @property
-    def p_category(self) -> np.ndarray:
-        return self.sub_category[self.p_sub]
+    def p_category(self) -> NDArray[Any]:
+        out: NDArray[Any] = self.sub_category[self.p_sub]
+        return out
 
 
-def _i64(a, n=None, default=None) -> np.ndarray:
+def _i64(a: ArrayLike | None, n: int | None = None, default: int | None = None) -> NDArray[np.int64]:
     if a is None:
         a = np.full(n, default, dtype=np.int64)
     return np.ascontiguousarray(a, dtype=np.int64)
 
 
-def _names(a, n: int, prefix: str) -> np.ndarray:
+def _names(a: ArrayLike | None, n: int, prefix: str) -> NDArray[Any]:
     if a is None:
         return np.array([f"{prefix}{i}" for i in range(n)])
     return np.asarray(a)
 
 
-def _skills(a, n: int) -> np.ndarray:
+def _skills(a: ArrayLike | None, n: int) -> NDArray[np.uint64]:
     if a is None:
         return np.zeros((n, 1), dtype=np.uint64)
-    a = np.asarray(a, dtype=np.uint64)
-    return np.ascontiguousarray(a if a.ndim == 2 else a.reshape(n, 1))
+    b = np.asarray(a, dtype=np.uint64)
+    return np.ascontiguousarray(b if b.ndim == 2 else b.reshape(n, 1))
 
 
-def _csr_from_single(codes) -> tuple[np.ndarray, np.ndarray]:
-    codes = np.asarray(codes, dtype=np.int32)
-    return np.arange(len(codes) + 1, dtype=np.int64), codes
+def _csr_from_single(codes: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+    c = np.asarray(codes, dtype=np.int32)
+    return np.arange(len(c) + 1, dtype=np.int64), c
 
 
 def make_problem_arrays(
     *,
-    p_community,
-    p_lat,
-    p_lon,
-    p_sub,
-    p_start,
-    p_end,
-    r_unit,
-    r_start,
-    r_end,
-    r_sub=None,
-    r_sub_ptr=None,
-    r_comm=None,
-    r_comm_ptr=None,
-    r_lat=None,
-    r_lon=None,
-    r_radius_km=None,
-    r_capacity=None,
-    r_budget_minutes=None,
-    r_credit=None,
-    p_skills=None,
-    r_skills=None,
-    p_priority=None,
-    p_waiting=None,
-    p_k=None,
-    p_minutes=None,
-    sub_category=None,
-    project_ids=None,
-    resource_ids=None,
-    unit_ids=None,
-    communities=None,
-    categories=None,
-    subcategories=None,
-    p_street=None,
-    streets=None,
-    fixed=None,
-    declined=None,
-    previous=None,
-    skill_names=None,
+    p_community: ArrayLike,
+    p_lat: ArrayLike,
+    p_lon: ArrayLike,
+    p_sub: ArrayLike,
+    p_start: ArrayLike,
+    p_end: ArrayLike,
+    r_unit: ArrayLike,
+    r_start: ArrayLike,
+    r_end: ArrayLike,
+    r_sub: ArrayLike | None = None,
+    r_sub_ptr: ArrayLike | None = None,
+    r_comm: ArrayLike | None = None,
+    r_comm_ptr: ArrayLike | None = None,
+    r_lat: ArrayLike | None = None,
+    r_lon: ArrayLike | None = None,
+    r_radius_km: ArrayLike | None = None,
+    r_capacity: ArrayLike | None = None,
+    r_budget_minutes: ArrayLike | None = None,
+    r_credit: ArrayLike | None = None,
+    p_skills: ArrayLike | None = None,
+    r_skills: ArrayLike | None = None,
+    p_priority: ArrayLike | None = None,
+    p_waiting: ArrayLike | None = None,
+    p_k: ArrayLike | None = None,
+    p_minutes: ArrayLike | None = None,
+    sub_category: ArrayLike | None = None,
+    project_ids: ArrayLike | None = None,
+    resource_ids: ArrayLike | None = None,
+    unit_ids: ArrayLike | None = None,
+    communities: ArrayLike | None = None,
+    categories: ArrayLike | None = None,
+    subcategories: ArrayLike | None = None,
+    p_street: ArrayLike | None = None,
+    streets: ArrayLike | None = None,
+    fixed: Pairs = None,
+    declined: Pairs = None,
+    previous: Pairs = None,
+    skill_names: ArrayLike | None = None,
 ) -> ProblemArrays:
     """Build and check the array form from raw numpy arrays, without per-record objects.
 
@@ -178,11 +182,12 @@ def make_problem_arrays(
     Omitted optional fields get neutral defaults (priority 0, k 1, no hours, credit 60, no
     circle, unlimited count capacity only if an hours budget is given).
     """
-    P, R = len(p_lat), len(r_unit)
+    P, R = len(np.asarray(p_lat)), len(np.asarray(r_unit))
     if r_sub is None:
         raise ValueError("r_sub is required")
     if r_sub_ptr is None:
         r_sub_ptr, r_sub = _csr_from_single(r_sub)
+    r_sub = np.asarray(r_sub)
     if r_comm is None:
         r_comm_ptr, r_comm = np.zeros(R + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)
     elif r_comm_ptr is None:
@@ -198,13 +203,13 @@ def make_problem_arrays(
     r_comm = np.ascontiguousarray(r_comm, dtype=np.int32)
     n_comm = max(int(p_community.max()) + 1 if P else 0, int(r_comm.max()) + 1 if len(r_comm) else 0)
 
-    def pairs(x):
+    def pairs(x: Pairs) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         if x is None:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         if isinstance(x, tuple):
             return _i64(x[0]), _i64(x[1])
-        x = np.asarray(x, dtype=np.int64).reshape(-1, 2)
-        return np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(x[:, 1])
+        xy = np.asarray(x, dtype=np.int64).reshape(-1, 2)
+        return np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
 
     fp, fr = pairs(fixed)
     dp, du = pairs(declined)
@@ -332,117 +337,3 @@ def skill_bitmask(owner: np.ndarray, code: np.ndarray, n: int, words: int) -> np
         bits = np.left_shift(np.uint64(1), (code % 64).astype(np.uint64))
         np.bitwise_or.at(out, (owner, code // 64), bits)
     return out
-
-
-def from_problem(problem: Problem) -> ProblemArrays:
-    """Intern the records into arrays; one pass per column, no per-pair work."""
-    ps, rs = problem.projects, problem.resources
-    P, R = len(ps), len(rs)
-    # subcategory = (category, subcategory) pair; "" means the category as a whole
-    cat_names, _ = intern_names(
-        [p.category for p in ps] + [c.category for r in rs for c in r.categories]
-    )
-    cat_code = {c: i for i, c in enumerate(cat_names.tolist())}
-    sub_keys = sorted(
-        {(p.category, p.subcategory or "") for p in ps}
-        | {(c.category, c.subcategory or "") for r in rs for c in r.categories}
-    )
-    sub_code = {k: i for i, k in enumerate(sub_keys)}
-    subs_of_cat: dict[str, list[int]] = {}
-    for (c, _s), i in sub_code.items():
-        subs_of_cat.setdefault(c, []).append(i)
-    r_sub_lists = []
-    for r in rs:
-        codes: set[int] = set()
-        for c in r.categories:
-            if c.subcategory is None:
-                codes.update(subs_of_cat[c.category])
-            else:
-                codes.add(sub_code[(c.category, c.subcategory)])
-        r_sub_lists.append(sorted(codes))
-    r_sub_ptr = np.zeros(R + 1, dtype=np.int64)
-    r_sub_ptr[1:] = np.cumsum([len(x) for x in r_sub_lists])
-    r_sub = np.array([c for x in r_sub_lists for c in x], dtype=np.int32)
-
-    comm_names, comm_inv = intern_names(
-        [p.community for p in ps] + [c for r in rs for c in r.area.communities]
-    )
-    r_comm_ptr = np.zeros(R + 1, dtype=np.int64)
-    r_comm_ptr[1:] = np.cumsum([len(r.area.communities) for r in rs])
-    street_names, street_inv = intern_names([p.street for p in ps if p.street])
-    p_street = np.full(P, -1, dtype=np.int32)
-    has_street = np.array([bool(p.street) for p in ps], dtype=bool)
-    p_street[has_street] = street_inv
-
-    skill_names, skill_inv = intern_names(
-        [s for p in ps for s in p.skills] + [s for r in rs for s in r.skills]
-    )
-    words = max(1, (len(skill_names) + 63) // 64)
-    n_p_sk = sum(len(p.skills) for p in ps)
-    p_owner = np.repeat(np.arange(P), [len(p.skills) for p in ps])
-    r_owner = np.repeat(np.arange(R), [len(r.skills) for r in rs])
-    p_sk = skill_bitmask(p_owner, skill_inv[:n_p_sk].astype(np.int64), P, words)
-    r_sk = skill_bitmask(r_owner, skill_inv[n_p_sk:].astype(np.int64), R, words)
-
-    unit_names, r_unit = intern_names([r.unit for r in rs])
-    pid = {p.id: i for i, p in enumerate(ps)}
-    rid = {r.id: i for i, r in enumerate(rs)}
-    uid = {u: i for i, u in enumerate(unit_names.tolist())}
-
-    def centre(r, attr):
-        pt = r.area.center or r.point
-        return getattr(pt, attr) if pt is not None else np.nan
-
-    sub_cat = np.array([cat_code[c] for c, _s in sub_keys], dtype=np.int32)
-    return make_problem_arrays(
-        project_ids=np.array([p.id for p in ps], dtype=str),
-        p_community=comm_inv[:P],
-        p_lat=np.array([p.point.lat for p in ps], dtype=np.float64),
-        p_lon=np.array([p.point.lon for p in ps], dtype=np.float64),
-        p_sub=np.array([sub_code[(p.category, p.subcategory or "")] for p in ps], dtype=np.int32),
-        p_skills=p_sk,
-        p_start=np.array([p.start for p in ps], dtype=np.int64),
-        p_end=np.array([p.end for p in ps], dtype=np.int64),
-        p_priority=np.array([p.priority for p in ps], dtype=np.int64),
-        p_waiting=np.array([p.days_waiting for p in ps], dtype=np.int64),
-        p_k=np.array([p.units_required for p in ps], dtype=np.int64),
-        p_minutes=np.rint(np.array([p.hours for p in ps], dtype=np.float64) * 60).astype(np.int64),
-        resource_ids=np.array([r.id for r in rs], dtype=str),
-        r_unit=r_unit,
-        r_sub_ptr=r_sub_ptr,
-        r_sub=r_sub,
-        r_skills=r_sk,
-        r_comm_ptr=r_comm_ptr,
-        r_comm=comm_inv[P:],
-        r_lat=np.array([centre(r, "lat") for r in rs], dtype=np.float64),
-        r_lon=np.array([centre(r, "lon") for r in rs], dtype=np.float64),
-        r_radius_km=np.array([r.area.radius_km or 0.0 for r in rs], dtype=np.float64),
-        r_start=np.array([r.start for r in rs], dtype=np.int64),
-        r_end=np.array([r.end for r in rs], dtype=np.int64),
-        r_capacity=np.array([-1 if r.capacity is None else r.capacity for r in rs], dtype=np.int64),
-        r_budget_minutes=np.array(
-            [-1 if r.hours_budget is None else round(r.hours_budget * 60) for r in rs],
-            dtype=np.int64,
-        ),
-        r_credit=np.array([r.credit for r in rs], dtype=np.float64),
-        unit_ids=unit_names,
-        communities=comm_names,
-        sub_category=sub_cat,
-        categories=cat_names,
-        subcategories=np.array([s for _c, s in sub_keys], dtype=str),
-        p_street=p_street,
-        streets=street_names,
-        fixed=(
-            np.array([pid[f.project] for f in problem.fixed], dtype=np.int64),
-            np.array([rid[f.resource] for f in problem.fixed], dtype=np.int64),
-        ),
-        declined=(
-            np.array([pid[d.project] for d in problem.declined], dtype=np.int64),
-            np.array([uid[d.unit] for d in problem.declined], dtype=np.int64),
-        ),
-        previous=(
-            np.array([pid[f.project] for f in problem.previous], dtype=np.int64),
-            np.array([rid[f.resource] for f in problem.previous], dtype=np.int64),
-        ),
-        skill_names=skill_names,
-    )

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .models import Breakdown, RunnerUp
 from .reasons import TERM_LABELS
 from .rules import PAIR_TERMS, RuleTables, is_member, pair_keys, pair_terms, project_terms
-from .solve import PlanArrays
+from .plan_arrays import PlanArrays
 
 LOST_ON = (*PAIR_TERMS, "load", "capacity", "tie")
 """Codes of what a runner-up lost on, by their index in `RunnerUpArrays.lost_on`."""
@@ -39,7 +38,8 @@ _LOAD, _CAPACITY, _TIE = len(PAIR_TERMS), len(PAIR_TERMS) + 1, len(PAIR_TERMS) +
 
 @dataclass(frozen=True, eq=False)
 class RunnerUpArrays:
-    """Runner-ups of every assignment row of a plan, in CSR form.
+    """Runner-ups of every assignment row of a plan, in CSR form (`matching.result.decode`
+    reads them as `RunnerUp` records).
 
     Row ``i`` of the plan (``plan.p[i]``, ``plan.r[i]``) has runner-ups ``ptr[i]:ptr[i + 1]``,
     best first; accepted claims (``plan.fixed``) have none."""
@@ -50,49 +50,6 @@ class RunnerUpArrays:
     terms: np.ndarray  # int64 (n, 7) pair terms x scale, columns as PAIR_TERMS
     behind: np.ndarray  # int64: winner's pair score minus the runner-up's, x scale
     lost_on: np.ndarray  # int8 index into LOST_ON
-
-    def for_row(self, i: int) -> list[RunnerUp]:
-        a, s = self.plan.problem, self.plan.params.scale
-        out = []
-        for j in range(int(self.ptr[i]), int(self.ptr[i + 1])):
-            t = (self.terms[j] / s).tolist()
-            code = LOST_ON[int(self.lost_on[j])]
-            r = int(self.r[j])
-            out.append(RunnerUp(
-                resource=str(a.resource_ids[r]), unit=str(a.unit_ids[a.r_unit[r]]), score=sum(t),
-                breakdown=Breakdown(**dict(zip(PAIR_TERMS, t))), behind=float(self.behind[j]) / s,
-                lost_on=code, label=LOST_ON_LABELS[code],
-            ))
-        return out
-
-    def by_project(self) -> dict[str, list[RunnerUp]]:
-        """Runner-ups per assigned project id (a team's rows share them: the first row's)."""
-        return {key: [RunnerUp.model_validate(x) for x in xs] for key, xs in self.records().items()}
-
-    def records(self) -> dict[str, list[dict]]:
-        """`by_project` as JSON-ready dicts with `RunnerUp`'s fields: what a large plan uses,
-        since building a model per runner-up costs more than finding them."""
-        a, s = self.plan.problem, self.plan.params.scale
-        terms = (self.terms / s).tolist()
-        score = (self.terms.sum(axis=1) / s).tolist()
-        behind = (self.behind / s).tolist()
-        resource = a.resource_ids[self.r].tolist()
-        unit = a.unit_ids[a.r_unit[self.r]].tolist()
-        lost = [LOST_ON[i] for i in self.lost_on.tolist()]
-        ptr = self.ptr.tolist()
-        pid = self.plan.problem.project_ids[self.plan.p].tolist()
-        out: dict[str, list[dict]] = {}
-        for i in np.flatnonzero(~self.plan.fixed).tolist():
-            key = str(pid[i])
-            if key in out:
-                continue
-            out[key] = [
-                {"resource": str(resource[j]), "unit": str(unit[j]), "score": score[j],
-                 "breakdown": dict(zip(PAIR_TERMS, terms[j])), "behind": behind[j],
-                 "lost_on": lost[j], "label": LOST_ON_LABELS[lost[j]]}
-                for j in range(ptr[i], ptr[i + 1])
-            ]
-        return out
 
 
 def runner_ups(plan: PlanArrays, k: int = 3) -> RunnerUpArrays:

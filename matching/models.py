@@ -3,7 +3,8 @@
 Records are validated strictly (unknown fields are errors, numbers are checked against their
 ranges, ids must be unique and every referenced id must exist) so that a wrong file fails with a
 message naming the record, not with an index error deep in the solver. Inside the engine these
-records become arrays (`matching.arrays`); nothing on the hot path touches these models.
+records become columns and arrays (`matching.columns`, `matching.arrays`), and a plan comes back
+through `matching.result`; nothing on the hot path touches these models.
 """
 
 from __future__ import annotations
@@ -118,7 +119,11 @@ class Problem(_Strict):
         rids = [r.id for r in self.resources]
         for kind, ids in (("project", pids), ("resource", rids)):
             seen: set[str] = set()
-            dup = [i for i in ids if i in seen or seen.add(i)]
+            dup = []
+            for x in ids:
+                if x in seen:
+                    dup.append(x)
+                seen.add(x)
             if dup:
                 raise ValueError(f"duplicate {kind} ids: {sorted(set(dup))[:5]}")
         pset, rset = set(pids), set(rids)
@@ -151,19 +156,6 @@ class Assignment(_Strict):
     score: float
     breakdown: Breakdown
     fixed: bool = False
-
-
-class RunnerUp(_Strict):
-    """A unit that could have taken an assigned project, and what it lost on (`explain`)."""
-
-    resource: str
-    unit: str
-    score: float = Field(description="pair score in points (pair terms only, no load)")
-    breakdown: Breakdown
-    behind: float = Field(description="the winner's pair score minus this one; <= 0 when it "
-                          "lost on capacity or load rather than on score")
-    lost_on: str = Field(description="a pair term, 'capacity', 'load' or 'tie'")
-    label: str
 
 
 class UnmatchedProject(_Strict):

@@ -3,106 +3,29 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from .arrays import ProblemArrays, from_problem
+from .arrays import ProblemArrays
+from .columns import from_problem
 from .candidates import Candidates, ResourceIndex, build_candidates
 from .components import connected_components
 from .flow import solve_flow
 from .hours import solve_hours_gap
-from .models import (
-    Assignment,
-    Breakdown,
-    Plan,
-    Problem,
-    SupplyGapRow,
-    UnitLoad,
-    UnmatchedProject,
-)
+from .models import Plan, Problem
 from .multi import lagrangian_bound, polish
+from .outcome import reasons, supply_gap
 from .params import Params
-from .reasons import TERMS, Status, Unmatched
+from .plan_arrays import PlanArrays
+from .reasons import Status
 from .repair import Ledger, complete_by_ejection, complete_teams
 from .rules import RuleTables, load_cost, project_terms, unit_nominal
 from .validate import evaluate
 
-
-@dataclass(frozen=True, eq=False)
-class PlanArrays:
-    """A plan in array form; `to_model` turns it into the JSON `Plan` at the boundary."""
-
-    problem: ProblemArrays
-    params: Params
-    p: np.ndarray  # int64 project index per assignment
-    r: np.ndarray  # int64 resource index per assignment
-    fixed: np.ndarray  # bool: an accepted claim
-    terms: np.ndarray  # int64 (n, 7) pair terms x scale
-    load: np.ndarray  # int64 (n,) load cost attributed to the assignment
-    objective: int  # scaled
-    bound: int  # scaled
-    status: Status
-    reason: np.ndarray  # int8 per project (Unmatched)
-    taken_by_r: np.ndarray  # int64 per project, -1
-    taken_by_p: np.ndarray  # int64 per project, -1
-    unit_assigned: np.ndarray
-    unit_nominal: np.ndarray
-    unit_minutes: np.ndarray
-    unit_value: np.ndarray  # float points, NaN where not computed
-    supply_gap: dict[str, np.ndarray]
-    stats: dict[str, float] = field(default_factory=dict)
-    # the candidate pairs the plan was chosen from, kept for `explain.runner_ups`
-    candidates: Candidates | None = None
-
-    @property
-    def gap(self) -> float:
-        return (self.bound - self.objective) / max(1.0, abs(self.bound))
-
-    def to_model(self) -> Plan:
-        a, s = self.problem, self.params.scale
-        pid, rid, uid = a.project_ids, a.resource_ids, a.unit_ids
-        scores = (self.terms.sum(axis=1) - self.load) / s
-        assignments = []
-        for i in range(len(self.p)):
-            t = self.terms[i] / s
-            bd = dict(zip(TERMS, [*t.tolist(), -self.load[i] / s]))
-            assignments.append(Assignment(
-                project=str(pid[self.p[i]]), resource=str(rid[self.r[i]]),
-                unit=str(uid[a.r_unit[self.r[i]]]), score=float(scores[i]),
-                breakdown=Breakdown(**bd), fixed=bool(self.fixed[i]),
-            ))
-        unmatched = []
-        for q in np.flatnonzero(self.reason > 0):
-            reason = Unmatched(int(self.reason[q]))
-            tr, tp = self.taken_by_r[q], self.taken_by_p[q]
-            unmatched.append(UnmatchedProject(
-                project=str(pid[q]), reason=reason, code=reason.code, label=reason.label,
-                taken_by_resource=str(rid[tr]) if tr >= 0 else None,
-                taken_by_project=str(pid[tp]) if tp >= 0 else None,
-            ))
-        loads = [
-            UnitLoad(unit=str(uid[u]), assigned=int(self.unit_assigned[u]),
-                     capacity=int(self.unit_nominal[u]),
-                     hours_used=float(self.unit_minutes[u]) / 60.0,
-                     marginal_value=None if np.isnan(self.unit_value[u]) else float(self.unit_value[u]))
-            for u in range(a.n_units)
-        ]
-        g = self.supply_gap
-        rows = [
-            SupplyGapRow(
-                category=str(a.categories[g["category"][i]]),
-                community=str(a.communities[g["community"][i]]),
-                street=str(a.streets[g["street"][i]]) if g["street"][i] >= 0 else None,
-                demand=int(g["demand"][i]), supply=int(g["supply"][i]),
-                resources=int(g["resources"][i]), matched=int(g["matched"][i]),
-                unmatched=int(g["unmatched"][i]),
-            )
-            for i in range(len(g["category"]))
-        ]
-        return Plan(status=self.status, objective=self.objective / s, bound=self.bound / s,
-                    gap=self.gap, assignments=assignments, unmatched=unmatched,
-                    unit_loads=loads, supply_gap=rows, stats=dict(self.stats))
+Arr = NDArray[Any]
 
 
 def solve(problem: Problem | ProblemArrays, params: Params = Params(), *, seed: int = 0) -> Plan:
@@ -161,8 +84,8 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
     batches = _batches(label[P + cand.r[fm]], params.flow_batch_pairs)
     # k > 1: the flow's dual prices start the tighter bound (`multi`)
     has_multi = bool(len(fm)) and bool((res.k_need[cand.p[fm]] > 1).any())
-    gain = np.zeros(R, dtype=np.int64) if has_multi else None
-    uprice = np.zeros(U, dtype=np.int64) if has_multi else None
+    gain = np.zeros(R if has_multi else 0, dtype=np.int64)
+    uprice = np.zeros(U if has_multi else 0, dtype=np.int64)
     flow_bound = 0
     for sel in batches:
         idx = fm[sel]
@@ -173,9 +96,9 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
         )
         chosen[idx] = fl.chosen
         flow_bound += fl.objective
-        if resource_value is not None:
+        if resource_value is not None and fl.resource_value is not None:
             np.maximum(resource_value, fl.resource_value, out=resource_value)
-        if has_multi:
+        if has_multi and fl.resource_gain is not None and fl.unit_price is not None:
             rb = np.unique(cand.r[idx])
             gain[rb] = fl.resource_gain[rb]
             ub = np.unique(a.r_unit[rb])
@@ -224,7 +147,7 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
     bound_scaled = max(raw_bound, ev.objective)
     status = Status.OPTIMAL if bound_scaled == ev.objective and exact else Status.FEASIBLE
 
-    reason, taken_r, taken_p = _reasons(a, cand, chosen, p_all, r_all)
+    reason, taken_r, taken_p = reasons(a, cand, chosen, p_all, r_all)
     unit_assigned = np.bincount(a.r_unit[r_all], minlength=U)
     unit_minutes = np.bincount(a.r_unit[r_all], weights=a.p_minutes[p_all], minlength=U)
     unit_value = np.full(U, np.nan)
@@ -234,7 +157,7 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
         best = np.full(U, 0, dtype=np.int64)
         np.maximum.at(best, a.r_unit, resource_value)
         unit_value[flow_units] = best[flow_units] / params.scale
-    gap_table = _supply_gap(a, cand, p_all, r_all, params.hours_per_slot)
+    gap_table = supply_gap(a, cand, p_all, r_all, params.hours_per_slot)
     clock["end"] = time.perf_counter()
     stats = {
         "projects": float(P), "resources": float(R), "units": float(U),
@@ -260,7 +183,7 @@ def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) 
     )
 
 
-def _batches(labels: np.ndarray, target: int) -> list[np.ndarray]:
+def _batches(labels: Arr, target: int) -> list[Arr]:
     """Positions grouped into batches of whole components of about ``target`` pairs.
 
     Components are independent, so solving them apart gives the same optimum; it pays
@@ -283,7 +206,8 @@ def _batches(labels: np.ndarray, target: int) -> list[np.ndarray]:
     return [np.sort(order[c0:c1]) for c0, c1 in zip(cuts[:-1], cuts[1:]) if c1 > c0]
 
 
-def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units, pair_label):
+def _repair(a: ProblemArrays, params: Params, cand: Candidates, chosen: Arr, in_hours: Arr, nominal: Arr,
+            fixed_units: Arr, pair_label: Arr) -> tuple[Arr, float]:
     """Make every k > 1 project all-or-nothing; returns the choice and the bound added for
     k > 1 projects the flow did not see (those in hours components).
 
@@ -344,8 +268,8 @@ def _repair(a, params, cand: Candidates, chosen, in_hours, nominal, fixed_units,
     return best, extra
 
 
-def _tighten(a, params, cand: Candidates, chosen, fm, nominal, fixed_units, gain, uprice,
-             flow_bound):
+def _tighten(a: ProblemArrays, params: Params, cand: Candidates, chosen: Arr, fm: Arr, nominal: Arr,
+             fixed_units: Arr, gain: Arr, uprice: Arr, flow_bound: int) -> tuple[Arr, int, dict[str, float]]:
     """k > 1 on the flow components: the priced bound of `multi` (never above the flow's),
     then the exact neighbourhood search where that bound says the plan loses.
 
@@ -357,7 +281,7 @@ def _tighten(a, params, cand: Candidates, chosen, fm, nominal, fixed_units, gain
     strong = (a.p_k == res.k_need) | (res.k_need == 1)
     ch = chosen[fm]
 
-    def value(c):
+    def value(c: Arr) -> int:
         used = np.bincount(a.r_unit[rr[c]], minlength=a.n_units)
         extra = load_cost(params, nominal, fixed_units + used) - load_cost(params, nominal, fixed_units)
         return int(sc[c].sum()) - int(extra.sum())
@@ -389,7 +313,7 @@ def _tighten(a, params, cand: Candidates, chosen, fm, nominal, fixed_units, gain
     return chosen, min(flow_bound, priced.bound), stats
 
 
-def _residual_state(a, cand: Candidates, ch, fixed_units):
+def _residual_state(a: ProblemArrays, cand: Candidates, ch: Arr, fixed_units: Arr) -> tuple[Arr, Arr, Arr]:
     res = cand.res
     R = a.n_resources
     used_r = np.bincount(cand.r[ch], minlength=R)
@@ -400,13 +324,14 @@ def _residual_state(a, cand: Candidates, ch, fixed_units):
     return cap, bud, load
 
 
-def _plan_value(a, params, cand: Candidates, ch, nominal, fixed_units) -> int:
+def _plan_value(a: ProblemArrays, params: Params, cand: Candidates, ch: Arr, nominal: Arr, fixed_units: Arr) -> int:
     """Pair scores minus the load cost beyond accepted claims: what the repair compares."""
     counts = fixed_units + np.bincount(a.r_unit[cand.r[ch]], minlength=a.n_units)
     return int(cand.score[ch].sum()) - int(load_cost(params, nominal, counts).sum())
 
 
-def _flow_batched(a, params, cand: Candidates, m, pair_label, cap, load, nominal) -> np.ndarray:
+def _flow_batched(a: ProblemArrays, params: Params, cand: Candidates, m: Arr, pair_label: Arr, cap: Arr, load: Arr,
+                  nominal: Arr) -> Arr:
     """The flow on the pairs ``m`` (positions), solved by batches of whole components."""
     out = np.zeros(len(m), bool)
     for sel in _batches(pair_label[m], params.flow_batch_pairs):
@@ -418,10 +343,10 @@ def _flow_batched(a, params, cand: Candidates, m, pair_label, cap, load, nominal
     return out
 
 
-def _repair_once(a, params, cand: Candidates, chosen, flow_pair, nominal, fixed_units,
-                 pair_label, refill: bool = True):
+def _repair_once(a: ProblemArrays, params: Params, cand: Candidates, chosen: Arr, flow_pair: Arr, nominal: Arr,
+                 fixed_units: Arr, pair_label: Arr, refill: bool = True) -> Arr:
     res = cand.res
-    P, R = a.n_projects, a.n_resources
+    P = a.n_projects
     has_cand = np.bincount(cand.p, minlength=P) > 0
     if params.repair_ejection:
         cap, bud, load = _residual_state(a, cand, chosen, fixed_units)
@@ -441,7 +366,8 @@ def _repair_once(a, params, cand: Candidates, chosen, flow_pair, nominal, fixed_
     return chosen
 
 
-def _refill(a, params, cand: Candidates, chosen, flow_pair, nominal, fixed_units, pair_label):
+def _refill(a: ProblemArrays, params: Params, cand: Candidates, chosen: Arr, flow_pair: Arr, nominal: Arr,
+            fixed_units: Arr, pair_label: Arr) -> Arr:
     """With the teams settled, single-unit projects are re-planned exactly on what they
     leave (flow components only): this also re-places projects that lost a place to a team."""
     res = cand.res
@@ -454,78 +380,3 @@ def _refill(a, params, cand: Candidates, chosen, flow_pair, nominal, fixed_units
         chosen[single] = False
         chosen[m] = got
     return chosen
-
-
-def _reasons(a: ProblemArrays, cand: Candidates, chosen, p_all, r_all):
-    """Filter reasons come from candidate generation; for projects that had candidates but
-    got nothing, say whether their candidates' capacity was used up (and by whom) or was
-    still free but not worth the extra load."""
-    P = a.n_projects
-    reason = cand.reason.copy()
-    taken_r = np.full(P, -1, dtype=np.int64)
-    taken_p = np.full(P, -1, dtype=np.int64)
-    served = np.bincount(p_all, minlength=P) > 0
-    res = cand.res
-    lost = (reason == 0) & ~served & (res.k_need > 0)
-    reason[lost & (res.k_need > 1)] = Unmatched.INCOMPLETE_TEAM
-    single = lost & (res.k_need == 1)
-    if not single.any():
-        return reason, taken_r, taken_p
-    used_r = np.bincount(r_all, minlength=a.n_resources)
-    used_m = np.bincount(r_all, weights=a.p_minutes[p_all], minlength=a.n_resources)
-    m = single[cand.p]
-    pp, rr, sc = cand.p[m], cand.r[m], cand.score[m]
-    room = ((a.r_capacity[rr] < 0) | (used_r[rr] < a.r_capacity[rr])) & (
-        (a.r_budget_minutes[rr] < 0) | (a.r_budget_minutes[rr] - used_m[rr] >= a.p_minutes[pp]))
-    any_room = np.bincount(pp, weights=room, minlength=P) > 0
-    reason[single & any_room] = Unmatched.NOT_WORTH_LOAD
-    reason[single & ~any_room] = Unmatched.LOST_TO_BETTER_USE
-    # name the winner: at the project's best candidate, the lowest-scoring pair placed there
-    o = np.lexsort((rr, -sc, pp))
-    first = o[np.r_[True, pp[o][1:] != pp[o][:-1]]]
-    best_r = np.full(P, -1, dtype=np.int64)
-    best_r[pp[first]] = rr[first]
-    sel = np.flatnonzero(chosen)
-    cp, cr, cs = cand.p[sel], cand.r[sel], cand.score[sel]
-    o = np.lexsort((cp, cs, cr))
-    low = o[np.r_[True, cr[o][1:] != cr[o][:-1]]] if len(o) else o
-    weakest = np.full(a.n_resources, -1, dtype=np.int64)
-    weakest[cr[low]] = cp[low]
-    lost_better = np.flatnonzero(reason == Unmatched.LOST_TO_BETTER_USE)
-    taken_r[lost_better] = best_r[lost_better]
-    taken_p[lost_better] = weakest[best_r[lost_better]]
-    return reason, taken_r, taken_p
-
-
-def _supply_gap(a: ProblemArrays, cand: Candidates, p_all, r_all, hours_per_slot: float
-                ) -> dict[str, np.ndarray]:
-    """Demand, supply and shortfall by category x community: whom the alliance should recruit.
-
-    Supply counts every resource able to serve a project there (after all hard filters), at
-    its full nominal capacity, so a resource serving several areas counts in each: supply is
-    a reach figure, not additive across rows."""
-    n_comm = np.int64(max(1, len(a.communities)))
-    pcat = a.p_category.astype(np.int64)
-    pkey = pcat * n_comm + a.p_community
-    keys, inv = np.unique(pkey, return_inverse=True)
-    demand = np.bincount(inv, weights=a.p_k, minlength=len(keys)).astype(np.int64)
-    matched = np.bincount(inv[p_all], minlength=len(keys)).astype(np.int64)
-    rp = np.concatenate([cand.p, a.fixed_p])
-    rr = np.concatenate([cand.r, a.fixed_r])
-    nr = np.int64(max(1, a.n_resources))
-    trip = np.unique(inv[rp].astype(np.int64) * nr + rr)
-    row, res_of = trip // nr, trip % nr
-    cap = np.where(a.r_capacity >= 0, a.r_capacity, 0).astype(np.float64)
-    hours_only = (a.r_capacity < 0) & (a.r_budget_minutes >= 0)
-    cap[hours_only] = np.ceil(a.r_budget_minutes[hours_only] / 60.0 / hours_per_slot)
-    supply = np.bincount(row, weights=cap[res_of], minlength=len(keys)).astype(np.int64)
-    nres = np.bincount(row, minlength=len(keys)).astype(np.int64)
-    first = np.zeros(len(keys), dtype=np.int64)
-    first[inv[::-1]] = np.arange(len(inv))[::-1]
-    return {
-        "category": (keys // n_comm).astype(np.int64),
-        "community": (keys % n_comm).astype(np.int64),
-        "street": a.p_street[first].astype(np.int64),
-        "demand": demand, "supply": supply, "resources": nres,
-        "matched": matched, "unmatched": demand - matched,
-    }

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .arrays import ProblemArrays
 from .models import Plan, Problem, Validation, Violation
 from .params import Params
+from .plan_arrays import PlanArrays
 from .reasons import Rule
 from .rules import RuleTables, is_member, load_cost, pair_keys, pair_terms, slot_cost, unit_nominal
 
@@ -25,7 +27,7 @@ class Evaluation:
     objective: int  # scaled
 
 
-def evaluate(a: ProblemArrays, params: Params, p: np.ndarray, r: np.ndarray,
+def evaluate(a: ProblemArrays, params: Params, p: ArrayLike, r: ArrayLike,
              tables: RuleTables | None = None) -> Evaluation:
     """Objective = sum of pair terms - sum over units of their first n slot costs.
 
@@ -49,7 +51,7 @@ def evaluate(a: ProblemArrays, params: Params, p: np.ndarray, r: np.ndarray,
     return Evaluation(terms=terms, load=load, objective=int(terms.sum()) - total_load)
 
 
-def check_pairs(a: ProblemArrays, p: np.ndarray, r: np.ndarray,
+def check_pairs(a: ProblemArrays, p: ArrayLike, r: ArrayLike,
                 tables: RuleTables | None = None) -> list[tuple[Rule, int, int, str]]:
     """Every hard-rule violation as (rule, project index, resource index or -1, message)."""
     tables = tables or RuleTables(a)
@@ -102,7 +104,7 @@ def check_pairs(a: ProblemArrays, p: np.ndarray, r: np.ndarray,
     return out
 
 
-def validate_arrays(a: ProblemArrays, p, r, params: Params = Params()) -> Validation:
+def validate_arrays(a: ProblemArrays, p: ArrayLike, r: ArrayLike, params: Params = Params()) -> Validation:
     tables = RuleTables(a)
     found = check_pairs(a, p, r, tables)
     ev = evaluate(a, params, p, r, tables)
@@ -119,13 +121,12 @@ def validate_arrays(a: ProblemArrays, p, r, params: Params = Params()) -> Valida
                       objective_scaled=ev.objective)
 
 
-def validate(problem, plan, params: Params = Params()) -> Validation:
+def validate(problem: Problem | ProblemArrays, plan: Plan | PlanArrays, params: Params = Params()) -> Validation:
     """Check any plan against every hard rule; accepts the JSON models or the array forms.
 
     Passing the `Params` the plan was solved with matters only for the recomputed objective.
     """
-    from .arrays import from_problem
-    from .solve import PlanArrays
+    from .columns import from_problem
 
     a = from_problem(problem) if isinstance(problem, Problem) else problem
     if isinstance(plan, PlanArrays):

@@ -1,7 +1,8 @@
-"""The batch job's write phase, set-based: the same outcome as ``batch.write_plan`` in a handful
-of statements, for runs that propose tens of thousands of projects.
+"""The batch job's write phase, set-based: the same outcome as the one-by-one ``write_plan``
+(kept as this writer's oracle in tests/catalog/oracle.py) in a handful of statements, for runs
+that propose tens of thousands of projects.
 
-``batch.write_plan`` offers each project through ``work.direct_project`` inside a savepoint,
+``write_plan`` offers each project through ``work.direct_project`` inside a savepoint,
 several round trips per proposal: fine for a community, minutes for a county of 100k projects.
 This writer takes the same locks in the same order (every unit in id order, then every project
 still as the snapshot saw it, in id order), reads what the checks need in bulk once the rows are
@@ -25,18 +26,10 @@ from decimal import Decimal
 
 import matching
 
-from catalog.batch.job import (
-    BATCH_ACTOR,
-    PARAMS,
-    BatchPlan,
-    BatchSummary,
-    Progress,
-    Proposal,
-    Skipped,
-    Snapshot,
-    explain_proposals,
-    record_run,
-)
+from catalog.batch.plan import BatchPlan
+from catalog.batch.snapshot import Snapshot
+from catalog.batch.summary import BATCH_ACTOR, PARAMS, BatchSummary, Progress, Proposal, Skipped
+from catalog.batch.write import explain_proposals, record_run
 from catalog.enums import AssignmentRole
 from catalog.errors import Conflict
 from catalog.lists.offers import OFFER_FROM, OFFERED, offer_refusal
@@ -113,10 +106,10 @@ async def write_plan_bulk(
 ) -> BatchSummary:
     """Write proposals, explanations and the run record in one transaction, set-based.
 
-    Same contract as :func:`catalog.batch.job.write_plan`: ``summary.proposed`` comes in as planned
+    Same contract as the one-by-one ``write_plan`` (tests/catalog/oracle.py): ``summary.proposed`` comes in as planned
     and goes out as written (with assignment ids); every pair that could not be written lands in
     ``summary.skipped`` with its reason code, in the order the proposals came; the run record is
-    :func:`catalog.batch.job.record_run`'s. ``progress``, if given, hears ``step(done, total)`` once:
+    :func:`catalog.batch.write.record_run`'s. ``progress``, if given, hears ``step(done, total)`` once:
     the proposals are written all at once.
 
     The explanations' JSON is made before the transaction begins: from the first lock to the
@@ -124,7 +117,7 @@ async def write_plan_bulk(
     """
     t0 = time.perf_counter()
     proposed = summary.proposed
-    explained = explain_proposals(snapshot, plan, proposed)
+    explained = explain_proposals(plan, proposed)
     actor = str(BATCH_ACTOR)
     ttl_seconds = get_settings().offer_ttl_hours * 3600.0
     offer_from = sorted(s.value for s in OFFER_FROM)  # the statuses a lead's proposal moves its project from

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import numpy as np
 from pydantic import Field, computed_field
@@ -119,41 +119,29 @@ async def projects_for_unit(db: Db, unit_id: int, *, limit: int = 30,
         declined = {r["project_id"] for r in await conn.fetch(q("desk_unit_declined_projects"), unit_id)}
         score = (await credit.scores(conn, [unit_id]))[unit_id].score
 
-    resources: list[matching.ResourceIn] = []
-    by_rid: dict[str, Any] = {}
-    for r in rrows:
-        if r["unit_status"] != "active":  # a suspended unit takes no new work
-            continue
-        resource = engine_input.resource_in(r, today=today, credit=score)
-        if resource is None:  # no room left
-            continue
-        resources.append(resource)
-        by_rid[resource.id] = r
+    # a suspended unit takes no new work; a resource without room left is left out
+    active = [r for r in rrows if r["unit_status"] == "active"]
+    resources, kept = engine_input.resource_columns(active, today=today, credit={unit_id: score})
+    by_rid = {r["id"]: r for r in kept}
 
-    out = UnitSuggestions(unit_id=unit_id, items=[], open_projects=len(prows), resources=len(resources), note=None)
+    out = UnitSuggestions(unit_id=unit_id, items=[], open_projects=len(prows), resources=len(kept), note=None)
     if not rrows:
         return out.model_copy(update={"note": "本单位还没有已发布的资源：发布资源并通过审核后，系统才能推荐项目。"})
-    if not resources:
+    if not kept:
         return out.model_copy(update={"note": "本单位的资源已无余量（或已达承接上限），暂不推荐新项目。"})
 
-    projects: list[matching.ProjectIn] = []
-    by_number: dict[str, Any] = {}
-    for r in prows:
-        if r["id"] in declined:
-            continue
-        project = engine_input.project_in(r, now=now, today=today)
-        if project is None:  # no point to place it
-            continue
-        projects.append(project)
-        by_number[r["number"]] = r
-    if not projects:
+    # a project the unit declined is not suggested to it; one without a point cannot be placed
+    projects, placed, _ = engine_input.project_columns([r for r in prows if r["id"] not in declined],
+                                                       now=now, today=today)
+    by_pid = {r["id"]: r for r in placed}
+    if not placed:
         return out.model_copy(update={"note": "目前没有开放认领的项目。"})
 
-    arrays = matching.from_problem(matching.Problem(projects=projects, resources=resources))
+    arrays = matching.build_problem(projects, resources)
     index = matching.SuggestionIndex(arrays, PARAMS)
     best: dict[int, tuple[float, int]] = {}  # project index -> (score, resource index)
-    for r_idx in range(len(resources)):
-        for s in index.projects_for_resource(r_idx, k=len(projects)):
+    for r_idx in range(len(kept)):
+        for s in index.projects_for_resource(r_idx, k=len(placed)):
             if s.index not in best or s.score > best[s.index][0]:
                 best[s.index] = (s.score, r_idx)
     if not best:
@@ -164,8 +152,8 @@ async def projects_for_unit(db: Db, unit_id: int, *, limit: int = 30,
     terms = matching.evaluate(arrays, PARAMS, p_idx, r_idx).terms / PARAMS.scale
     dist = RuleTables(arrays).distance(p_idx, r_idx)
     for row, (pi, (total, ri)) in enumerate(ranked):
-        prow = by_number[str(arrays.project_ids[pi])]
-        rrow = by_rid[str(arrays.resource_ids[ri])]
+        prow = by_pid[int(arrays.project_ids[pi])]
+        rrow = by_rid[int(arrays.resource_ids[ri])]
         d = float(dist[row])
         out.items.append(ProjectSuggestion(
             project_id=prow["id"], number=prow["number"], title=prow["title"],

@@ -34,6 +34,7 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict
 
 from catalog.batch import job as batch
+from catalog.batch.summary import PARAMS as BATCH_PARAMS, BatchSummary, Progress, Scope
 from catalog.demo.county import ADMIN
 from catalog.demo.data import COMMUNITIES, LAST_STEP_HOURS, STORY_DAYS, STREETS, TZ
 from catalog.demo.plans import Builder
@@ -176,15 +177,15 @@ async def _backdate(conn: asyncpg.Connection, builder: Builder, now: dt.datetime
     log.debug("demo backdated: %s", dict(moved))
 
 
-async def _first_batch_run(conn: asyncpg.Connection, now: dt.datetime) -> batch.BatchSummary:
+async def _first_batch_run(conn: asyncpg.Connection, now: dt.datetime) -> BatchSummary:
     """The batch job's four phases, county-wide, exactly as ``sandan batch`` runs them, but on
     the load's connection and inside its transaction: the sweep (nothing to expire; time-limit
     colours and 督办), the snapshot, the solve, and the write of proposals, explanations and the
     run record. Only the batch lock is left out: nothing else sees the data before it commits."""
-    summary = batch.BatchSummary(scope=str(batch.Scope()), seed=0, dry_run=False)
-    progress = batch.Progress()
-    return await batch._phases(conn, batch.Scope(), summary, batch._Clock(summary, progress), now=now,
-                               params=batch.PARAMS, started_at=now, progress=progress)
+    summary = BatchSummary(scope=str(Scope()), seed=0, dry_run=False)
+    progress = Progress()
+    return await batch._phases(conn, Scope(), summary, batch._Clock(summary, progress), now=now,
+                               params=BATCH_PARAMS, started_at=now, progress=progress)
 
 
 # Documented in README.md; every demo account uses it. Never load the demo into a real database.

@@ -32,7 +32,7 @@ A new read or command goes into its subject's module and is named below, so that
 from __future__ import annotations
 
 from .accounts import login, logout, principal_for_token, revoke_account
-from .batch import sweep
+from .batch import get_batch_run, list_batch_runs, sweep
 from .directory import create_area, create_category, list_areas, list_categories, retire_category
 from .figures import chart_areas, chart_scope, figures
 from .history import history

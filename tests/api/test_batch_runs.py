@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from catalog.batch import job as batch
+from catalog.batch import job as batch, summary as batch_summary
 from catalog.lists import projects, resources, work
 from catalog.enums import DeclineReason, DispatchMode, ServiceMode
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
@@ -71,7 +71,7 @@ async def test_the_alliance_reads_a_run_with_every_reason_and_nothing_personal(c
     assert lost["outcome"] == "unmatched" and lost["proposal"] is None
     assert lost["unmatched"]["code"] == "no_category" and lost["unmatched"]["label"] == "无成员单位提供该类别服务"
     assert {(g["community"], g["category"]) for g in detail["supply_gap"]} >= {(cast.b, "talent")}
-    assert detail["params"]["max_priority"] == batch.PARAMS.max_priority
+    assert detail["params"]["max_priority"] == batch_summary.PARAMS.max_priority
 
     # a unit declines: the record shows where the proposal stands now
     unit = by_id[in_b.id]["proposal"]["unit_id"]
@@ -83,7 +83,7 @@ async def test_the_alliance_reads_a_run_with_every_reason_and_nothing_personal(c
 
 async def test_a_secretary_sees_runs_of_their_community_and_only_its_projects(client, cast, db):
     summary, in_a, in_b, lonely = await _county_run(db, cast)
-    only_a = await batch.run_batch(db, batch.Scope(community=cast.a))
+    only_a = await batch.run_batch(db, batch_summary.Scope(community=cast.a))
 
     mine = await (await client.get(f"{API}/batch-runs", headers=cast.headers["sec_b"])).json()
     assert [r["id"] for r in mine["items"]] == [summary.run_id]  # the community-A run never looked at B
@@ -99,7 +99,7 @@ async def test_a_secretary_sees_runs_of_their_community_and_only_its_projects(cl
 
 async def test_pages_and_filters(client, cast, db):
     summary, *_ = await _county_run(db, cast)
-    second = await batch.run_batch(db, batch.Scope(community=cast.a))
+    second = await batch.run_batch(db, batch_summary.Scope(community=cast.a))
     third = await batch.run_batch(db)
     h = cast.headers["street"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from catalog.batch import job as batch
+from catalog.batch import job as batch, summary as batch_summary
 from catalog.lists import projects, work
 from catalog.enums import DispatchMode, ProjectStatus, Urgency
 from catalog.models import ProjectIn
@@ -262,7 +262,7 @@ async def test_suggestions_are_for_the_unit_itself_and_administrators(client, ca
 async def test_a_unit_reads_why_the_batch_job_proposed_a_project_to_it(client, cast, db):
     await make_resource(db, cast.unit_x, cast.world)
     built = await make_project(db, cast.world, ProjectStatus.PUBLISHED, via=DispatchMode.OPTIMISE)
-    summary = await batch.run_batch(db, batch.Scope(community=cast.a))
+    summary = await batch.run_batch(db, batch_summary.Scope(community=cast.a))
     [proposal] = summary.proposed
     assert proposal.project_id == built.id
     aid = await db.fetchval("SELECT id FROM assignments WHERE project_id = $1 AND kind = 'proposal'", built.id)

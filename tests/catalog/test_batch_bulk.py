@@ -1,6 +1,6 @@
 """The set-based batch writer leaves the database exactly as the one-by-one writer does.
 
-Each story is played twice on an emptied database, once with ``batch.write_plan`` and once with
+Each story is played twice on an emptied database, once with ``oracle.write_plan`` and once with
 ``batch_bulk.write_plan_bulk``; every row of every table must come out the same (timestamps
 aside, which differ between the two plays; the offer's time to live is checked on its own).
 """
@@ -11,18 +11,19 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from catalog.batch import job as batch, bulk as batch_bulk
+from catalog.batch import bulk as batch_bulk, plan as batch_plan, snapshot as batch_snapshot
 from catalog.lists import directory, projects, resources, work
-from catalog.batch.job import BatchSummary, Scope
+from catalog.batch.summary import BatchSummary, Scope
 from catalog.enums import DeclineReason, DispatchMode, ProjectStatus, ServiceMode, UnitStatus
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
 from catalog.storage.settings import get_settings
 from tests import factories
+from tests.catalog import oracle
 from tests.conftest import empty_database
 from tests.factories import ADMIN, SECRETARY, make_need, make_unit, make_world, snapshot, unit_actor
 
 PS = ProjectStatus
-WRITERS = {"one_by_one": batch.write_plan, "bulk": batch_bulk.write_plan_bulk}
+WRITERS = {"one_by_one": oracle.write_plan, "bulk": batch_bulk.write_plan_bulk}
 
 
 async def _project(db, world, mode=DispatchMode.OPTIMISE, *, community=None, deadline=None,
@@ -53,9 +54,9 @@ async def _resource(db, unit, communities, category="public.elderly", capacity=3
 async def _plan(db, now=None):
     """Snapshot, solve and pick the proposals: everything a run does before it writes."""
     started = dt.datetime.now(dt.UTC)
-    snap = await batch.take_snapshot(db, Scope(), now=now)
-    plan = batch.solve(snap, seed=0)
-    proposed, skipped = batch.proposals_of(snap, plan)
+    snap = await batch_snapshot.take_snapshot(db, Scope(), now=now)
+    plan = batch_plan.solve(snap, seed=0)
+    proposed, skipped = batch_plan.proposals_of(plan)
     summary = BatchSummary(scope="county", seed=0, dry_run=False, proposed=proposed, skipped=skipped)
     return snap, plan, summary, started
 
@@ -182,7 +183,7 @@ async def _play(db, monkeypatch, story, writer):
 
 
 async def _same_either_way(db, monkeypatch, story):
-    one = await _play(db, monkeypatch, story, batch.write_plan)
+    one = await _play(db, monkeypatch, story, oracle.write_plan)
     bulk = await _play(db, monkeypatch, story, batch_bulk.write_plan_bulk)
     assert bulk[0] == one[0]  # summaries: written, skipped and why, run ids
     for table in one[1]:

@@ -27,7 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from catalog.batch import job as batch
+from catalog.batch import job as batch, summary as batch_summary
+from catalog.cli import batch as batch_cli
 from catalog.lists import resources
 from catalog.enums import ServiceMode
 from catalog.models import ResourceIn
@@ -232,7 +233,7 @@ def _landed(log: Path) -> str:
     """The phase the run was in when it died: the last one started and not done."""
     current = "startup"
     for line in log.read_text(errors="replace").splitlines():
-        for phase in batch.PHASES:
+        for phase in batch_summary.PHASES:
             if f"batch phase {phase} started" in line:
                 current = phase
             elif f"batch phase {phase} done" in line:
@@ -247,17 +248,17 @@ async def test_killed_runs_leave_nothing_half_done(db, database_dsn):
         async with Warm(database_dsn, Path(tmp)) as warm:
             # a complete run first: it proposes every project
             pid, log = await warm.start()
-            assert await warm.exit_code(pid) == batch.EXIT_OK, log.read_text()
+            assert await warm.exit_code(pid) == batch_cli.EXIT_OK, log.read_text()
             first = json.loads(log.read_text()[log.read_text().index("{\n"):])
             assert len(first["proposed"]) == PROJECTS
             # then one like every round below, which counts the points of each phase
             await db.execute("UPDATE assignments SET expires_at = now() - interval '1 second' WHERE status = 'pending'")
             pid, log = await warm.start()
-            assert await warm.exit_code(pid) == batch.EXIT_OK, log.read_text()
+            assert await warm.exit_code(pid) == batch_cli.EXIT_OK, log.read_text()
             points = json.loads(Path(f"{log}.points").read_text())
-            assert set(points) == set(batch.PHASES) and all(points.values()), points
+            assert set(points) == set(batch_summary.PHASES) and all(points.values()), points
 
-            targets = [p for p in batch.PHASES for _ in range(KILLS_PER_PHASE)]
+            targets = [p for p in batch_summary.PHASES for _ in range(KILLS_PER_PHASE)]
             rng.shuffle(targets)
             landed: dict[str, int] = {}
             for i, phase in enumerate(targets):
@@ -279,11 +280,11 @@ async def test_killed_runs_leave_nothing_half_done(db, database_dsn):
                 assert await db.fetchval("SELECT count(*) FROM batch_runs") - runs_before <= 1
 
             print(f"\nkills by phase: {landed}, points per phase: {points}")
-            assert landed == {phase: KILLS_PER_PHASE for phase in batch.PHASES}
+            assert landed == {phase: KILLS_PER_PHASE for phase in batch_summary.PHASES}
 
             # and after all that, a run goes through
             await db.execute("UPDATE assignments SET expires_at = now() - interval '1 second' WHERE status = 'pending'")
             pid, log = await warm.start()
-            assert await warm.exit_code(pid) == batch.EXIT_OK, log.read_text()
+            assert await warm.exit_code(pid) == batch_cli.EXIT_OK, log.read_text()
     assert await _broken(db) == {}
     assert await db.fetchval("SELECT count(*) FROM projects WHERE status = 'dispatched'") == PROJECTS

@@ -7,7 +7,7 @@ import html
 import re
 from decimal import Decimal
 
-from catalog.batch import job as batch
+from catalog.batch import job as batch, summary as batch_summary
 from catalog.lists import projects, work
 from catalog.enums import DispatchMode, ProjectStatus, Urgency
 from catalog.models import ProjectIn
@@ -222,7 +222,7 @@ async def test_another_unit_neither_sees_nor_answers_an_offer_made_to_this_unit(
 async def test_a_proposal_from_the_batch_job_shows_its_explanation(client, cast, db):
     await make_resource(db, cast.unit_x, cast.world)
     built = await make_project(db, cast.world, ProjectStatus.PUBLISHED, via=DispatchMode.OPTIMISE)
-    summary = await batch.run_batch(db, batch.Scope(community=cast.a))
+    summary = await batch.run_batch(db, batch_summary.Scope(community=cast.a))
     assert [p.project_id for p in summary.proposed] == [built.id]
     await sign_in(client, "unit-x")
     page = text_of(await (await client.get("/unit/offers")).text())

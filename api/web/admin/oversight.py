@@ -16,9 +16,10 @@ from decimal import Decimal, InvalidOperation
 from pydantic import ValidationError
 
 from catalog.people import access
-from catalog.batch import job as batch
+from catalog.batch import runs as batch_runs
+from catalog.batch.summary import PHASE_LABELS, PHASES, SKIP_LABELS as BATCH_SKIP_LABELS
 from catalog import scoped
-from catalog.batch.job import RunDetailQuery, RunFilter
+from catalog.batch.runs import RunDetailQuery, RunFilter
 from catalog.enums import LimitStep, Role, Urgency
 from catalog.errors import DomainError, Forbidden
 from catalog.oversight.limits import Alert
@@ -188,8 +189,8 @@ async def supervision_note(v: View):
 
 # --- 批量派单记录 --------------------------------------------------------------------------------
 
-UNMATCHED_LABELS = batch.UNMATCHED_LABELS
-SKIP_LABELS = batch.SKIP_LABELS
+UNMATCHED_LABELS = batch_runs.UNMATCHED_LABELS
+SKIP_LABELS = BATCH_SKIP_LABELS
 # the time-limit sweep's counts in a run record (catalog.oversight.sweep.TimeLimitSweep)
 LIMIT_WORDS = {"none": "计时正常", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯", "changed": "颜色变化",
                "cleared": "预警解除", "raised": "新列督办", "resolved": "督办解除", "credited": "逾期记信用"}
@@ -223,8 +224,8 @@ def run_chart(run, pid: str = "run-outcomes") -> Picture:
 
 
 def phase_chart(run, pid: str = "run-phases") -> Picture:
-    phases = [p for p in batch.PHASES if p in run.phases]
-    labels = [batch.PHASE_LABELS[p] for p in phases]
+    phases = [p for p in PHASES if p in run.phases]
+    labels = [PHASE_LABELS[p] for p in phases]
     values = [round(float(run.phases[p]), 3) for p in phases]
     table = Table(["阶段", "用时（秒）"], [[lab, f"{s:.3f}"] for lab, s in zip(labels, values, strict=True)], {1})
     desc = f"第 {run.id} 次批量派单各阶段用时，合计 {sum(values):.2f} 秒。"
@@ -236,7 +237,7 @@ def phase_chart(run, pid: str = "run-phases") -> Picture:
 async def runs(v: View) -> dict:
     f = v.query(RunFilter)
     f = f.model_copy(update={"limit": min(f.limit, 50)})
-    return {"page": await batch.list_runs(v.db, v.me, f), "scopes": await _scope_label(v),
+    return {"page": await scoped.list_batch_runs(v.db, v.me, f), "scopes": await _scope_label(v),
             "unmatched_total": lambda r: sum((r.counts.get("unmatched") or {}).values()),
             "skipped_total": lambda r: sum((r.counts.get("skipped") or {}).values())}
 
@@ -245,9 +246,9 @@ async def runs(v: View) -> dict:
 async def run_detail(v: View) -> dict:
     q = v.query(RunDetailQuery)
     q = q.model_copy(update={"limit": min(q.limit, 100)})
-    d = await batch.get_run(v.db, v.me, v.id("run_id"), q)
+    d = await scoped.get_batch_run(v.db, v.me, v.id("run_id"), q)
     unit_ids = {p.proposal.unit_id for p in d.projects if p.proposal}
-    unit_ids |= {r.unit_id for p in d.projects if p.proposal for r in p.proposal.runner_ups[:1]}
+    unit_ids |= {r["unit_id"] for p in d.projects if p.proposal for r in p.proposal.runner_ups[:1]}
     units = {}
     for uid in sorted(unit_ids):
         try:
@@ -257,6 +258,6 @@ async def run_detail(v: View) -> dict:
     category_names = await names.category_names(v)
     return {"d": d, "run": d.run, "scopes": await _scope_label(v), "units": units,
             "categories": category_names, "outcomes": run_chart(d.run), "phases": phase_chart(d.run),
-            "phase_labels": batch.PHASE_LABELS, "limit_words": LIMIT_WORDS,
+            "phase_labels": PHASE_LABELS, "limit_words": LIMIT_WORDS,
             "unmatched_total": sum((d.run.counts.get("unmatched") or {}).values()),
             "skipped_total": sum((d.run.counts.get("skipped") or {}).values())}

@@ -5,7 +5,7 @@ A proposal goes to the unit as an offer the moment the batch job writes it; it t
 when the unit accepts. The secretary confirms it (确认: recorded on the proposal and shown to the
 unit as 社区已确认; the unit still answers), gives it to a runner-up or any other unit (改派: the
 offer is withdrawn and a 定向派单 made), or withdraws it. The explanation
-comes from the batch run records (:func:`catalog.batch.job.get_run`), which a secretary reads for
+comes from the batch run records (:func:`catalog.scoped.get_batch_run`), which a secretary reads for
 their own community only.
 """
 
@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from catalog import scoped
-from catalog.batch.job import ProposalView, RunDetail, RunDetailQuery, RunFilter, RunProject, get_run, list_runs
+from catalog.batch.runs import ProposalView, RunDetail, RunDetailQuery, RunFilter, RunProject
 from catalog.enums import AssignmentKind, AssignmentStatus, ProjectStatus
 from catalog.errors import Conflict, NotFound
 from catalog.models import Assignment, NoteIn, Project
@@ -77,13 +77,13 @@ class Resources:
 
 async def _runs(v: View, limit: int) -> list[RunDetail]:
     """The latest runs that looked at the community, each with all its rows for the community."""
-    runs = await list_runs(v.db, v.me, RunFilter(community=v.me.community_code, limit=limit))
+    runs = await scoped.list_batch_runs(v.db, v.me, RunFilter(community=v.me.community_code, limit=limit))
     out = []
     for run in runs.items:
         rows: list[RunProject] = []
         cursor = None
         while True:
-            detail = await get_run(v.db, v.me, run.id, RunDetailQuery(limit=100, cursor=cursor))
+            detail = await scoped.get_batch_run(v.db, v.me, run.id, RunDetailQuery(limit=100, cursor=cursor))
             rows.extend(detail.projects)
             if detail.next_cursor is None:
                 break
@@ -120,8 +120,8 @@ async def proposals(v: View) -> dict:
         run_id, why = explained.get(offer.id, (None, None))
         runner_ups = []
         for r in why.runner_ups if why else []:
-            runner_ups.append(RunnerUp(r.unit_id, await units.get(r.unit_id), r.resource_id,
-                                       await resources.title(r.resource_id), r.score, r.behind, r.label))
+            runner_ups.append(RunnerUp(r["unit_id"], await units.get(r["unit_id"]), r["resource_id"],
+                                       await resources.title(r["resource_id"]), r["score"], r["behind"], r["label"]))
         live.append(Live(detail.project, clock_of(detail.project, now), offer, await units.get(offer.unit_id),
                          await resources.title(offer.resource_id), run_id, why.score if why else None,
                          _terms(why) if why else [], runner_ups))
