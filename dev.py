@@ -2,18 +2,24 @@
 """Set up and run sandan from a fresh clone with nothing but Python 3.11+.
 
     python3 dev.py serve   # own environment, install, start on the embedded database with demo data
-    python3 dev.py test    # own environment, install with test extras, a browser, the whole test suite
+    python3 dev.py test    # own environment, install with test extras, the gate, a browser, the whole test suite
+    python3 dev.py lint    # own environment, install with test extras, the gate alone
 
 The environment lives in ``.venv`` beside this file and is reinstalled only when
 ``pyproject.toml`` changes. Extra arguments after ``serve`` go to ``sandan serve``; after ``test``
 they go to pytest. Progress is one ``[dev]`` line a step; what the installers print is shown only
 when they fail.
+
+The gate is ruff, mypy and lint-imports, with the settings in ``pyproject.toml``. ``test`` runs it
+first and stops, without running the tests, when any of them fails; each that fails prints what it
+found and then one ``[dev]`` line that sums it up.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -39,6 +45,13 @@ BROWSER_HELP = ("no Chromium for the browser test (tests/web/test_browser.py): i
                 "or set SANDAN_CHROMIUM to a Chromium binary")
 FONT_HELP = ("no Chinese font: the browser test's pages and screenshots will show boxes instead of "
              "characters (Debian/Ubuntu: sudo apt install fonts-wqy-microhei)")
+# The gate: (name, arguments after the tool in .venv, the pattern of the tool's own summary line).
+# Each reads its settings from pyproject.toml; .pre-commit-config.yaml runs the same three.
+GATE = [
+    ("ruff", ["check", "--output-format", "concise", "."], r"^Found \d+ errors?\."),
+    ("mypy", [], r"^Found \d+ errors? in \d+ files?"),
+    ("lint-imports", ["--no-logo"], r"^Contracts: \d+ kept, \d+ broken\."),
+]
 APT_SECONDS = 900  # apt-get update, then chromium and a font from the distribution's mirror
 DOWNLOAD_SECONDS = 600  # Playwright's Chromium is about 170 MB
 
@@ -216,7 +229,8 @@ def ensure_browser() -> str | None:
         if apt_install(missing):
             chromium, font = find_chromium(python), has_chinese_font()
     if not chromium:
-        say(f"no Chromium on this machine: trying Playwright's download once (at most {DOWNLOAD_SECONDS // 60} minutes)")
+        say("no Chromium on this machine: trying Playwright's download once "
+            f"(at most {DOWNLOAD_SECONDS // 60} minutes)")
         if download_once([python, "-m", "playwright", "install", "chromium"]):
             chromium = find_chromium(python)
     if not chromium:
@@ -226,9 +240,67 @@ def ensure_browser() -> str | None:
     return chromium
 
 
+def tool(name: str) -> Path:
+    """A command installed in the environment (the gate's tools)."""
+    return BIN / (f"{name}.exe" if os.name == "nt" else name)
+
+
+def summary(name: str, output: str, pattern: str, returncode: int) -> str:
+    """One line for a gate step that failed: the tool's own summary line, and for ruff how many it
+    can fix itself, for lint-imports which contracts broke; the exit status when there is none."""
+    lines = [line.strip() for line in output.splitlines()]
+    found = next((line for line in reversed(lines) if re.match(pattern, line)), None)
+    if found is None:
+        return f"{name} failed (exit {returncode})"
+    if name == "ruff" and (fixable := re.search(r"\[\*\] (\d+) fixable", output)):
+        found += f" ({fixable.group(1)} fixable with `{os.path.relpath(tool('ruff'), ROOT)} check --fix`)"
+    if name == "lint-imports":
+        broken = [line.removesuffix(" BROKEN").rsplit(" BROKEN (", 1)[0] for line in lines
+                  if line.endswith(" BROKEN") or " BROKEN (" in line]
+        if broken:
+            found += " Broken: " + "; ".join(broken)
+    return f"{name} failed: {found}"
+
+
+def gate() -> bool:
+    """Run every step of the gate, even after one fails, so one run shows all there is to fix.
+    A step that passes prints nothing; one that fails prints its output and one summary line."""
+    say(f"the gate: {', '.join(name for name, _, _ in GATE)}")
+    passed = True
+    for name, args, pattern in GATE:
+        try:
+            done = subprocess.run([str(tool(name)), *args], cwd=ROOT, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  errors="replace")
+        except OSError as exc:
+            say(f"{name} failed: cannot run {tool(name)} ({exc.strerror or exc})")
+            passed = False
+            continue
+        if done.returncode != 0:
+            sys.stdout.write(done.stdout.rstrip("\n") + "\n" if done.stdout.strip() else "")
+            say(summary(name, done.stdout, pattern, done.returncode))
+            passed = False
+    return passed
+
+
+def lint(args: list[str]) -> int:
+    if args:
+        sys.exit("`python3 dev.py lint` takes no arguments: it checks the whole project.")
+    ensure_venv()
+    ensure_installed("test,bench")
+    if not gate():
+        say("the gate failed")
+        return 1
+    say("the gate passed")
+    return 0
+
+
 def test(args: list[str]) -> int:
     ensure_venv()
     ensure_installed("test,bench")
+    if not gate():
+        say("the gate failed, so the tests were not run (`python3 dev.py lint` runs the gate alone)")
+        return 1
     chromium = ensure_browser()
     env = dict(os.environ, SANDAN_CHROMIUM=chromium) if chromium else None  # the test need not look again
     say("running the test suite")
@@ -237,7 +309,7 @@ def test(args: list[str]) -> int:
 
 def main() -> int:
     ensure_python()
-    commands = {"serve": serve, "test": test}
+    commands = {"serve": serve, "test": test, "lint": lint}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2

@@ -170,6 +170,7 @@ def test_dev_py_test_hands_its_chromium_to_the_tests(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(dev, "ensure_venv", lambda: None)
     monkeypatch.setattr(dev, "ensure_installed", lambda extras: calls.append(extras))
+    monkeypatch.setattr(dev, "gate", lambda: True)  # tests/clone/test_gate.py: when it fails
     monkeypatch.setattr(dev, "ensure_browser", lambda: "/opt/chromium/chrome")
     monkeypatch.setattr(dev, "run_foreground", lambda cmd, env: calls.append((cmd[-1], env["SANDAN_CHROMIUM"])) or 0)
     assert dev.test(["-q"]) == 0
