@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp import web
 
-from catalog.storage import embedded
 from catalog.oversight import stats
+from catalog.storage import embedded
 from catalog.storage.cache import ReadCache
 from catalog.storage.dbwatch import DatabaseWatch
 from catalog.storage.runtime import open_database

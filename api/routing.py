@@ -20,11 +20,11 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from catalog import scoped
+from catalog.errors import InvalidInput
+from catalog.models import Principal
 from catalog.people.accounts import Unauthenticated
 from catalog.storage import idempotency
 from catalog.storage.cache import json_ready
-from catalog.errors import InvalidInput
-from catalog.models import Principal
 
 from .context import RequestContext, path_id, path_text
 from .headers import PUBLIC_BOARD

@@ -118,11 +118,11 @@ async def load(dsn: str, n: int, seed: int) -> dict:
     import asyncpg
     from city_db import load_city
 
-    from catalog.people import accounts
-    from catalog.storage.db import _init_connection
     from catalog.enums import Role
     from catalog.models import AccountIn
     from catalog.oversight.sweep import mark_time_limits
+    from catalog.people import accounts
+    from catalog.storage.db import _init_connection
 
     conn = await asyncpg.connect(dsn)
     await _init_connection(conn)
@@ -268,11 +268,16 @@ async def child_peers(dsn: str, seed: int, row_max: int) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 async def child_run(dsn: str, seed: int, writer: str, nice: int, embedded: str = "-") -> dict:
-    from catalog.batch import bulk as batch_bulk, job as batch, plan as batch_plan
-    from catalog.batch import snapshot as batch_snapshot, write as batch_write
+    from catalog.batch import (
+        bulk as batch_bulk,
+        job as batch,
+        plan as batch_plan,
+        snapshot as batch_snapshot,
+        write as batch_write,
+    )
     from catalog.cli.batch import lower_priority
-    from tests.catalog.oracle import write_plan
     from catalog.storage.db import embedded_dsn
+    from tests.catalog.oracle import write_plan
 
     # as `sandan batch` does before its run: lower its priority, and join the embedded server
     # (whose processes working for the run then share that priority)
@@ -484,11 +489,11 @@ async def demo_comparison(admin: str, seed: int) -> dict:
     from decimal import Decimal
 
     from catalog.batch import snapshot as batch_snapshot
-    from catalog.lists import projects
-    from catalog.storage.db import create_pool
     from catalog.demo.build import load_demo
     from catalog.enums import DispatchMode, Role
+    from catalog.lists import projects
     from catalog.models import Actor, ProjectIn
+    from catalog.storage.db import create_pool
 
     name, dsn = await fresh_database(admin)
     try:

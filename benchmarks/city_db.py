@@ -16,9 +16,8 @@ import datetime as dt
 from decimal import Decimal
 
 import numpy as np
-from scipy.spatial import cKDTree
-
 from city import KM_LAT, KM_LON, LAT0, LON0, SKILLS_PER_SUB, build_city
+from scipy.spatial import cKDTree
 
 ADMIN_ACTOR = "street_admin:alliance"
 UNIT_TYPES = ("department", "stationed", "new_org", "mass_org", "talent_studio", "association",

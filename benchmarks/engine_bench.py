@@ -428,6 +428,7 @@ def _child(task: dict, conn) -> None:
 
 def _run_task(task: dict) -> dict:
     from city import load_raw
+
     from matching import Params, make_problem_arrays
 
     kind = task["kind"]
@@ -456,6 +457,7 @@ def _stability(task: dict, params) -> dict:
     the share of surviving projects whose units changed. Also without ``previous``, to show
     what the stability term buys."""
     from city import build_city, perturb
+
     from matching import solve_arrays
 
     city = build_city(task["n"], seed=task["seed"])
@@ -485,6 +487,7 @@ def _stability(task: dict, params) -> dict:
 
 def _suggest(task: dict, params) -> dict:
     from city import build_city
+
     from matching import SuggestionIndex
 
     a = build_city(task["n"], seed=task["seed"]).arrays()

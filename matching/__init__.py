@@ -22,8 +22,9 @@ greedy), `multi` (k > 1 priced bound and exact neighbourhood search),
 """
 
 from .arrays import ProblemArrays, make_problem_arrays
-from .columns import ProjectColumns, ResourceColumns, build_problem, from_problem
 from .cli import run_solve_cli
+from .columns import ProjectColumns, ResourceColumns, build_problem, from_problem
+from .explain import LOST_ON, LOST_ON_LABELS, RunnerUpArrays, runner_ups
 from .models import (
     Assignment,
     Breakdown,
@@ -42,10 +43,9 @@ from .models import (
     Validation,
     Violation,
 )
-from .explain import LOST_ON, LOST_ON_LABELS, RunnerUpArrays, runner_ups
 from .params import Params
-from .reasons import TERM_LABELS, TERMS, Rule, Status, Unmatched
 from .plan_arrays import PlanArrays
+from .reasons import TERM_LABELS, TERMS, Rule, Status, Unmatched
 from .result import PlanResult, RunnerUp, Unassigned, decode, rounded
 from .solve import solve, solve_arrays
 from .suggest import (

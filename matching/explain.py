@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .plan_arrays import PlanArrays
 from .reasons import TERM_LABELS
 from .rules import PAIR_TERMS, RuleTables, is_member, pair_keys, pair_terms, project_terms
-from .plan_arrays import PlanArrays
 
 LOST_ON = (*PAIR_TERMS, "load", "capacity", "tie")
 """Codes of what a runner-up lost on, by their index in `RunnerUpArrays.lost_on`."""

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import time
-
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .arrays import ProblemArrays
-from .columns import from_problem
 from .candidates import Candidates, ResourceIndex, build_candidates
+from .columns import from_problem
 from .components import connected_components
 from .flow import solve_flow
 from .hours import solve_hours_gap

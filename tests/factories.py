@@ -11,8 +11,8 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from catalog.lists import closing, directory, needs, projects, resources, work
 from catalog.enums import AreaLevel, DispatchMode, Outcome, ProjectStatus, Role, ServiceMode, UnitType
+from catalog.lists import closing, directory, needs, projects, resources, work
 from catalog.models import (
     Actor,
     AreaIn,

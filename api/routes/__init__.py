@@ -3,4 +3,4 @@
 The OpenAPI document lists the endpoints in the order they register: the areas in this order.
 """
 
-from . import auth, batch_runs, desk, directory, team, needs, projects, public, supervision  # noqa: F401
+from . import auth, batch_runs, desk, directory, needs, projects, public, supervision, team  # noqa: F401

@@ -6,9 +6,8 @@ from catalog import scoped
 from catalog.enums import UnitStatus
 from catalog.models import (
     Area,
-    AssignmentFilter,
-    UnitAssignmentPage,
     AreaIn,
+    AssignmentFilter,
     Category,
     CategoryIn,
     CreditLedger,
@@ -19,6 +18,7 @@ from catalog.models import (
     ResourceFilter,
     ResourceIn,
     ResourcePage,
+    UnitAssignmentPage,
     UnitFilter,
     UnitIn,
     UnitPage,

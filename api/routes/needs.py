@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from catalog import scoped
-from catalog.models import HistoryEntry, NeedFilter, NeedIn, NeedPage, NeedReceipt, NeedView, NoteIn, PublicNeedIn, RejectIn
+from catalog.models import (
+    HistoryEntry,
+    NeedFilter,
+    NeedIn,
+    NeedPage,
+    NeedReceipt,
+    NeedView,
+    NoteIn,
+    PublicNeedIn,
+    RejectIn,
+)
 
 from ..routing import Call, endpoint
 

@@ -16,12 +16,12 @@ from catalog.models import (
     ProjectCancelIn,
     ProjectDetail,
     ProjectFilter,
-    ReassignIn,
     ProjectIn,
     ProjectPage,
     ProjectPatchIn,
     PublicProject,
     ReasonIn,
+    ReassignIn,
     SweepResult,
 )
 

@@ -25,7 +25,6 @@ import time
 from decimal import Decimal
 
 import matching
-
 from catalog.batch.plan import BatchPlan
 from catalog.batch.snapshot import Snapshot
 from catalog.batch.summary import BATCH_ACTOR, PARAMS, BatchSummary, Progress, Proposal, Skipped

@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matching
-
 from catalog.enums import Urgency
 
 # A project without a window is open for this many days; a resource without dates is open always.

@@ -32,7 +32,6 @@ import time
 import asyncpg
 
 import matching
-
 from catalog.batch import bulk as batch_bulk, plan as batch_plan, snapshot as batch_snapshot
 from catalog.batch.plan import BatchPlan
 from catalog.batch.snapshot import Snapshot

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import matching
-
 from catalog.batch.snapshot import Snapshot
 from catalog.batch.summary import PARAMS, RUNNER_UPS, Proposal, Skipped
 from catalog.enums import AssignmentRole

@@ -13,7 +13,6 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 import matching
-
 from catalog.enums import AssignmentKind, AssignmentStatus, ProjectStatus
 from catalog.errors import NotFound
 from catalog.models import Code, ListQuery

@@ -17,7 +17,6 @@ import asyncpg
 import numpy as np
 
 import matching
-
 from catalog.batch import engine_input
 from catalog.batch.summary import DeclinedPair, Scope
 from catalog.enums import AreaLevel

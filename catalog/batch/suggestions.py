@@ -21,16 +21,15 @@ import numpy as np
 from pydantic import Field, computed_field
 
 import matching
-from matching.rules import PAIR_TERMS, RuleTables
-
-from catalog.oversight import credit
 from catalog.batch import engine_input
 from catalog.batch.engine_input import PARAMS
 from catalog.enums import Urgency
 from catalog.errors import NotFound
 from catalog.models import Input, Record
+from catalog.oversight import credit
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection
+from matching.rules import PAIR_TERMS, RuleTables
 
 # More open projects than this are not ranked on a click (the oldest come first).
 MAX_PROJECTS = 5000

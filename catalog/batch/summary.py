@@ -14,7 +14,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 import matching
-
 from catalog.batch import engine_input
 from catalog.enums import AssignmentRole, Role
 from catalog.errors import InvalidInput

@@ -15,7 +15,6 @@ import asyncpg
 import orjson
 
 import matching
-
 from catalog.batch.plan import BatchPlan
 from catalog.batch.snapshot import Snapshot
 from catalog.batch.summary import PARAMS, BatchSummary, Proposal

@@ -87,9 +87,9 @@ def _account_create(args: argparse.Namespace) -> int:
 
     from pydantic import ValidationError
 
-    from catalog.people import accounts
     from catalog.errors import DomainError
     from catalog.models import AccountIn
+    from catalog.people import accounts
 
     password = os.environ.get("SANDAN_ACCOUNT_PASSWORD") or getpass.getpass("密码 (password): ")
     try:
@@ -114,8 +114,8 @@ def _account_create(args: argparse.Namespace) -> int:
 
 
 def _account_revoke(args: argparse.Namespace) -> int:
-    from catalog.people import accounts
     from catalog.errors import DomainError
+    from catalog.people import accounts
 
     async def run() -> int:
         async with open_database(get_settings()) as pool:

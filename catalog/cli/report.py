@@ -5,7 +5,6 @@ from __future__ import annotations
 from catalog.batch.summary import SKIP_LABELS
 from catalog.cli.display import phase_label
 
-
 _SCOPE_WORDS = {"county": "全县", "street": "街道", "community": "社区"}
 _KIND_WORDS = {"claim": "认领", "directed": "定向派单", "proposal": "优化派单"}
 # Lines per list at a terminal; --json has them all.

@@ -15,7 +15,6 @@ loads the demo too.
 
 from __future__ import annotations
 
-
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources

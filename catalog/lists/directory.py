@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from catalog.enums import UnitStatus
-from catalog.people.access import OUT_OF_STREET
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
 from catalog.models import Actor, Area, AreaIn, Category, CategoryIn, Unit, UnitIn
+from catalog.people.access import OUT_OF_STREET
 from catalog.storage.settings import get_settings
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, record_history, transaction

@@ -20,11 +20,23 @@ from typing import Annotated
 import asyncpg
 from pydantic import Field
 
-from catalog.people import access
-from catalog.lists.directory import ensure_category_open
 from catalog.enums import ResourceStatus, UnitStatus, UnitType
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
-from catalog.models import Actor, Code, ContactPhone, Input, ListQuery, Name, Record, Resource, ResourceIn, Unit, UnitView
+from catalog.lists.directory import ensure_category_open
+from catalog.models import (
+    Actor,
+    Code,
+    ContactPhone,
+    Input,
+    ListQuery,
+    Name,
+    Record,
+    Resource,
+    ResourceIn,
+    Unit,
+    UnitView,
+)
+from catalog.people import access
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, guarded_step, record_history, transaction
 

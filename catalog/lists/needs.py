@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from catalog.enums import NEED_TRANSITIONS, NeedStatus
 from catalog.errors import NotFound
-from catalog.models import Actor, Need, NeedIn, RejectIn
 from catalog.lists.directory import ensure_category_open
+from catalog.models import Actor, Need, NeedIn, RejectIn
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, guarded_step, record_history, transaction
 

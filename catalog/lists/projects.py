@@ -18,6 +18,7 @@ import logging
 
 from catalog.enums import NEED_TRANSITIONS, NeedStatus, ProjectStatus
 from catalog.errors import Conflict, InvalidInput, NotFound
+
 # The commands of work and closing stay importable from here: catalog.scoped and
 # catalog.batch.job call them as ``projects.…``.
 from catalog.lists.closing import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from catalog.enums import RESOURCE_TRANSITIONS, ResourceStatus, UnitStatus
 from catalog.errors import Conflict, InvalidInput, NotFound
-from catalog.models import Actor, Resource, ResourceIn
 from catalog.lists.directory import ensure_category_open
+from catalog.models import Actor, Resource, ResourceIn
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, guarded_step, record_history, transaction
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncpg
 
-from catalog.oversight import credit
 from catalog.enums import (
     AssignmentKind,
     AssignmentRole,
@@ -33,8 +32,9 @@ from catalog.enums import (
     ProjectStatus,
 )
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
-from catalog.models import Actor, Assignment, ReasonIn, TeamMember
 from catalog.lists.steps import assignment_step, check_resource, credit_answer, lock_unit_for_take
+from catalog.models import Actor, Assignment, ReasonIn, TeamMember
+from catalog.oversight import credit
 from catalog.storage.settings import get_settings
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, illegal, record_history, transaction

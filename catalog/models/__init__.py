@@ -51,7 +51,7 @@ from catalog.models.common import (
     Tag,
 )
 from catalog.models.directory import Area, AreaIn, Category, CategoryIn, Unit, UnitFilter, UnitIn, UnitPage, UnitView
-from catalog.models.needs import NeedFilter, Need, NeedIn, NeedPage, NeedReceipt, NeedView, PublicNeedIn, RejectIn
+from catalog.models.needs import Need, NeedFilter, NeedIn, NeedPage, NeedReceipt, NeedView, PublicNeedIn, RejectIn
 from catalog.models.oversight import (
     CreditLedger,
     CreditLedgerEntry,

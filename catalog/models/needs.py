@@ -13,12 +13,12 @@ from catalog.enums import NeedStatus, RejectReason, SourceChannel, Urgency
 from catalog.models.common import (
     CategoryCode,
     Code,
+    Input,
     Lat,
     ListQuery,
     Lon,
     LongText,
     Name,
-    Input,
     Record,
     Tag,
     _ReasonWithNote,

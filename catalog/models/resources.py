@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from catalog.enums import FeeType, ResourceStatus, ServiceMode
-from catalog.models.common import CategoryCode, Code, Id, Input, Lat, ListQuery, LongText, Lon, Name, Record, Tag
+from catalog.models.common import CategoryCode, Code, Id, Input, Lat, ListQuery, Lon, LongText, Name, Record, Tag
 from catalog.shapes import Day, absent, all_or_none, decimal, given, rules, when
 
 ClockTime = Annotated[str, StringConstraints(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")]

@@ -16,11 +16,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from catalog.people import access
 from catalog.enums import ProjectStatus, Role, Urgency
 from catalog.errors import Forbidden, NotFound
 from catalog.local_time import LOCAL_TIME
 from catalog.models import Principal
+from catalog.people import access
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection
 

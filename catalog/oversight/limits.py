@@ -13,7 +13,6 @@ from enum import StrEnum
 from catalog.enums import LimitStep, Urgency
 from catalog.local_time import LOCAL_TIME
 
-
 # 审核: a pending need is reviewed within one working day (Saturdays and Sundays do not count).
 REVIEW_LIMIT = {u: dt.timedelta(hours=24) for u in Urgency}
 

@@ -24,11 +24,11 @@ import asyncpg
 from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from catalog.people import access
 from catalog.enums import LimitStep, NeedStatus, ProjectStatus, SupervisionResolution, Urgency
 from catalog.errors import Conflict, NotFound
-from catalog.oversight.limits import DEFAULT_LIMITS, MAX_LIMIT, MIN_LIMIT, Alert
 from catalog.models import Actor, Code, Id, Input, ListQuery, Record
+from catalog.oversight.limits import DEFAULT_LIMITS, MAX_LIMIT, MIN_LIMIT, Alert
+from catalog.people import access
 from catalog.shapes import decimal, decimal_schema, rules, text
 from catalog.storage.paging import next_cursor
 from catalog.storage.sql import q

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
 from enum import StrEnum
 
 from catalog.enums import ProjectStatus, ResourceStatus, Role

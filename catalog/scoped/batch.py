@@ -5,8 +5,8 @@ from __future__ import annotations
 from catalog.batch import runs as batch_runs
 from catalog.enums import Role
 from catalog.lists import projects
-from catalog.people import access
 from catalog.models import Principal, SweepResult
+from catalog.people import access
 from catalog.storage.tx import Db
 
 from .common import forbidden

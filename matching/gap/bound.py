@@ -37,7 +37,7 @@ def _lagrangian(pb: _Problem, ks: _Knapsacks, dense: _Dense | None, max_iter: in
     # attractive, which is close to the fixed point on loose instances.
     best1 = np.full(n, -np.inf)
     np.maximum.at(best1, pb.job, P)
-    masked = np.where(P < best1[pb.job], P, -np.inf)
+    masked = np.where(best1[pb.job] > P, P, -np.inf)
     best2 = np.full(n, -np.inf)
     np.maximum.at(best2, pb.job, masked)
     u = np.where(np.isfinite(best2), best2, np.where(np.isfinite(best1), best1 - 1.0, 0.0))
@@ -54,7 +54,7 @@ def _lagrangian(pb: _Problem, ks: _Knapsacks, dense: _Dense | None, max_iter: in
         value = P - u[pb.job]
         x, per_agent, table = ks.solve(value)
         L = float(u[has_pair].sum() + per_agent.sum())
-        if L < best.bound - 1e-9:
+        if best.bound - 1e-9 > L:
             best.bound, best.u, best.per_agent, best.table = L, u.copy(), per_agent, table
             stall = 0
         else:

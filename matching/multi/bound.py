@@ -200,7 +200,7 @@ def lagrangian_bound(p: NDArray[Any], r: NDArray[Any], score: NDArray[Any], *,
     for it in range(iterations):
         L, use_r, (use_u, below, atmost) = lg.evaluate(pi + mu[lg.r_unit], mu)
         done = it + 1
-        if L < best_float - 1e-9:
+        if best_float - 1e-9 > L:
             best_float, stall = L, 0
             keep_pi, keep_mu = pi, mu
         else:

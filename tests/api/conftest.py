@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from argon2 import PasswordHasher
 from aiohttp.test_utils import TestClient, TestServer
+from argon2 import PasswordHasher
 
 from api.app import create_app
-from catalog.people import accounts
 from catalog.enums import Role
 from catalog.models import AccountIn, Unit
+from catalog.people import accounts
 from catalog.storage.settings import load_settings
 from tests.factories import World, make_unit, make_world
 

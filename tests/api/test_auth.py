@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from catalog.people import accounts
 from catalog.enums import Role
 from catalog.models import AccountIn
+from catalog.people import accounts
 from tests.api.conftest import PASSWORD, login, make_account
 
 API = "/api/v1"

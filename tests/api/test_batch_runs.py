@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from catalog.batch import job as batch, summary as batch_summary
-from catalog.lists import projects, resources, work
 from catalog.enums import DeclineReason, DispatchMode, ServiceMode
+from catalog.lists import projects, resources, work
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
 from tests.factories import ADMIN, SECRETARY, make_need, unit_actor
 

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from catalog.storage.cache import ReadCache
 from catalog.enums import ProjectStatus
+from catalog.storage.cache import ReadCache
 from tests.factories import make_project
 
 API = "/api/v1"

@@ -36,8 +36,8 @@ from aiohttp.test_utils import TestServer
 import api.routes  # noqa: F401  (registers the endpoints the document is built from)
 from api import openapi
 from api.app import create_app
-from catalog.storage.db import create_pool
 from catalog.demo.build import DEMO_PASSWORD, load_demo
+from catalog.storage.db import create_pool
 from catalog.storage.settings import load_settings
 from tests.conftest import _admin_dsn, migrated_database
 

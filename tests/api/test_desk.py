@@ -7,8 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from catalog.batch import job as batch, summary as batch_summary
-from catalog.lists import projects, work
 from catalog.enums import DispatchMode, ProjectStatus, Urgency
+from catalog.lists import projects, work
 from catalog.models import ProjectIn
 from tests.factories import CATEGORY, SECRETARY, make_need, make_project, make_resource, snapshot
 

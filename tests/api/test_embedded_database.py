@@ -338,7 +338,7 @@ class Load:
                         _check_503(path, body)
                     elif r.status != 200:
                         self.unexpected.append((path, r.status, body[:500]))
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 self.unexpected.append((path, repr(exc), ""))
             await asyncio.sleep(0.02)
 

@@ -3,7 +3,7 @@ must not get them back that way."""
 
 from decimal import Decimal
 
-from catalog.lists import needs, projects
+from catalog.lists import projects
 from catalog.models import ProjectIn
 from tests.factories import CATEGORY, SECRETARY, make_need
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from catalog.lists import projects, work
 from catalog.enums import DispatchMode, Role
+from catalog.lists import projects, work
 from catalog.models import ProjectIn
 from tests.api.conftest import login, make_account
 from tests.factories import CATEGORY, SECRETARY, make_need, make_unit

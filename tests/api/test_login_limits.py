@@ -13,10 +13,10 @@ import re
 
 import pytest
 
-from catalog.people import accounts
-from catalog.people.accounts import PER_ADDRESS, PER_PAIR, RateLimited, Unauthenticated, login_wait
 from catalog.enums import Role
 from catalog.models import LoginIn
+from catalog.people import accounts
+from catalog.people.accounts import PER_ADDRESS, PER_PAIR, RateLimited, Unauthenticated, login_wait
 from tests.api.conftest import PASSWORD, make_account
 
 API = "/api/v1"

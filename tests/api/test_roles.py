@@ -12,8 +12,8 @@ import datetime as dt
 
 import pytest
 
-from catalog.lists import resources, work
 from catalog.enums import AssignmentKind, DispatchMode, ProjectStatus, Role
+from catalog.lists import resources, work
 from catalog.models import ResourceIn
 from catalog.oversight.sweep import mark_time_limits
 from tests.api.conftest import make_account
@@ -197,7 +197,7 @@ async def test_no_role_sees_or_touches_what_belongs_to_someone_else(client, cast
                                      headers=cast.headers[role])
             text = await r.text()
             assert r.status in (403, 404), (role, name, r.status, text)
-            assert set((await r.json())) == {"error"}, (role, name, text)
+            assert set(await r.json()) == {"error"}, (role, name, text)
             assert not any(s in text for s in secrets), (role, name, text)
             checked += 1
     assert checked >= 25

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from catalog.lists import directory
 from catalog.enums import Role, UnitStatus
+from catalog.lists import directory
 from catalog.models import Unit, UnitIn
 from tests.api.conftest import login, make_account
 from tests.factories import ADMIN, CATEGORY, make_resource, make_unit, make_world, snapshot

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from catalog.lists import needs
 from catalog.enums import ProjectStatus
+from catalog.lists import needs
 from catalog.oversight.sweep import mark_time_limits
 from tests.factories import SECRETARY, make_need, make_project, make_unit, make_world
 

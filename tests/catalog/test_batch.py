@@ -11,15 +11,15 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+import matching
 from catalog.batch import job as batch, plan as batch_plan, snapshot as batch_snapshot, summary as batch_summary
-from catalog.lists import projects, resources, work
 from catalog.batch.job import BatchBusy
 from catalog.batch.summary import Scope
-from catalog.errors import InvalidInput
 from catalog.enums import AssignmentKind, DeclineReason, DispatchMode, ProjectStatus, ServiceMode
+from catalog.errors import InvalidInput
+from catalog.lists import projects, resources, work
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
 from catalog.storage.settings import get_settings
-import matching
 from matching import Unmatched
 from tests.catalog import oracle
 from tests.factories import ADMIN, SECRETARY, make_need, make_unit, make_world, snapshot, unit_actor
@@ -571,8 +571,8 @@ async def test_a_team_project_is_proposed_to_a_whole_team_and_follows_its_lead(d
     """units_required = 3: one run proposes a lead (主办) and two helpers (协办); a helper that
     declines is never paired with the project again, and when the lead declines the project goes
     back to the next run with its helpers' offers withdrawn."""
-    from catalog.lists import team
     from catalog.enums import AssignmentRole
+    from catalog.lists import team
 
     world = await make_world(db, communities=1, grids=1)
     units = [await _serves(db, world, "public.elderly", capacity=2) for _ in range(4)]

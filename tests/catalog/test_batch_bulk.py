@@ -12,9 +12,9 @@ import itertools
 from decimal import Decimal
 
 from catalog.batch import bulk as batch_bulk, plan as batch_plan, snapshot as batch_snapshot
-from catalog.lists import directory, projects, resources, work
 from catalog.batch.summary import BatchSummary, Scope
 from catalog.enums import DeclineReason, DispatchMode, ProjectStatus, ServiceMode, UnitStatus
+from catalog.lists import directory, projects, resources, work
 from catalog.models import ProjectIn, ReasonIn, ResourceIn
 from catalog.storage.settings import get_settings
 from tests import factories

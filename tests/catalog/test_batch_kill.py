@@ -29,8 +29,8 @@ from pathlib import Path
 
 from catalog.batch import job as batch, summary as batch_summary
 from catalog.cli import batch as batch_cli
-from catalog.lists import resources
 from catalog.enums import ServiceMode
+from catalog.lists import resources
 from catalog.models import ResourceIn
 from tests.conftest import REPO
 from tests.factories import ADMIN, make_unit, make_world, unit_actor

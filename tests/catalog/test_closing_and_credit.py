@@ -11,11 +11,11 @@ from collections import Counter
 
 import pytest
 
-from catalog.oversight import credit
-from catalog.lists import closing, projects, work
 from catalog.enums import CreditKind, DispatchMode, Grade, Outcome, ProjectStatus
 from catalog.errors import Conflict, Forbidden, translated
+from catalog.lists import closing, projects, work
 from catalog.models import ClosingIn
+from catalog.oversight import credit
 from tests.factories import after_link_runs_out, make_project, make_unit, make_world, snapshot, unit_actor
 
 PS = ProjectStatus

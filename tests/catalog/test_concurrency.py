@@ -13,9 +13,9 @@ import datetime as dt
 
 import asyncpg
 
-from catalog.lists import closing, projects, work
 from catalog.enums import AssignmentStatus, DeclineReason, DispatchMode, Outcome, ProjectStatus
 from catalog.errors import Conflict, DomainError
+from catalog.lists import closing, projects, work
 from catalog.models import Assignment, ClosingIn, Project, ReasonIn
 from tests.factories import SECRETARY, make_project, make_unit, make_world, unit_actor
 

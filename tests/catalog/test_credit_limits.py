@@ -12,10 +12,10 @@ from decimal import Decimal
 import pytest
 
 from catalog import scoped
-from catalog.lists import closing, work
-from catalog.oversight import supervision
 from catalog.enums import DeclineReason, LimitStep, ProjectStatus, Role, Urgency
+from catalog.lists import closing, work
 from catalog.models import CompletionIn, Principal, ReasonIn
+from catalog.oversight import supervision
 from catalog.oversight.sweep import mark_time_limits
 from tests.factories import CATEGORY, make_project, make_world, unit_actor
 

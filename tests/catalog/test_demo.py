@@ -8,13 +8,13 @@ from collections import Counter
 import pytest
 
 from catalog import scoped
-from catalog.oversight import credit
 from catalog.demo import build as demo
-from catalog.lists import directory
 from catalog.demo.build import ADMIN
 from catalog.enums import ProjectStatus, Role, UnitType
 from catalog.errors import Conflict
+from catalog.lists import directory
 from catalog.models import AreaIn, Principal, UnitIn
+from catalog.oversight import credit
 from tests.conftest import empty_database
 
 FINGERPRINT = (

@@ -2,9 +2,9 @@
 
 import pytest
 
-from catalog.lists import directory, needs, resources
 from catalog.enums import Role
 from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.lists import directory, needs, resources
 from catalog.models import Actor, CategoryIn, NeedIn, ResourceIn
 from tests.factories import make_unit, make_world, snapshot
 

@@ -13,9 +13,9 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from catalog.lists import directory, needs, projects, resources, work
 from catalog.enums import AreaLevel, ServiceMode, UnitType
 from catalog.errors import InvalidInput, NotFound
+from catalog.lists import directory, needs, projects, resources, work
 from catalog.models import (
     AreaIn,
     CategoryIn,

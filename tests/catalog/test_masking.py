@@ -7,8 +7,7 @@ public board must show as they are. No database needed.
 
 from __future__ import annotations
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from catalog.people.access import mask_phone, scrub
 

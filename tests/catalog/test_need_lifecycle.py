@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.lists import needs, projects
 from catalog.enums import NEED_TRANSITIONS, NeedStatus, RejectReason
 from catalog.errors import Conflict
+from catalog.lists import needs, projects
 from catalog.models import ProjectIn, RejectIn
 from tests.factories import CATEGORY, GRID_WORKER, SECRETARY, make_need, make_world, snapshot
 

@@ -16,7 +16,7 @@ FINE = dict(
 
 
 def test_the_offer_starts_and_ends_where_the_transition_table_says():
-    assert OFFER_FROM == {PS.PUBLISHED} and OFFERED is PS.DISPATCHED
+    assert {PS.PUBLISHED} == OFFER_FROM and OFFERED is PS.DISPATCHED
 
 
 def test_a_pair_that_passes_every_check_is_not_refused():

@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.lists import projects, work
 from catalog.enums import AssignmentKind, AssignmentStatus, DispatchMode, ProjectStatus, Urgency
 from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.lists import projects, work
 from catalog.models import ProjectPatchIn
 from tests.factories import SECRETARY, make_project, make_unit, make_world, snapshot, unit_actor
 

@@ -12,8 +12,6 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.oversight import credit
-from catalog.lists import closing, projects, work
 from catalog.enums import (
     PROJECT_TRANSITIONS,
     AssignmentStatus,
@@ -23,7 +21,9 @@ from catalog.enums import (
     ProjectStatus,
 )
 from catalog.errors import Conflict, DomainError, Forbidden
+from catalog.lists import closing, projects, work
 from catalog.models import ClosingIn, CompletionIn, ReasonIn
+from catalog.oversight import credit
 from tests.factories import SECRETARY, make_project, make_unit, make_world, snapshot, unit_actor
 
 PS = ProjectStatus

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.lists import directory, resources
 from catalog.enums import RESOURCE_TRANSITIONS, ResourceStatus, UnitStatus
 from catalog.errors import Conflict, NotFound
+from catalog.lists import directory, resources
 from tests.factories import ADMIN, make_resource, make_unit, make_world, snapshot
 
 TARGET = {"publish": ResourceStatus.PUBLISHED, "delist": ResourceStatus.DELISTED}

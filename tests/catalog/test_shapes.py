@@ -12,8 +12,7 @@ from decimal import Decimal
 
 import jsonschema_rs
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
+from hypothesis import example, given, settings, strategies as st
 from pydantic import BaseModel, ValidationError
 
 from catalog.shapes import WHITESPACE, WS_CLASS, Day, Moment, decimal, decimal_pattern, int_pattern, text

@@ -9,12 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from catalog import scoped
-from catalog.oversight import credit, supervision
-from catalog.lists import closing, needs, projects, work
 from catalog.enums import LimitStep, ProjectStatus, Role, Urgency
 from catalog.errors import Forbidden, NotFound
-from catalog.oversight.limits import DEFAULT_LIMITS, Alert, add_working_time, warning_level
+from catalog.lists import closing, needs, projects, work
 from catalog.models import CompletionIn, Principal, ReasonIn
+from catalog.oversight import credit, supervision
+from catalog.oversight.limits import DEFAULT_LIMITS, Alert, add_working_time, warning_level
 from catalog.oversight.sweep import mark_time_limits
 from tests.factories import SECRETARY, make_need, make_project, make_unit, make_world, snapshot, unit_actor
 

@@ -13,9 +13,6 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.oversight import credit
-from catalog.lists import closing, projects, team, work
-from catalog.lists.directory import set_unit_status
 from catalog.enums import (
     AssignmentKind,
     AssignmentStatus,
@@ -25,7 +22,10 @@ from catalog.enums import (
     UnitStatus,
 )
 from catalog.errors import Conflict, DomainError, Forbidden, translated
+from catalog.lists import closing, projects, team, work
+from catalog.lists.directory import set_unit_status
 from catalog.models import CompletionIn, ProjectIn, ReasonIn
+from catalog.oversight import credit
 from catalog.storage.sql import q
 from tests.factories import (
     ADMIN,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from matching import LOST_ON, Params, decode, from_problem, runner_ups, solve_arrays, validate_arrays
 
 from .conftest import at, problem, proj, res

@@ -6,8 +6,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy.optimize import linprog
 
 from matching import Params, Problem, Status, from_problem, solve_arrays, validate_arrays

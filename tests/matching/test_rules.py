@@ -6,7 +6,6 @@ from matching import Params, Status
 
 from .conftest import at, checked, pairs, problem, proj, reasons, res
 
-
 # --- hard rules ------------------------------------------------------------------------------
 
 def test_category_must_match():

@@ -11,9 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from api.app import create_app
 from catalog.enums import ProjectStatus
 from catalog.storage.settings import load_settings
-from tests.factories import CATEGORY, make_project
-
 from tests.api.conftest import PASSWORD, Cast, cast, make_account  # noqa: F401  (fixtures reused)
+from tests.factories import CATEGORY, make_project
 
 _CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 

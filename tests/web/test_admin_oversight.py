@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from catalog import scoped
 from catalog.batch import job as batch
-from catalog.lists import projects, resources
-from catalog.oversight import supervision
 from catalog.enums import DispatchMode, LimitStep, ProjectStatus, Role, ServiceMode, Urgency
+from catalog.lists import projects, resources
 from catalog.models import ProjectIn, ResourceIn
+from catalog.oversight import supervision
 from catalog.oversight.sweep import mark_time_limits
 from tests.factories import ADMIN, SECRETARY, make_need, make_project, make_world, unit_actor
 

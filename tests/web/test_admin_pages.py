@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from catalog.lists import directory
 from catalog.enums import UnitStatus
+from catalog.lists import directory
 from tests.factories import ADMIN, make_resource, make_unit, snapshot
 
 from .conftest import sign_in

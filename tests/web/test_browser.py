@@ -21,9 +21,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from api.app import create_app
-from catalog.lists import needs, projects
 from catalog.demo.build import DEMO_PASSWORD, load_demo
 from catalog.enums import DispatchMode, Role
+from catalog.lists import needs, projects
 from catalog.models import Actor, NeedIn, ProjectIn
 from catalog.storage.settings import load_settings
 from dev import BROWSER_HELP, find_chromium
@@ -70,8 +70,7 @@ def chromium_or_fail() -> str:
 
 @pytest.fixture
 async def browser():
-    from playwright.async_api import Error as PlaywrightError
-    from playwright.async_api import async_playwright
+    from playwright.async_api import Error as PlaywrightError, async_playwright
 
     chromium = chromium_or_fail()
     async with async_playwright() as pw:

@@ -13,12 +13,12 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from api.web.pictures.svg import Series, bars, nice_max
-from catalog.people import accounts
-from catalog.oversight import charts
-from catalog.lists import needs
 from catalog.enums import ProjectStatus, RejectReason, Urgency
 from catalog.errors import Forbidden, NotFound
+from catalog.lists import needs
 from catalog.models import RejectIn
+from catalog.oversight import charts
+from catalog.people import accounts
 from tests.factories import SECRETARY, make_need, make_project, make_resource, make_world
 
 from .conftest import sign_in

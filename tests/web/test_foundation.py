@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from api.web.kit.forms import parse_form
-from api.web.kit.pages import PAGES
 from catalog.models import LoginIn, PublicNeedIn
 
 from .conftest import csrf_of, post_form, sign_in

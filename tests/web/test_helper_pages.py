@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from catalog.lists import projects, team, work
 from catalog.enums import DispatchMode
+from catalog.lists import projects, team, work
 from catalog.models import ProjectIn
 from tests.factories import CATEGORY, SECRETARY, make_need, make_unit, snapshot, unit_actor
 

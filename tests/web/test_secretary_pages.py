@@ -14,8 +14,8 @@ import re
 from decimal import Decimal
 
 from catalog.batch import job as batch
-from catalog.lists import closing, projects, resources, work
 from catalog.enums import AssignmentKind, DispatchMode, Outcome, ProjectStatus, ServiceMode, Urgency
+from catalog.lists import closing, projects, resources, work
 from catalog.models import ClosingIn, ProjectIn, ProjectPatchIn, ResourceIn
 from catalog.oversight.sweep import mark_time_limits
 from tests.factories import ADMIN, SECRETARY, make_need, make_project, snapshot, unit_actor

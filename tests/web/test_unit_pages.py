@@ -8,12 +8,12 @@ import re
 from decimal import Decimal
 
 from catalog.batch import job as batch, summary as batch_summary
-from catalog.lists import projects, work
 from catalog.enums import DispatchMode, ProjectStatus, Urgency
+from catalog.lists import projects, work
 from catalog.models import ProjectIn
 from tests.factories import CATEGORY, SECRETARY, make_need, make_project, make_resource, snapshot
 
-from .conftest import csrf_of, post_form, sign_in
+from .conftest import csrf_of, sign_in
 
 RESOURCE = dict(title="社区助老服务", content="上门陪护、代买代办", category_code=CATEGORY, skills="陪护，代办",
                 target_groups="老年人、残疾人", capacity_projects="3", capacity_hours="", mode="home",

@@ -15,11 +15,10 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import ValidationError
 
-from catalog.people import access
-from catalog.batch import runs as batch_runs
-from catalog.batch.summary import PHASE_LABELS, PHASES, SKIP_LABELS as BATCH_SKIP_LABELS
 from catalog import scoped
+from catalog.batch import runs as batch_runs
 from catalog.batch.runs import RunDetailQuery, RunFilter
+from catalog.batch.summary import PHASE_LABELS, PHASES, SKIP_LABELS as BATCH_SKIP_LABELS
 from catalog.enums import LimitStep, Role, Urgency
 from catalog.errors import DomainError, Forbidden
 from catalog.oversight.limits import Alert
@@ -29,6 +28,7 @@ from catalog.oversight.supervision import (
     SupervisionNoteIn,
     TimeLimitsIn,
 )
+from catalog.people import access
 
 from ..kit import Form, View, names, page
 from ..pictures.svg import Picture, Series, Table, bars

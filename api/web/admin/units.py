@@ -15,12 +15,12 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from catalog.people import access
 from catalog import scoped
-from catalog.lists.editing import UnitEditIn, UnitListFilter
 from catalog.enums import ResourceStatus, Role, UnitStatus, UnitType
 from catalog.errors import DomainError, Forbidden
+from catalog.lists.editing import UnitEditIn, UnitListFilter
 from catalog.models import CategoryIn, Input, NoteIn, ResourceFilter, UnitIn, UnitView
+from catalog.people import access
 from catalog.storage.settings import get_settings
 
 from ..kit import Form, View, names, page

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
-from catalog.oversight.charts import MAP_STATES, MapData, MapNeed
 from catalog.enums import ServiceMode, Urgency
+from catalog.oversight.charts import MAP_STATES, MapData, MapNeed
 
 from .svg import FRAME, INK, MUTED, Picture, Shape, Table, circle, line, num, rect, text, text_width
 

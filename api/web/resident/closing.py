@@ -14,7 +14,6 @@ from catalog.storage.settings import get_settings
 
 from ..kit import Form, View, page
 
-
 # A link that cannot be used says so at once, before anyone fills in a rating: 404 for a link
 # that names nothing, 410 for one that did its job or ran out.
 _LINK_STATUS = {"token_invalid": 404, "token_used": 410, "token_expired": 410}

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 
 from catalog import scoped
-from catalog.people.accounts import RateLimited
 from catalog.enums import Urgency
 from catalog.errors import DomainError
 from catalog.models import PublicNeedIn
+from catalog.people.accounts import RateLimited
 
 from ..kit import Form, View, names, page
 

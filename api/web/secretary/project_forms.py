@@ -11,17 +11,28 @@ import re
 from collections import Counter
 from typing import Any
 
-from catalog.lists import projects
 from catalog import scoped
 from catalog.enums import AssignmentStatus, DispatchMode, NeedStatus, ProjectStatus, UnitStatus, Urgency
 from catalog.errors import DomainError, NotFound
+from catalog.lists import projects
 from catalog.local_time import LOCAL_TIME
-from catalog.models import (DirectIn, NeedView, NoteIn, Project, ProjectCancelIn, ProjectDetail, ProjectIn,
-                            ProjectPatchIn, ReassignIn, ResourceFilter, UnitFilter)
+from catalog.models import (
+    DirectIn,
+    NeedView,
+    NoteIn,
+    Project,
+    ProjectCancelIn,
+    ProjectDetail,
+    ProjectIn,
+    ProjectPatchIn,
+    ReassignIn,
+    ResourceFilter,
+    UnitFilter,
+)
 
 from ...context import parse_id
 from ..kit import Form, View, names, page, parse_form
-from .common import CANCEL_REASONS, SEC, clock_of, holder_of, UnitNames
+from .common import CANCEL_REASONS, SEC, UnitNames, clock_of, holder_of
 
 NEW = "/secretary/new-project"
 BOARD = "/secretary/projects"
