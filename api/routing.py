@@ -239,14 +239,3 @@ def _respond(ep: Endpoint, data: Any) -> web.Response:
     if ep.public and ep.method == "GET":  # the public board: nothing personal, the same for everyone
         response.headers["Cache-Control"] = PUBLIC_BOARD
     return response
-
-
-def install(app: web.Application, pool_key: web.AppKey, cache_key: web.AppKey) -> None:
-    from . import routes  # noqa: F401  (registers the endpoints)
-
-    for ep in ENDPOINTS:
-        handler = make_handler(ep, pool_key, cache_key)
-        if ep.method == "GET":  # and HEAD, answered as GET without the body
-            app.router.add_get(ep.full_path, handler)
-        else:
-            app.router.add_route(ep.method, ep.full_path, handler)

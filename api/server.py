@@ -24,7 +24,7 @@ from catalog.storage.runtime import open_database
 from catalog.storage.settings import ENV_PREFIX, get_settings
 
 from .app import create_app, load_demo_if_empty
-from .observe import configure_access_log
+from .observe import configure_access_log, configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +95,6 @@ async def _prepare(demo: bool) -> None:
 
 
 def _worker(host: str, port: int) -> None:
-    from .cli import configure_logging
-
     settings = get_settings()
     configure_logging(settings.log_level)
     configure_access_log()

@@ -17,12 +17,11 @@ from .reasons import Status
 
 if TYPE_CHECKING:
     from .candidates import Candidates
-    from .models import Plan
 
 
 @dataclass(frozen=True, eq=False)
 class PlanArrays:
-    """A plan in array form; `matching.result.decode` reads it, `to_model` gives the JSON `Plan`."""
+    """A plan in array form; `matching.result.decode` reads it, `matching.result.plan_model` gives the JSON `Plan`."""
 
     problem: ProblemArrays
     params: Params
@@ -49,9 +48,3 @@ class PlanArrays:
     @property
     def gap(self) -> float:
         return (self.bound - self.objective) / max(1.0, abs(self.bound))
-
-    def to_model(self) -> Plan:
-        """The JSON plan (``sandan solve``'s output), read off :func:`matching.result.decode`."""
-        from .result import plan_model
-
-        return plan_model(self)

@@ -21,6 +21,7 @@ from .params import Params
 from .plan_arrays import PlanArrays
 from .reasons import Status
 from .repair import Ledger, complete_by_ejection, complete_teams
+from .result import plan_model
 from .rules import RuleTables, load_cost, project_terms, unit_nominal
 from .validate import evaluate
 
@@ -35,7 +36,7 @@ def solve(problem: Problem | ProblemArrays, params: Params = Params(), *, seed: 
     solver); the flow itself has no randomness and breaks ties by input order.
     """
     a = from_problem(problem) if isinstance(problem, Problem) else problem
-    return solve_arrays(a, params, seed=seed).to_model()
+    return plan_model(solve_arrays(a, params, seed=seed))
 
 
 def solve_arrays(a: ProblemArrays, params: Params = Params(), *, seed: int = 0) -> PlanArrays:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from matching import Params, Plan, Problem, Status, from_problem, solve_arrays, validate_arrays
+from matching.result import plan_model
 
 LAT, LON = 36.0, 111.5
 KM_LAT = 1 / 110.574
@@ -42,7 +43,7 @@ def checked(pb: Problem, params: Params = Params(), seed: int = 0):
     assert v.ok, v.violations
     assert v.objective_scaled == plan.objective
     assert round(plan.stats["bound_unclamped"] * params.scale) >= plan.objective
-    model = plan.to_model()
+    model = plan_model(plan)
     assert isinstance(model, Plan)
     return model
 

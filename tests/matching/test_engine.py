@@ -19,6 +19,7 @@ from matching import (
     suggest_resources_for_project,
     validate_arrays,
 )
+from matching.result import plan_model
 from matching.rules import RuleTables, pair_terms
 
 from .synth import city
@@ -42,7 +43,7 @@ def test_same_seed_same_plan():
     one, two = solve_arrays(a, UNHURRIED, seed=5), solve_arrays(a, UNHURRIED, seed=5)
     assert np.array_equal(one.p, two.p) and np.array_equal(one.r, two.r)
     assert np.array_equal(one.reason, two.reason)
-    m1, m2 = one.to_model(), two.to_model()
+    m1, m2 = plan_model(one), plan_model(two)
     assert m1.assignments == m2.assignments and m1.unmatched == m2.unmatched
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from matching import LOST_ON, Params, decode, from_problem, runner_ups, solve_arrays, validate_arrays
+from matching.result import plan_model
 
 from .conftest import at, problem, proj, res
 from .synth import city
@@ -12,7 +13,7 @@ def _explained(pb, params=Params()):
     a = from_problem(pb)
     plan = solve_arrays(a, params)
     assert validate_arrays(a, plan.p, plan.r, params).ok
-    model = plan.to_model()
+    model = plan_model(plan)
     d = decode(plan, runner_ups=runner_ups(plan))
     return {x.project: x for x in model.assignments}, {p: d.runner_ups[i] for i, p in enumerate(d.project_id)}
 
