@@ -31,7 +31,7 @@ def _skill_lists(bits: np.ndarray, sub_names: np.ndarray) -> list[list[str]]:
     flat = np.unpackbits(np.ascontiguousarray(bits).view(np.uint8), axis=1, bitorder="little")
     owner, skill = np.nonzero(flat)
     out: list[list[str]] = [[] for _ in range(n)]
-    for o, s in zip(owner.tolist(), skill.tolist()):
+    for o, s in zip(owner.tolist(), skill.tolist(), strict=True):
         out[o].append(f"{sub_names[s // SKILLS_PER_SUB]}技能{s % SKILLS_PER_SUB + 1}")
     return out
 
@@ -174,7 +174,7 @@ HISTORY_COLS = ("entity", "entity_id", "from_status", "to_status", "actor", "rea
 def _history(rows: dict) -> list[tuple]:
     """What the commands would have logged on the way: units made, resources listed and
     published, needs taken in, accepted and merged, projects drafted and published."""
-    out = []
+    out: list[tuple] = []  # HISTORY_COLS; from_status and note are None on some rows
     for i, u in enumerate(rows["units"], start=1):
         out.append(("unit", str(i), None, "active", ADMIN_ACTOR, None, None, u[7]))
     for i, r in enumerate(rows["resources"], start=1):
