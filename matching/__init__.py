@@ -15,10 +15,11 @@ Public API::
 
 Modules: `arrays` (array form), `columns` (the one input builder: caller's columns and ids in,
 arrays out; the JSON `Problem` goes through it), `plan_arrays` (a plan in array form), `result`
-(the one plan decoder, and the JSON `Plan` built from it), `explain` (runner-ups), `candidates` (index and hard filters), `rules` (rule and
-score definitions shared with the validator), `flow` (min-cost flow), `repair` (k > 1
-greedy), `multi` (k > 1 priced bound and exact neighbourhood search),
-`hours` (hand-off to the GAP solver in `gap`), `components`, `validate`, `suggest`, `solve`.
+(the one plan decoder, and the JSON `Plan` built from it), `explain` (runner-ups),
+`candidates` (index and hard filters), `rules` (rule and score definitions shared with the
+validator), `flow` (min-cost flow), `repair` (k > 1 greedy), `multi` (k > 1 priced bound and
+exact neighbourhood search), `hours` (hand-off to the GAP solver in `gap`), `components`,
+`validate`, `suggest`, `solve`.
 """
 
 from .arrays import ProblemArrays, make_problem_arrays

@@ -119,7 +119,7 @@ def build_problem(
     """
     ps, rs = projects, resources
     P, R = len(ps.id), len(rs.id)
-    p_sub_keys = [(c, s or "") for c, s in zip(ps.category, ps.subcategory)]
+    p_sub_keys = [(c, s or "") for c, s in zip(ps.category, ps.subcategory, strict=True)]
     r_cats = [list(x) for x in rs.categories]
 
     # subcategory = (category, subcategory) pair; "" is the category as a whole, and a resource

@@ -149,18 +149,18 @@ def solve_flow(
     value = gain = price = None
     if duals or prices:
         dist = _distances_from(sink, T, H, C, W, flows, sink + 1)
-    if prices:
-        # -distance from the sink in the residual graph: unreachable nodes get no price
-        dr = dist[base_r: base_r + n_resources]
-        du = dist[base_u: base_u + n_units]
-        gain = np.where(dr < _INF, -dr, 0)
-        price = np.where(du < _INF, -du, 0)
-    if duals:
-        used = np.bincount(r_unit[r[chosen]], minlength=n_units) + unit_offset
-        nxt = slot_cost(params, nominal, used)
-        dr = dist[base_r: base_r + n_resources]
-        value = np.where(dr < _INF, np.maximum(-(dr + nxt[r_unit]), 0), 0)
-        value = np.where(capacity >= 0, value, 0)
+        if prices:
+            # -distance from the sink in the residual graph: unreachable nodes get no price
+            dr = dist[base_r: base_r + n_resources]
+            du = dist[base_u: base_u + n_units]
+            gain = np.where(dr < _INF, -dr, 0)
+            price = np.where(du < _INF, -du, 0)
+        if duals:
+            used = np.bincount(r_unit[r[chosen]], minlength=n_units) + unit_offset
+            nxt = slot_cost(params, nominal, used)
+            dr = dist[base_r: base_r + n_resources]
+            value = np.where(dr < _INF, np.maximum(-(dr + nxt[r_unit]), 0), 0)
+            value = np.where(capacity >= 0, value, 0)
     return FlowResult(chosen=chosen, objective=objective, resource_value=value,
                       resource_gain=gain, unit_price=price)
 

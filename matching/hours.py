@@ -127,11 +127,11 @@ def _exact_two_limits(hint: NDArray[np.bool_], job: NDArray[np.int64], agent: ND
             continue
         w = weight[keep[ts]]
         if int(w.sum()) > cap[ag]:
-            m.add(sum(int(wi) * x[t] for wi, t in zip(w.tolist(), ts)) <= int(cap[ag]))
+            m.add(sum(int(wi) * x[t] for wi, t in zip(w.tolist(), ts, strict=True)) <= int(cap[ag]))
         if 0 <= count_cap[ag] < len(ts):
             m.add(sum(x[t] for t in ts) <= int(count_cap[ag]))
-    m.maximize(sum(int(s) * v for s, v in zip(score[keep].tolist(), x)))
-    for v, h in zip(x, hint[keep].tolist()):
+    m.maximize(sum(int(s) * v for s, v in zip(score[keep].tolist(), x, strict=True)))
+    for v, h in zip(x, hint[keep].tolist(), strict=True):
         m.add_hint(v, bool(h))
     solver = cp_model.CpSolver()
     # else SIGINT is left at the default after the solve (see matching/gap/cpsat.py)

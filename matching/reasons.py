@@ -7,7 +7,7 @@ array form of a plan, so they never change meaning; new codes are appended.
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 
 class Unmatched(IntEnum):
@@ -50,7 +50,7 @@ _UNMATCHED_LABELS = {
 }
 
 
-class Rule(str, Enum):
+class Rule(StrEnum):
     """Hard rules the validator checks; a violation names one of these."""
 
     UNKNOWN_ID = "unknown_id"
@@ -89,7 +89,7 @@ _RULE_LABELS = {
 }
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
 

@@ -68,7 +68,7 @@ def complete_teams(p: NDArray[Any], r: NDArray[Any], score: NDArray[np.int64],
     ends = np.append(starts[1:], len(order))
     # most promising: the sum of the k best scores, ties by project index
     potential = []
-    for s, e in zip(starts, ends):
+    for s, e in zip(starts, ends, strict=True):
         q = int(ps[s])
         potential.append(int(score[order[s:e]][: k_need[q]].sum()))
     seq = np.lexsort((ps[starts], -np.asarray(potential)))

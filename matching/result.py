@@ -113,14 +113,14 @@ def decode(plan: PlanArrays, *, runner_ups: RunnerUpArrays | None = None,
     ups: list[list[RunnerUp]] = [[] for _ in range(n)]
     if runner_ups is not None:
         # a project's runner-ups are the same on each of its rows: made once, from its first
-        for i, up in zip(*_runner_ups(plan, runner_ups, rows)):
+        for i, up in zip(*_runner_ups(plan, runner_ups, rows), strict=True):
             ups[i] = up
     breakdown = np.column_stack([plan.terms / s, -plan.load / s]).tolist()
     return PlanResult(
         status=plan.status, objective=plan.objective / s, bound=plan.bound / s, gap=plan.gap,
         project_id=a.project_ids[plan.p].tolist(), project=names[plan.p].tolist(),
         unit_id=a.unit_ids[a.r_unit[plan.r]].tolist(), resource_id=a.resource_ids[plan.r].tolist(),
-        score=score.tolist(), breakdown=[dict(zip(TERMS, b)) for b in breakdown],
+        score=score.tolist(), breakdown=[dict(zip(TERMS, b, strict=True)) for b in breakdown],
         fixed=plan.fixed.tolist(), lead=lead.tolist(), runner_ups=ups, order=order.tolist(),
         unassigned=_unassigned(plan, names), unmatched_counts=_counts(plan.reason),
         supply_gap=_supply_gap(plan),
@@ -139,11 +139,12 @@ def _runner_ups(plan: PlanArrays, ru: RunnerUpArrays, rows: np.ndarray) -> tuple
     ptr = ru.ptr.tolist()
     made: dict[int, list[RunnerUp]] = {}
     out = []
-    for i, p in zip(rows.tolist(), plan.p[rows].tolist()):
+    for i, p in zip(rows.tolist(), plan.p[rows].tolist(), strict=True):
         if p not in made:
             made[p] = [
                 {"unit_id": unit[j], "resource_id": resource[j], "score": score[j], "behind": behind[j],
-                 "lost_on": lost[j], "label": LOST_ON_LABELS[lost[j]], "breakdown": dict(zip(PAIR_TERMS, terms[j]))}
+                 "lost_on": lost[j], "label": LOST_ON_LABELS[lost[j]],
+                 "breakdown": dict(zip(PAIR_TERMS, terms[j], strict=True))}
                 for j in range(ptr[i], ptr[i + 1])
             ]
         out.append(made[p])
@@ -158,7 +159,8 @@ def _unassigned(plan: PlanArrays, names: np.ndarray) -> list[Unassigned]:
     rids = a.resource_ids.tolist()
     rows = []
     for i, why, p, r, community in zip(q.tolist(), plan.reason[q].tolist(), plan.taken_by_p[q].tolist(),
-                                       plan.taken_by_r[q].tolist(), a.communities[a.p_community[q]].tolist()):
+                                       plan.taken_by_r[q].tolist(), a.communities[a.p_community[q]].tolist(),
+                                       strict=True):
         u = reasons[why]
         rows.append({
             "project": number[i], "project_id": ids[i], "community": community, "code": u.code, "label": u.label,
@@ -183,7 +185,8 @@ def _supply_gap(plan: PlanArrays) -> list[SupplyGapRow]:
                      demand=d, supply=sp, resources=n, matched=mt, unmatched=um)
         for c, m, st, d, sp, n, mt, um in zip(
             g["category"].tolist(), g["community"].tolist(), street, g["demand"].tolist(),
-            g["supply"].tolist(), g["resources"].tolist(), g["matched"].tolist(), g["unmatched"].tolist())
+            g["supply"].tolist(), g["resources"].tolist(), g["matched"].tolist(), g["unmatched"].tolist(),
+            strict=True)
     ]
 
 
@@ -193,7 +196,8 @@ def plan_model(plan: PlanArrays) -> Plan:
     d = decode(plan)
     assignments = [
         Assignment(project=str(p), resource=str(r), unit=str(u), score=float(sc), breakdown=Breakdown(**bd), fixed=f)
-        for p, r, u, sc, bd, f in zip(d.project_id, d.resource_id, d.unit_id, d.score, d.breakdown, d.fixed)
+        for p, r, u, sc, bd, f in zip(d.project_id, d.resource_id, d.unit_id, d.score, d.breakdown, d.fixed,
+                                      strict=True)
     ]
     unmatched = [
         UnmatchedProject(project=x.project, reason=Unmatched[x.code.upper()], code=x.code, label=x.label,

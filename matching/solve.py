@@ -197,13 +197,13 @@ def _batches(labels: Arr, target: int) -> list[Arr]:
         return [order]
     ends = np.append(starts[1:], len(ls))
     cuts, acc = [0], 0
-    for i, (s0, e0) in enumerate(zip(starts.tolist(), ends.tolist())):
+    for i, (s0, e0) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
         acc += e0 - s0
         if acc >= target and i + 1 < len(starts):
             cuts.append(e0)
             acc = 0
     cuts.append(len(ls))
-    return [np.sort(order[c0:c1]) for c0, c1 in zip(cuts[:-1], cuts[1:]) if c1 > c0]
+    return [np.sort(order[c0:c1]) for c0, c1 in zip(cuts[:-1], cuts[1:], strict=True) if c1 > c0]
 
 
 def _repair(a: ProblemArrays, params: Params, cand: Candidates, chosen: Arr, in_hours: Arr, nominal: Arr,

@@ -50,7 +50,7 @@ class SuggestionIndex:
         hi = min(ptr[i + 1], lo + k)
         scale = self.params.scale
         return [Suggestion(int(o), str(names[o]), float(s) / scale)
-                for o, s in zip(other[lo:hi].tolist(), score[lo:hi].tolist())]
+                for o, s in zip(other[lo:hi].tolist(), score[lo:hi].tolist(), strict=True)]
 
     def projects_for_resource(self, resource: int | str, k: int = 10) -> list[Suggestion]:
         r = self.r_pos[resource] if isinstance(resource, str) else int(resource)

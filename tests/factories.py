@@ -166,31 +166,32 @@ async def make_project(
     if steps >= 1:
         built.project = await projects.publish_project(db, p.id, SECRETARY)
     if steps >= 2:
-        built.unit = unit or await make_unit(db, world)
-        actor = unit_actor(built.unit.id)
+        holder = built.unit = unit or await make_unit(db, world)
+        actor = unit_actor(holder.id)
         if via is DispatchMode.CLAIM:
-            await work.claim_project(db, p.id, built.unit.id, actor)
+            await work.claim_project(db, p.id, holder.id, actor)
         else:
-            await work.direct_project(db, p.id, built.unit.id, SECRETARY)
+            await work.direct_project(db, p.id, holder.id, SECRETARY)
         built.project = await projects.get_project(db, p.id)
-    if steps >= 3:
-        if via is DispatchMode.CLAIM:
-            built.project = await work.confirm_claim(db, p.id, SECRETARY)
-        else:
-            built.project = await work.accept_offer(db, p.id, built.unit.id, actor)
-    if steps >= 4:
-        built.project = await work.start_project(db, p.id, built.unit.id, actor)
-    if steps >= 5:
-        done = await closing.complete_project(
-            db, p.id, built.unit.id,
-            CompletionIn(note="已完成", beneficiaries_served=1, hours_spent=Decimal("2.0")), actor,
-        )
-        built.project, built.token = done.project, done.closing_token
+        if steps >= 3:
+            if via is DispatchMode.CLAIM:
+                built.project = await work.confirm_claim(db, p.id, SECRETARY)
+            else:
+                built.project = await work.accept_offer(db, p.id, holder.id, actor)
+        if steps >= 4:
+            built.project = await work.start_project(db, p.id, holder.id, actor)
+        if steps >= 5:
+            done = await closing.complete_project(
+                db, p.id, holder.id,
+                CompletionIn(note="已完成", beneficiaries_served=1, hours_spent=Decimal("2.0")), actor,
+            )
+            built.project, built.token = done.project, done.closing_token
     if status is ProjectStatus.CLOSED:
         expires = await db.fetchval("SELECT expires_at FROM closing_tokens WHERE project_id = $1", p.id)
         await closing.close_unrated(db, now=expires)
         built.project = await projects.get_project(db, p.id)
     elif status is ProjectStatus.RATED:
+        assert built.token is not None  # a rated project went through completion, which gives the link
         built.project = await closing.close_by_resident(
             db, built.token, ClosingIn(outcome=Outcome.SOLVED, score=score)
         )

@@ -49,7 +49,8 @@ def _cpsat(pb: _Problem, idx: Ints, jobs: Ints, base: Ints | None,
     by_agent = np.argsort(a_of, kind="stable")
     a_sorted = a_of[by_agent]
     agents = np.unique(a_sorted)
-    for a, group in zip(agents, np.split(by_agent, np.searchsorted(a_sorted, agents[1:]))):
+    # strict=False: with no pairs there is no agent, and np.split still gives one empty group
+    for a, group in zip(agents, np.split(by_agent, np.searchsorted(a_sorted, agents[1:])), strict=False):
         w = pb.weight[idx[group]]
         room = int(pb.cap[a])
         if base is not None:
@@ -68,7 +69,7 @@ def _cpsat(pb: _Problem, idx: Ints, jobs: Ints, base: Ints | None,
     model.maximize(obj)
     if base is not None:
         hinted = base[j_of] == a_of
-        for var, h in zip(x, hinted):
+        for var, h in zip(x, hinted, strict=True):
             model.add_hint(var, bool(h))
     solver = cp_model.CpSolver()
     prm = solver.parameters

@@ -32,6 +32,7 @@ imports from the rest of the package.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import pickle
 import select
@@ -335,10 +336,8 @@ class ExchangeWorker:
             self._proc.kill()
             self._proc.wait()
         for stream in (self._stdin, self._stdout):
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
 
 
 class ExchangeWorkerError(RuntimeError):

@@ -61,7 +61,7 @@ class _Knapsacks:
             flat[cells] = np.where(take, cand, rows)
             takes.append(take)
         c = pb.cap.copy()
-        for sel, take in zip(reversed(layers), reversed(takes)):
+        for sel, take in zip(reversed(layers), reversed(takes), strict=True):
             a = pb.agent[sel]
             t = take[np.arange(sel.size), c[a]]
             x[sel[t]] = 1.0

@@ -63,17 +63,18 @@ def _lns(pb: _Problem, assign: Ints, value: float, scale: float, dtime_budget: f
     improved = {"agents": 0, "lagrangian": 0}
     pair_agent = pb.agent
     all_jobs = np.arange(pb.n)
-    use_guide = guide is not None and guide[0].exact and pb.m >= 2
-    if use_guide and guide is not None:
-        noise = 0.003 * float(np.abs(guide[1]).mean()) + 1e-9
+    # with a guide in use: the noise on its multipliers, and each pair's index by (agent, job)
+    guided: tuple[float, Ints] | None = None
+    if guide is not None and guide[0].exact and pb.m >= 2:
         position = np.full((pb.m, pb.n), -1, dtype=np.int64)
         position[pb.agent, pb.job] = np.arange(pb.profit.size)
+        guided = (0.003 * float(np.abs(guide[1]).mean()) + 1e-9, position)
     walled = False
     while spent < dtime_budget and time.perf_counter() < deadline and pb.m >= 2:
         if bound - value < max(step, 1e-9):
             break
         rounds += 1
-        kind = "lagrangian" if use_guide and rounds % 2 == 0 else "agents"
+        kind = "lagrangian" if guided is not None and rounds % 2 == 0 else "agents"
         if kind == "agents":
             if related is not None and rounds % 4 != 1:
                 # A random agent and k - 1 agents that share plausible jobs with it.
@@ -92,8 +93,9 @@ def _lns(pb: _Problem, assign: Ints, value: float, scale: float, dtime_budget: f
                 jobs = np.union1d(jobs, extra[assign[extra] < 0])
             idx = np.nonzero(in_agents & np.isin(pb.job, jobs))[0]
         else:
-            assert guide is not None  # the kind of every other round with a guide
+            assert guide is not None and guided is not None  # the kind of every other round with a guide
             ks, u = guide
+            noise, position = guided
             x, _, _ = ks.solve(pb.profit - (u + noise * rng.standard_normal(pb.n))[pb.job])
             spent += _DTIME_PER_SECOND * pb.profit.size * ks.width / _DP_CELLS_PER_SECOND
             placed = assign >= 0

@@ -56,7 +56,7 @@ def gap_violations(assign: ArrayLike, profit: ArrayLike, job: ArrayLike, agent: 
     problems: list[str] = []
     if assign.shape != (n,):
         return -math.inf, [f"assign has shape {assign.shape}, expected ({n},)"]
-    lookup = {(int(j), int(a)): k for k, (j, a) in enumerate(zip(job, agent))}
+    lookup = {(int(j), int(a)): k for k, (j, a) in enumerate(zip(job, agent, strict=True))}
     load = np.zeros(capacity.shape[0], dtype=np.int64)
     total = 0.0
     for j in range(n):

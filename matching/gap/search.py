@@ -59,10 +59,7 @@ class _Dense:
         if not pb.must:
             score = np.where(self.P[:, free] > 0, score, -np.inf)
         best = score.max(axis=0)
-        if pb.m > 1:
-            second = np.partition(score, -2, axis=0)[-2]
-        else:
-            second = np.full(free.size, -np.inf)
+        second = np.partition(score, -2, axis=0)[-2] if pb.m > 1 else np.full(free.size, -np.inf)
         finite = np.isfinite(second)
         regret = np.full(free.size, np.inf)
         regret[finite] = best[finite] - second[finite]
@@ -159,7 +156,7 @@ class _Dense:
         before a restart from the best plan with ``kick`` jobs moved at random.
         """
         pb = self.pb
-        n, m = pb.n, pb.m
+        n = pb.n
         known = np.isfinite(self.P)
         if pb.must:
             P, W, cap = self.P, np.where(known, self.W, 0).astype(np.float64), pb.cap * 1.0
@@ -187,6 +184,8 @@ class _Dense:
         rows = np.arange(min(n, _TABU_ROWS))
         last_gain = 0
         best, best_value = None, -math.inf
+        # each job's two best units for a chain, set in every iteration that has chains (M > 2)
+        top = np.empty((2, 0), dtype=np.intp)
         for it in range(1, max_iter + 1):
             cp, cw = P[a, jobs], W[a, jobs]
             ex_now = np.maximum(load - cap, 0.0)

@@ -100,6 +100,7 @@ class _Lagrangian:
         if G == 0:
             best_total = dt(0)
             chosen = np.zeros(0, np.int64)
+            val = np.zeros(0, np.int64)
         else:
             gsel = np.maximum.reduceat(sel, self.gstart)
             hit = np.flatnonzero(sel == gsel[self.gid])
@@ -163,7 +164,7 @@ class _Lagrangian:
         t2 = np.maximum(muo - (self.c if exact else self.cf), 0).sum()
         L = t1 + t2 + best_total
         if exact:
-            self.project_value = val if G else np.zeros(0, np.int64)
+            self.project_value = val
             return int(L), None, None
         use_r = np.bincount(self.r[chosen], minlength=self.R)
         use_u = np.bincount(self.u[chosen], minlength=self.U)

@@ -32,7 +32,7 @@ def _solve_hood(mbh: Any, fx: NDArray[Any], p: NDArray[Any], r: NDArray[Any],
     # project rows
     projs, pstart = np.unique(pp, return_index=True)
     pend = np.append(pstart[1:], nx)
-    for q, s0, e0 in zip(projs.tolist(), pstart.tolist(), pend.tolist()):
+    for q, s0, e0 in zip(projs.tolist(), pstart.tolist(), pend.tolist(), strict=True):
         k = int(k_need[q])
         ct = m.add_linear_constraint()
         if k == 1 or not strong[q]:
@@ -61,7 +61,7 @@ def _solve_hood(mbh: Any, fx: NDArray[Any], p: NDArray[Any], r: NDArray[Any],
     order = np.argsort(rr, kind="stable")
     rs_, rstart = np.unique(rr[order], return_index=True)
     rend = np.append(rstart[1:], nx)
-    for res_i, s0, e0 in zip(rs_.tolist(), rstart.tolist(), rend.tolist()):
+    for res_i, s0, e0 in zip(rs_.tolist(), rstart.tolist(), rend.tolist(), strict=True):
         if e0 - s0 <= room[res_i]:
             continue
         ct = m.add_linear_constraint()
@@ -123,7 +123,7 @@ def _group_rows(m: Any, x: NDArray[Any], uu: NDArray[Any], s0: int, e0: int, z: 
     order = np.argsort(seg, kind="stable")
     us, st = np.unique(seg[order], return_index=True)
     en = np.append(st[1:], len(seg))
-    for a0, b0 in zip(st.tolist(), en.tolist()):
+    for a0, b0 in zip(st.tolist(), en.tolist(), strict=True):
         if b0 - a0 == 1 and z is None:
             continue
         ct = m.add_linear_constraint()

@@ -156,7 +156,7 @@ def _load(params: Params, nominal: NDArray[Any], start: NDArray[Any], count: NDA
           ) -> int:
     """Load cost of ``count`` more slots on units that already used ``start``."""
     total = 0
-    for nom, s0, c in zip(nominal.tolist(), start.tolist(), count.tolist()):
+    for nom, s0, c in zip(nominal.tolist(), start.tolist(), count.tolist(), strict=True):
         if c:
             j = np.arange(s0, s0 + c, dtype=np.int64)
             total += int(slot_cost(params, np.full(c, nom), j).sum())

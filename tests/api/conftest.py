@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -74,7 +75,7 @@ async def cast(client, db) -> Cast:
     unit_x = await make_unit(db, world, name="绿叶志愿服务队")
     unit_y = await make_unit(db, world, name="红星家电维修协会")
     a, b = world.communities
-    specs = {
+    specs: dict[str, dict[str, Any]] = {
         "sec_a": dict(role=Role.SECRETARY, community_code=a),
         "sec_b": dict(role=Role.SECRETARY, community_code=b),
         "grid_a": dict(role=Role.GRID_WORKER, community_code=a, grid_code=world.grids[a][0]),

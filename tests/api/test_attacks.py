@@ -113,7 +113,8 @@ async def test_an_unusable_idempotency_key_is_refused_before_anything_is_recorde
     assert status == 422 and json.loads(body)["error"]["code"] == "invalid_idempotency_key"
     assert await db.fetchval("SELECT count(*) FROM needs WHERE requester_phone = '13500000007'") == 0
     # the longest key the contract allows works
-    r = await client.post(f"{API}/public/needs", json=_form(cast, "13500000007"), headers={"Idempotency-Key": "k" * 200})
+    r = await client.post(f"{API}/public/needs", json=_form(cast, "13500000007"),
+                          headers={"Idempotency-Key": "k" * 200})
     assert r.status == 201
 
 

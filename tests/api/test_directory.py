@@ -33,7 +33,8 @@ async def test_alliance_admin_adds_a_grid_to_a_community(client, cast):
     areas = await (await client.get(f"{API}/areas")).json()
     assert "G-NEW" in {a["code"] for a in areas}
     bad = await client.post(f"{API}/areas", headers=cast.headers["alliance"],
-                            json={"code": "G-BAD", "level": "grid", "name": "错层网格", "parent_code": cast.world.street})
+                            json={"code": "G-BAD", "level": "grid", "name": "错层网格",
+                                  "parent_code": cast.world.street})
     assert bad.status == 422 and (await bad.json())["error"]["code"] == "bad_parent_area"
 
 
@@ -43,7 +44,8 @@ async def test_nobody_else_edits_the_directory(client, cast, who):
     for path, body in [("/categories", {"code": "public.x1", "name": "某类", "parent_code": "public"}),
                        ("/areas", {"code": "G-X", "level": "grid", "name": "某网格", "parent_code": cast.a}),
                        ("/categories/public.repair/retire", None)]:
-        r = await client.post(f"{API}{path}", headers=h, json=body) if body else await client.post(f"{API}{path}", headers=h)
+        r = (await client.post(f"{API}{path}", headers=h, json=body) if body
+             else await client.post(f"{API}{path}", headers=h))
         assert r.status == 403, (who, path, r.status)
     codes = {c["code"] for c in await (await client.get(f"{API}/categories")).json()}
     assert "public.repair" in codes and "public.x1" not in codes

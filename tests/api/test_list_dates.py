@@ -88,7 +88,8 @@ async def test_public_board_page_honours_the_dates_and_refuses_a_bad_one(client,
     old, new = dated["/public/projects"]
     text = await (await client.get("/public", params={"created_from": "2099-01-01"})).text()
     assert old not in text and new not in text and "暂无公示项目" in text
-    text = await (await client.get("/public", params={"created_to": (_today() - dt.timedelta(days=5)).isoformat()})).text()
+    five_days_ago = (_today() - dt.timedelta(days=5)).isoformat()
+    text = await (await client.get("/public", params={"created_to": five_days_ago})).text()
     assert old in text and new not in text
     r = await client.get("/public", params={"created_to": "0"})
     assert r.status == 422

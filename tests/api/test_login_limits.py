@@ -73,7 +73,7 @@ async def test_waits_grow_with_each_failure_and_end_when_waited(db, cast):
 
 
 async def test_the_api_says_how_long_to_wait(client, db, cast):
-    for i in range(PER_PAIR.free):
+    for _ in range(PER_PAIR.free):
         r = await client.post(f"{API}/auth/login", json={"username": "unit-x", "password": "guess"})
         body = await r.json()
         assert r.status == 401 and body["error"]["code"] == "bad_credentials"
@@ -90,7 +90,9 @@ async def test_the_api_says_how_long_to_wait(client, db, cast):
 
 async def _csrf(client) -> dict[str, str]:
     text = await (await client.get("/login")).text()
-    return {"_csrf": re.search(r'name="_csrf" value="([^"]+)"', text).group(1)}
+    found = re.search(r'name="_csrf" value="([^"]+)"', text)
+    assert found is not None, text
+    return {"_csrf": found.group(1)}
 
 
 async def test_the_login_page_says_how_long_to_wait(client, db, cast):

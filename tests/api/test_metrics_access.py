@@ -20,7 +20,8 @@ TOKEN = "scrape-me-7f3a9c2e1b"
 
 def _from(address: str, headers: dict[str, str] | None = None) -> web.Request:
     transport = mock.Mock()
-    transport.get_extra_info.side_effect = lambda name, default=None: (address, 40000) if name == "peername" else default
+    transport.get_extra_info.side_effect = (
+        lambda name, default=None: (address, 40000) if name == "peername" else default)
     return make_mocked_request("GET", "/metrics", headers=headers or {}, transport=transport)
 
 
@@ -89,7 +90,8 @@ async def test_by_default_a_proxied_request_is_refused_and_start_up_says_where_m
 
 @pytest.mark.parametrize(("variable", "value"), [
     ("SANDAN_METRICS_PORT", "nine"), ("SANDAN_METRICS_PORT", "70000"), ("SANDAN_METRICS_PORT", "8080"),
-    ("SANDAN_METRICS_HOST", "0.0.0.0"), ("SANDAN_METRICS_TOKEN", "short"), ("SANDAN_METRICS_TOKEN", "has a space in it!"),
+    ("SANDAN_METRICS_HOST", "0.0.0.0"), ("SANDAN_METRICS_TOKEN", "short"),
+    ("SANDAN_METRICS_TOKEN", "has a space in it!"),
 ])
 def test_a_bad_metrics_setting_stops_start_up_naming_it(monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)

@@ -72,12 +72,13 @@ REQUESTS = {
     "sweep": ("POST", "/batch/sweep", None),
     "batch_runs": ("GET", "/batch-runs", None),
     "get_batch_run": ("GET", "/batch-runs/{run}", None),
-    "edit_resource": ("PUT", "/resources/{resource}", {"unit_id": "{unit}", "title": "家电维修", "category_code": CATEGORY,
-                                                       "capacity_projects": 2, "area_communities": ["{community}"],
-                                                       "mode": "home"}),
+    "edit_resource": ("PUT", "/resources/{resource}", {"unit_id": "{unit}", "title": "家电维修",
+                                                       "category_code": CATEGORY, "capacity_projects": 2,
+                                                       "area_communities": ["{community}"], "mode": "home"}),
     "relist_resource": ("POST", "/resources/{resource}/relist", None),
     "edit_unit": ("PUT", "/units/{unit}", {"name": "改名", "unit_type": "enterprise", "contact_name": "钱七",
-                                           "contact_phone": "13600000000", "home_area": "{community}", "active_cap": 1}),
+                                           "contact_phone": "13600000000", "home_area": "{community}",
+                                           "active_cap": 1}),
     "admin_units": ("GET", "/admin/units", None),
     "unit_suggestions": ("GET", "/units/{unit}/suggestions", None),
     "explanation": ("GET", "/assignments/{assignment}/explanation", None),
@@ -128,7 +129,8 @@ async def foreign(cast, db):
     w, a, b = cast.world, cast.a, cast.b
     other = await make_world(db, communities=1, grids=1)
     c = other.community
-    need_b = await make_need(db, w, accept=False, community_code=b, grid_code=w.grids[b][0], requester_phone="13511110001")
+    need_b = await make_need(db, w, accept=False, community_code=b, grid_code=w.grids[b][0],
+                             requester_phone="13511110001")
     need_b_acc = await make_need(db, w, community_code=b, grid_code=w.grids[b][0], requester_phone="13511110002")
     need_a2 = await make_need(db, w, accept=False, grid_code=w.grids[a][1], requester_phone="13511110003")
     need_c = await make_need(db, other, accept=False, requester_phone="13511110004")

@@ -370,7 +370,8 @@ async def test_an_expired_proposal_is_counted_and_offered_again(db):
     project = await _project(db, world, DispatchMode.OPTIMISE)
     first = await batch.run_batch(db)
     assert [p.project_id for p in first.proposed] == [project.id]
-    await db.execute("UPDATE assignments SET expires_at = now() - interval '1 minute' WHERE project_id = $1", project.id)
+    await db.execute("UPDATE assignments SET expires_at = now() - interval '1 minute' WHERE project_id = $1",
+                     project.id)
 
     second = await batch.run_batch(db)
 
@@ -478,7 +479,8 @@ async def test_at_a_terminal_the_command_shows_chinese_progress_and_names(db, da
     # no English log lines: the phases and the summary say it in Chinese
     assert not [line for line in screen if "INFO" in line or "catalog." in line], screen
     done = [line for line in screen if line.startswith("  ✓ ")]
-    assert [line.split()[1].rstrip("\u3000") for line in done] == [batch_summary.PHASE_LABELS[k] for k in batch_summary.PHASES]
+    assert ([line.split()[1].rstrip("\u3000") for line in done]
+            == [batch_summary.PHASE_LABELS[k] for k in batch_summary.PHASES])
     # units, resources and communities by name, the id in brackets
     resource = await db.fetchval("SELECT title FROM resources WHERE unit_id = $1", care.id)
     assert f"{p.number} → 主办 {care.name} [{care.id}]，资源“{resource}”" in raw
@@ -543,8 +545,8 @@ async def test_the_rows_in_columns_are_the_engine_problem_and_the_plan_reads_as_
         leads.setdefault(x.project, x)
     ref_plan = matching.solve_arrays(ref, STEEP_LOAD, seed=4)
     ref_result = matching.decode(ref_plan, runner_ups=matching.runner_ups(ref_plan))
-    runner_ups = dict(zip(ref_result.project_id, ref_result.runner_ups))
-    number = dict(zip(a.project_ids.tolist(), snap.numbers.tolist()))
+    runner_ups = dict(zip(ref_result.project_id, ref_result.runner_ups, strict=True))
+    number = dict(zip(a.project_ids.tolist(), snap.numbers.tolist(), strict=True))
     expected = [
         (number[int(x.project)], int(x.unit), int(x.resource), round(x.score, 4),
          x.breakdown.model_dump(),
@@ -625,7 +627,8 @@ async def test_the_engine_reads_the_credit_this_runs_sweep_charged(db, monkeypat
 
     async def watched(*args, **kwargs):
         snap = await real(*args, **kwargs)
-        seen.update(zip(snap.arrays.unit_ids[snap.arrays.r_unit].tolist(), snap.arrays.r_credit.tolist()))
+        seen.update(zip(snap.arrays.unit_ids[snap.arrays.r_unit].tolist(), snap.arrays.r_credit.tolist(),
+                        strict=True))
         return snap
 
     monkeypatch.setattr(batch_snapshot, "take_snapshot", watched)

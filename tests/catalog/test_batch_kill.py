@@ -161,7 +161,8 @@ CHECKS = {
     "published project with a live lead": """
         SELECT count(*) FROM projects p
         WHERE p.status = 'published' AND EXISTS (
-            SELECT 1 FROM assignments a WHERE a.project_id = p.id AND a.role = 'lead' AND a.status IN ('pending', 'active'))""",
+            SELECT 1 FROM assignments a WHERE a.project_id = p.id AND a.role = 'lead'
+              AND a.status IN ('pending', 'active'))""",
     "dispatched project without a pending offer": """
         SELECT count(*) FROM projects p
         WHERE p.status = 'dispatched' AND NOT EXISTS (
@@ -171,7 +172,8 @@ CHECKS = {
         SELECT count(*) FROM assignments a JOIN projects p ON p.id = a.project_id
         WHERE a.status = 'pending' AND a.kind = 'proposal' AND p.status <> 'dispatched'""",
     "unmatched row of a run that does not exist": """
-        SELECT count(*) FROM batch_run_unmatched u WHERE NOT EXISTS (SELECT 1 FROM batch_runs r WHERE r.id = u.run_id)""",
+        SELECT count(*) FROM batch_run_unmatched u
+        WHERE NOT EXISTS (SELECT 1 FROM batch_runs r WHERE r.id = u.run_id)""",
 }
 
 
@@ -196,24 +198,26 @@ class Warm:
             sys.executable, "-c", WARM, cwd=REPO, env=env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both piped above
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self.proc.stdin.close()
+        self.stdin.close()
         await self.proc.wait()
 
     async def start(self, phase: str = "-", point: int = -1) -> tuple[int, Path]:
         """A run that stops itself at ``point`` of ``phase`` (by default it runs through)."""
         self.n += 1
         log = self.folder / f"run{self.n}.log"
-        self.proc.stdin.write(f"{log} {phase} {point}\n".encode())
-        await self.proc.stdin.drain()
-        line = (await self.proc.stdout.readline()).decode().split()
+        self.stdin.write(f"{log} {phase} {point}\n".encode())
+        await self.stdin.drain()
+        line = (await self.stdout.readline()).decode().split()
         assert line[0] == "pid", line
         return int(line[1]), log
 
     async def exit_code(self, pid: int) -> int:
-        line = (await asyncio.wait_for(self.proc.stdout.readline(), 120)).decode().split()
+        line = (await asyncio.wait_for(self.stdout.readline(), 120)).decode().split()
         assert line[:2] == ["exit", str(pid)], line
         return int(line[2])
 

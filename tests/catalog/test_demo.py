@@ -19,14 +19,18 @@ from tests.conftest import empty_database
 
 FINGERPRINT = (
     "SELECT string_agg(code || ':' || level || ':' || name, '|' ORDER BY code) FROM areas",
-    "SELECT string_agg(name || ':' || unit_type || ':' || active_cap || ':' || contact_name, '|' ORDER BY id) FROM units",
-    "SELECT string_agg(title || ':' || unit_id || ':' || status || ':' || category_code, '|' ORDER BY id) FROM resources",
+    "SELECT string_agg(name || ':' || unit_type || ':' || active_cap || ':' || contact_name, '|' ORDER BY id)"
+    " FROM units",
+    "SELECT string_agg(title || ':' || unit_id || ':' || status || ':' || category_code, '|' ORDER BY id)"
+    " FROM resources",
     "SELECT string_agg(number || ':' || title || ':' || description || ':' || status || ':' || urgency"
     " || ':' || coalesce(project_id::text, '-'), '|' ORDER BY id) FROM needs",
     "SELECT string_agg(number || ':' || title || ':' || status || ':' || dispatch_mode, '|' ORDER BY id) FROM projects",
     "SELECT string_agg(project_id || ':' || unit_id || ':' || kind || ':' || status, '|' ORDER BY id) FROM assignments",
-    "SELECT string_agg(project_id || ':' || score || ':' || outcome || ':' || comment, '|' ORDER BY project_id) FROM ratings",
-    "SELECT string_agg(unit_id || ':' || kind || ':' || coalesce(value::text, '-'), '|' ORDER BY id) FROM credit_events",
+    "SELECT string_agg(project_id || ':' || score || ':' || outcome || ':' || comment, '|' ORDER BY project_id)"
+    " FROM ratings",
+    "SELECT string_agg(unit_id || ':' || kind || ':' || coalesce(value::text, '-'), '|' ORDER BY id)"
+    " FROM credit_events",
     "SELECT string_agg(step || ':' || subject_id || ':' || coalesce(unit_id::text, '-'), '|' ORDER BY id)"
     " FROM supervision_items",
     "SELECT string_agg(assignment_id || ':' || round(score::numeric, 4), '|' ORDER BY assignment_id)"

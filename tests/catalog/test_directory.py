@@ -20,7 +20,8 @@ def _need(world, category):
 
 async def test_added_subcategory_is_listed_and_usable(db):
     world = await make_world(db, communities=1, grids=1)
-    cat = await directory.create_category(db, CategoryIn(code="public.meals", name="老年助餐", parent_code="public"), ADMIN)
+    cat = await directory.create_category(db, CategoryIn(code="public.meals", name="老年助餐", parent_code="public"),
+                                          ADMIN)
     assert cat.level == 2
     assert "public.meals" in {c.code for c in await directory.list_categories(db)}
     need = await needs.submit_need(db, _need(world, "public.meals"), ADMIN)
@@ -59,5 +60,6 @@ async def test_retiring_twice_or_an_unknown_category_is_refused(db):
 
 async def test_categories_have_only_two_levels(db):
     with pytest.raises(InvalidInput) as err:
-        await directory.create_category(db, CategoryIn(code="public.repair.pipes", name="管道", parent_code="public.repair"), ADMIN)
+        await directory.create_category(
+            db, CategoryIn(code="public.repair.pipes", name="管道", parent_code="public.repair"), ADMIN)
     assert err.value.code == "category_too_deep"

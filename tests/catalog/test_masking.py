@@ -35,8 +35,9 @@ dates = st.dates().filter(lambda d: d.year >= 1000).flatmap(lambda d: st.sampled
     d.isoformat(), d.strftime("%Y%m%d"), f"{d.year}年{d.month}月{d.day}日", d.strftime("%Y/%m/%d"),
     d.strftime("%Y.%m.%d"), d.isoformat() + " 14:30",
 ]))
-amounts = st.tuples(st.integers(0, 10**10 - 1), st.booleans(), st.booleans(), st.sampled_from(["元", "万元", "", " 元"])).map(
-    lambda t: (f"{t[0]:,}" if t[1] else str(t[0])) + (".50" if t[2] else "") + t[3])
+amounts = st.tuples(
+    st.integers(0, 10**10 - 1), st.booleans(), st.booleans(), st.sampled_from(["元", "万元", "", " 元"]),
+).map(lambda t: (f"{t[0]:,}" if t[1] else str(t[0])) + (".50" if t[2] else "") + t[3])
 counts = st.integers(0, 999_999).map(str)
 OURS = st.one_of(project_numbers, need_numbers, area_codes, dates, amounts, counts)
 

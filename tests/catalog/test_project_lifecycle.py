@@ -290,7 +290,8 @@ async def test_first_progress_report_starts_the_work(db):
     built = await make_project(db, world, PS.ACCEPTED)
     me = unit_actor(built.unit.id)
     await work.add_progress(db, built.id, built.unit.id, ProgressIn(body="已上门走访"), me)
-    await work.add_progress(db, built.id, built.unit.id, ProgressIn(body="第二次上门", photo_url="https://x.cn/1.jpg"), me)
+    await work.add_progress(db, built.id, built.unit.id,
+                            ProgressIn(body="第二次上门", photo_url="https://x.cn/1.jpg"), me)
     assert (await projects.get_project(db, built.id)).status is PS.IN_PROGRESS
     assert [e.body for e in await projects.progress_of(db, built.id)] == ["已上门走访", "第二次上门"]
     h = (await projects.history_of(db, "project", built.id))[-1]

@@ -352,7 +352,8 @@ async def test_pages_read_the_alerts_of_many_projects_at_once(db):
     async with db.acquire() as conn:
         shown = await supervision.alerts_for(conn, [late.id, fresh.id, draft.id])
     assert set(shown) == {late.id, fresh.id}
-    assert (shown[late.id].level, shown[late.id].level_label, shown[late.id].step_label) == (Alert.RED, "红色督办", "办结")
+    assert ((shown[late.id].level, shown[late.id].level_label, shown[late.id].step_label)
+            == (Alert.RED, "红色督办", "办结"))
     assert shown[late.id].unit_id == late.unit.id
     await projects.cancel_project(db, late.id, SECRETARY, "no_longer_needed")
     async with db.acquire() as conn:

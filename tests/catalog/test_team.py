@@ -144,8 +144,8 @@ async def test_a_team_forms_works_and_finishes_together(db):
     h = await last_history(db, (await row(db, p.id, a.id))["id"])
     assert (h.from_status, h.to_status, h.reason_code) == ("active", "completed", "project_completed")
     # nobody is left holding live work
-    live = await db.fetchval("SELECT count(*) FROM assignments WHERE project_id = $1 AND status IN ('pending', 'active')",
-                             p.id)
+    live = await db.fetchval(
+        "SELECT count(*) FROM assignments WHERE project_id = $1 AND status IN ('pending', 'active')", p.id)
     assert live == 0
 
 

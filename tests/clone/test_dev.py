@@ -25,7 +25,8 @@ def _script(tmp_path: Path, name: str, body: str = "exit 0") -> Path:
 
 
 def test_an_installer_that_succeeds_shows_nothing(capfd):
-    dev.run_quietly([sys.executable, "-c", "import sys; print('!! Editable installation'); print('note', file=sys.stderr)"])
+    dev.run_quietly([sys.executable, "-c",
+                     "import sys; print('!! Editable installation'); print('note', file=sys.stderr)"])
     assert capfd.readouterr() == ("", "")
 
 

@@ -9,7 +9,8 @@ from matching import make_problem_arrays
 
 def city(n_projects: int, n_resources: int, *, seed: int = 0, n_units: int | None = None,
          n_sub: int = 20, n_comm: int | None = None, km: float | None = None,
-         k_max: int = 1, hours: bool = False, cap_range=(1, 20), radius=(1.0, 5.0),
+         k_max: int = 1, hours: bool = False, cap_range: tuple[int, int] = (1, 20),
+         radius: tuple[float, float] = (1.0, 5.0),
          n_skills: int = 8, fixed: int = 0, declined: int = 0, previous=None):
     rng = np.random.default_rng(seed)
     P, R = n_projects, n_resources
@@ -34,7 +35,10 @@ def city(n_projects: int, n_resources: int, *, seed: int = 0, n_units: int | Non
     r_comm_ptr = np.r_[0, np.cumsum(n_c)]
     own = np.repeat(np.arange(R), n_c)
     r_comm = np.where(np.arange(n_c.sum()) == r_comm_ptr[own], rc[own], rng.integers(0, n_comm, n_c.sum()))
-    skill_bits = lambda n, p: (rng.random((n, n_skills)) < p) @ (1 << np.arange(n_skills, dtype=np.uint64))
+
+    def skill_bits(n: int, p: float) -> np.ndarray:
+        return (rng.random((n, n_skills)) < p) @ (1 << np.arange(n_skills, dtype=np.uint64))
+
     p_skills = skill_bits(P, 0.08).astype(np.uint64)
     r_skills = skill_bits(R, 0.5).astype(np.uint64)
     p_start = rng.integers(0, 30, P)
@@ -46,9 +50,6 @@ def city(n_projects: int, n_resources: int, *, seed: int = 0, n_units: int | Non
         budget = np.where(rng.random(R) < 0.5, rng.integers(4, 40, R) * 60, -1)
         minutes = rng.integers(1, 9, P) * 60
         cap = np.where(budget >= 0, -1, cap)
-    kw = {}
-    if fixed:
-        kw["fixed"] = None
     a = make_problem_arrays(
         p_community=pc, p_lat=p_lat, p_lon=p_lon, p_sub=rng.integers(0, n_sub, P),
         p_start=p_start, p_end=p_start + rng.integers(0, 10, P),

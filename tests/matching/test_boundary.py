@@ -46,7 +46,7 @@ def test_fixed_pairs_beyond_capacity_are_rejected():
         solve(pb)
 
 
-def test_params_are_frozen_and_strict():
+def test_params_are_frozen_and_strict() -> None:
     p = Params()
     with pytest.raises(ValidationError):
         p.w_match = 3  # type: ignore[misc]

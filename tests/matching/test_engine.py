@@ -64,8 +64,8 @@ def test_one_percent_change_moves_few_assignments():
     b = make_problem_arrays(**keep, p_priority=prio, previous=(first.p, first.r))
     second = solve_arrays(b)
     valid(b, second)
-    before = dict(zip(first.p.tolist(), first.r.tolist()))
-    after = dict(zip(second.p.tolist(), second.r.tolist()))
+    before = dict(zip(first.p.tolist(), first.r.tolist(), strict=True))
+    after = dict(zip(second.p.tolist(), second.r.tolist(), strict=True))
     changed = sum(before.get(q) != after.get(q) for q in set(before) | set(after))
     assert changed <= 0.01 * len(before)
 

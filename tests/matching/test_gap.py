@@ -29,6 +29,7 @@ STATUSES = {"optimal", "feasible", "infeasible", "unknown"}
 def _benchmark_module(name: str):
     """A module of ``benchmarks/``, which is a folder of programs, not a package."""
     spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None, name
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -64,7 +65,7 @@ def check(result: GapResult, profit, job, agent, weight, capacity, *, must_assig
         return
     # Independent recomputation, plain Python.
     pairs = {(int(j), int(a)): (float(p), int(w))
-             for p, j, a, w in zip(profit, job, agent, weight)}
+             for p, j, a, w in zip(profit, job, agent, weight, strict=True)}
     load = [0] * len(capacity)
     total = 0.0
     for j, a in enumerate(assign.tolist()):
@@ -186,7 +187,7 @@ def test_loader_round_trip(tmp_path):
     lines.append(" ".join(map(str, capacity)))
     (tmp_path / "copy").write_text("\n".join(lines) + "\n")
     again = read_orlib(tmp_path / "copy")
-    for x, y in zip((cost, weight, capacity), again):
+    for x, y in zip((cost, weight, capacity), again, strict=True):
         assert np.array_equal(x, y)
 
 
@@ -209,7 +210,7 @@ def test_cattrysse_optimum(name):
 def brute_force(profit, job, agent, weight, capacity, n, must_assign):
     options = [[-1] if not must_assign else [] for _ in range(n)]
     table = {}
-    for p, j, a, w in zip(profit, job, agent, weight):
+    for p, j, a, w in zip(profit, job, agent, weight, strict=True):
         options[j].append(a)
         table[(j, a)] = (p, w)
     best = -math.inf
@@ -221,7 +222,7 @@ def brute_force(profit, job, agent, weight, capacity, n, must_assign):
                 p, w = table[(j, a)]
                 load[a] += w
                 total += p
-        if all(x <= c for x, c in zip(load, capacity)):
+        if all(x <= c for x, c in zip(load, capacity, strict=True)):
             best = max(best, total)
     return best
 

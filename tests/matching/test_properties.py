@@ -42,8 +42,9 @@ def problems(draw, k_max=1, fixed=True, hours=False):
     for j in range(n_r):
         cats = draw(st.lists(st.sampled_from(CATS), min_size=1, max_size=2, unique=True))
         circle = draw(st.booleans())
-        area = ({"center": at(draw(st.floats(0, 3)), 0), "radius_km": draw(st.floats(0.5, 3))}
-                if circle else {"communities": draw(st.lists(st.sampled_from(["C1", "C2"]), min_size=1, max_size=2, unique=True))})
+        area = ({"center": at(draw(st.floats(0, 3)), 0), "radius_km": draw(st.floats(0.5, 3))} if circle
+                else {"communities": draw(st.lists(st.sampled_from(["C1", "C2"]), min_size=1, max_size=2,
+                                                   unique=True))})
         s = draw(st.integers(0, 4))
         use_hours = hours and draw(st.booleans())
         resources.append({
@@ -63,7 +64,8 @@ def problems(draw, k_max=1, fixed=True, hours=False):
     previous = []
     if projects and resources:
         for _ in range(draw(st.integers(0, 3))):
-            previous.append({"project": draw(st.sampled_from(projects))["id"], "resource": draw(st.sampled_from(resources))["id"]})
+            previous.append({"project": draw(st.sampled_from(projects))["id"],
+                             "resource": draw(st.sampled_from(resources))["id"]})
     fixed_pairs = []
     if fixed and projects and resources and draw(st.booleans()):
         r = draw(st.sampled_from(resources))
@@ -108,13 +110,15 @@ def _lp_optimum(a, params) -> float:
     su = np.repeat(np.arange(a.n_units), slots_u)
     sj = np.concatenate([np.arange(n) for n in slots_u]) if len(su) else np.zeros(0, int)
     scost = slot_cost(params, nominal[su], sj).astype(float)
-    n_x, n_y = len(p), len(su)
+    n_y = len(su)
     c = np.concatenate([-score, scost])
     rows, b = [], []
     for q in range(P):
-        rows.append(np.r_[(p == q).astype(float), np.zeros(n_y)]); b.append(1)
+        rows.append(np.r_[(p == q).astype(float), np.zeros(n_y)])
+        b.append(1)
     for j in range(R):
-        rows.append(np.r_[(r == j).astype(float), np.zeros(n_y)]); b.append(a.r_capacity[j])
+        rows.append(np.r_[(r == j).astype(float), np.zeros(n_y)])
+        b.append(a.r_capacity[j])
     eq = [np.r_[(a.r_unit[r] == u).astype(float), -(su == u).astype(float)] for u in range(a.n_units)]
     out = linprog(c, A_ub=np.array(rows), b_ub=b, A_eq=np.array(eq), b_eq=np.zeros(len(eq)),
                   bounds=(0, 1), method="highs")

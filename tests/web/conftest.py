@@ -43,7 +43,9 @@ async def sign_in(client: TestClient, username: str, password: str = PASSWORD) -
     assert r.status == 303, await r.text()
 
 
-async def every_get_route(client: TestClient, cast: Cast, db) -> list[tuple[str, str]]:
+async def every_get_route(client: TestClient,
+                          cast: Cast,  # noqa: F811  (the value of the `cast` fixture imported above for reuse)
+                          db) -> list[tuple[str, str]]:
     """Every GET route of the app as (its template, a concrete path to it), sorted; a parameter that
     names a project, unit or category gets a real one of ``cast``'s world, a token a well-formed one."""
     built = await make_project(db, cast.world, ProjectStatus.IN_PROGRESS, unit=cast.unit_x, community=cast.a)

@@ -57,7 +57,8 @@ async def test_an_administrator_adds_a_unit_and_a_bad_form_keeps_the_input_and_a
     r = await _post(client, "/admin/units/new", "/admin/units/new", bad)
     assert r.status == 200
     page = await r.text()
-    assert "请填写 11 位手机号码或带区号的固定电话" in page and "承接上限须为 1 到 1000 之间的整数" in page and "请填写此项" in page
+    assert ("请填写 11 位手机号码或带区号的固定电话" in page and "承接上限须为 1 到 1000 之间的整数" in page
+            and "请填写此项" in page)
     assert 'value="刘芳"' in page and 'value="电话"' in page and 'value="0"' in page
     assert f'<option value="{cast.world.street}" selected>' in page
     r = await _post(client, "/admin/units/new", "/admin/units/new", {**UNIT, "home_area": cast.world.street,
@@ -78,7 +79,8 @@ async def test_an_administrator_edits_a_unit_and_its_cap(client, cast, db):
     page = await (await client.get(here)).text()
     assert 'value="绿叶志愿服务队"' in page and 'value="5"' in page and "在办 0 / 5" in text_of(page)
     before = await snapshot(db)
-    r = await _post(client, here, here, {**UNIT, "name": "绿叶志愿服务队", "home_area": cast.world.street, "active_cap": ""})
+    r = await _post(client, here, here,
+                    {**UNIT, "name": "绿叶志愿服务队", "home_area": cast.world.street, "active_cap": ""})
     assert r.status == 200 and re.search(r'id="e-active_cap">承接上限须为 1 到 1000 之间的整数<', await r.text())
     r = await _post(client, here, here, {**UNIT, "name": "红星家电维修协会", "home_area": cast.world.street})
     assert r.status == 200 and "同名成员单位已存在" in await r.text()

@@ -136,7 +136,8 @@ async def _shot(page, name: str) -> None:
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-async def test_a_project_from_publication_to_the_residents_rating(browser, site, db):  # browser first: none, no demo load
+# `browser` first: with no browser the test fails before the demo is loaded
+async def test_a_project_from_publication_to_the_residents_rating(browser, site, db):
     project_id = await _draft_project(db)
     unit_user = await _unit_with_room(db)
     assert unit_user, "no demo unit has room for one more project"
@@ -240,7 +241,8 @@ async def test_a_project_from_publication_to_the_residents_rating(browser, site,
 
     # the public board: finished, with its progress, and nobody's name or number
     number = await db.fetchval("SELECT number FROM projects WHERE id = $1", project_id)
-    public_pages = {"public-board": f"{site}/public?community={COMMUNITY}", "public-project": f"{site}/public/projects/{number}",
+    public_pages = {"public-board": f"{site}/public?community={COMMUNITY}",
+                    "public-project": f"{site}/public/projects/{number}",
                     "public-units": f"{site}/public/units", "overview": f"{site}/"}
     anon = await browser.new_context(viewport=DESKTOP, locale="zh-CN")
     board = await anon.new_page()

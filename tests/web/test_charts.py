@@ -34,8 +34,8 @@ def pictures(html: str) -> dict[str, ET.Element]:
     for chunk in _SVG.findall(html):
         el = ET.fromstring(chunk)
         assert el.tag == "{http://www.w3.org/2000/svg}svg"
-        if el.get("data-picture"):
-            out[el.get("data-picture")] = el
+        if name := el.get("data-picture"):
+            out[name] = el
     return out
 
 
@@ -45,8 +45,9 @@ def marks(el: ET.Element, attr: str, value: str | None = None) -> list[ET.Elemen
 
 def value_of(el: ET.Element, series: str, label: str) -> int:
     found = [e for e in marks(el, "data-series", series) if e.get("data-label") == label]
-    assert len(found) == 1, (series, label, [(e.get("data-series"), e.get("data-label")) for e in marks(el, "data-series")])
-    return int(float(found[0].get("data-value")))
+    assert len(found) == 1, (series, label,
+                             [(e.get("data-series"), e.get("data-label")) for e in marks(el, "data-series")])
+    return int(float(found[0].attrib["data-value"]))
 
 
 @pytest.fixture
@@ -116,7 +117,9 @@ async def test_a_secretary_sees_their_community_in_every_picture(client, cast, k
 
 
 def weeks_last_label(el: ET.Element) -> str:
-    return [e.get("data-label") for e in marks(el, "data-series")][-1]
+    last = [e.get("data-label") for e in marks(el, "data-series")][-1]
+    assert last is not None
+    return last
 
 
 async def test_the_secretary_gets_exact_points_and_a_street_admin_blurred_ones(cast, known, db):

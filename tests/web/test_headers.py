@@ -25,7 +25,7 @@ KEPT = {"/api/v1/docs": "no-cache", "/api/v1/openapi.json": "no-cache", "/static
         "/favicon.ico": "public, max-age=86400"}
 
 
-def _check_common(r, what: str) -> None:
+def _check_common(r, what: object) -> None:
     h = r.headers
     assert h["X-Content-Type-Options"] == "nosniff", what
     assert h["X-Frame-Options"] == "DENY", what

@@ -96,7 +96,7 @@ async def test_a_unit_sees_a_helper_offer_marked_and_accepts_it(client, cast, db
     await team.add_helper(db, pid, cast.unit_y.id, SECRETARY)
     await sign_in(client, "unit-y")
     html = await (await client.get("/unit/offers")).text()
-    card = re.search(r'<section class="card offer helper" id="offer-%d">.*?</section>' % pid, html, re.DOTALL).group(0)
+    card = re.search(rf'<section class="card offer helper" id="offer-{pid}">.*?</section>', html, re.DOTALL).group(0)
     text = text_of(card)
     assert "老旧小区义诊 协办 定向派单" in text and "主办单位 绿叶志愿服务队" in text and "需要单位 3 个" in text
     assert f'action="/unit/offers/{pid}/helper/accept"' in card
@@ -109,7 +109,8 @@ async def test_a_unit_sees_a_helper_offer_marked_and_accepts_it(client, cast, db
     assert r.status == 303 and r.headers["Location"] == f"/unit/projects/{pid}"
     page = text_of(await (await client.get(r.headers["Location"])).text())
     assert "已作为协办单位参与：老旧小区义诊" in page
-    assert "承办单位" in page and "绿叶志愿服务队 主办 待单位答复" in page and "红星家电维修协会（本单位） 协办 承接中" in page
+    assert ("承办单位" in page and "绿叶志愿服务队 主办 待单位答复" in page
+            and "红星家电维修协会（本单位） 协办 承接中" in page)
     assert "13712345678" in page and "退出协办" in page
     assert await db.fetchval("SELECT status FROM projects WHERE id = $1", pid) == "dispatched"
     work = text_of(await (await client.get("/unit/work")).text())
@@ -125,7 +126,8 @@ async def test_a_unit_declines_a_helper_offer_with_a_reason_said_in_chinese(clie
     assert r.status == 200 and "请选择拒绝理由" in await r.text()
     r = await _post(client, "/unit/offers", f"/unit/offers/{pid}/helper/decline", {"reason": "other", "note": ""})
     html = await r.text()
-    assert re.search(r'id="note-%d".*?</textarea>\s*<small class="error">选择“其他原因”时须说明理由' % pid, html, re.DOTALL)
+    assert re.search(rf'id="note-{pid}".*?</textarea>\s*<small class="error">选择“其他原因”时须说明理由',
+                     html, re.DOTALL)
     assert await snapshot(db) == before
     r = await _post(client, "/unit/offers", f"/unit/offers/{pid}/helper/decline",
                     {"reason": "skill_mismatch", "note": "没有医护人员"})

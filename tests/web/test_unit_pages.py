@@ -26,7 +26,7 @@ def text_of(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
-async def _post(client, page: str, action: str, data: dict):
+async def _post(client, page: str, action: str, data: dict[str, str] | list[tuple[str, str]]):
     """Post ``data`` (a dict or a list of pairs, for checkboxes) with the CSRF value of ``page``."""
     r = await client.get(page)
     assert r.status == 200, await r.text()
@@ -44,7 +44,8 @@ async def test_a_unit_publishes_a_resource_with_every_field_and_it_waits_for_rev
     assert r.status == 303, text_of(await r.text())
     row = await db.fetchrow("SELECT * FROM resources WHERE unit_id = $1", cast.unit_x.id)
     assert r.headers["Location"] == f"/unit/resources/{row['id']}"
-    assert (row["title"], row["status"], row["mode"], row["fee_type"]) == ("社区助老服务", "pending", "home", "low_cost")
+    assert ((row["title"], row["status"], row["mode"], row["fee_type"])
+            == ("社区助老服务", "pending", "home", "low_cost"))
     assert row["fee_amount"] == Decimal("15.50") and row["capacity_projects"] == 3 and row["capacity_hours"] is None
     assert row["skills"] == ["陪护", "代办"] and row["target_groups"] == ["老年人", "残疾人"]
     assert row["area_communities"] == [cast.a, cast.b]
@@ -188,7 +189,8 @@ async def test_offers_are_accepted_or_declined_with_a_reason_and_the_note_rule_i
     r = await _post(client, "/unit/offers", f"/unit/offers/{first.id}/decline", {"reason": "other", "note": ""})
     assert r.status == 200
     page = await r.text()
-    assert re.search(r'id="note-%d".*?</textarea>\s*<small class="error">选择“其他原因”时须说明理由' % first.id, page, re.S)
+    assert re.search(rf'id="note-{first.id}".*?</textarea>\s*<small class="error">选择“其他原因”时须说明理由',
+                     page, re.S)
     assert re.search(r'<option value="other" selected>', page)
     r = await _post(client, "/unit/offers", f"/unit/offers/{first.id}/decline", {"reason": "", "note": "人手不够"})
     page = await r.text()
