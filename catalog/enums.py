@@ -7,12 +7,18 @@ UPDATEs draw their ``status = ANY($n)`` lists from, and the tests walk it edge b
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 
 
-class Labelled(StrEnum):
+class _Labels:
+    """Where a :class:`Labelled` enum keeps its labels (set by ``_labelled``): outside the enum's
+    own body, where mypy would take the attribute for a member and its dict for every value."""
+
+    __labels__: ClassVar[dict[str, str]] = {}
+
+
+class Labelled(_Labels, StrEnum):
     """A string enum whose members carry the Chinese word users see."""
-
-    __labels__: dict[str, str] = {}
 
     @property
     def label(self) -> str:

@@ -17,10 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import KW_ONLY, dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from pydantic import (
     AfterValidator,
     Field,
@@ -39,7 +41,8 @@ BEYOND_SCHEMA = frozenset({"date_order", "window_order", "slot_order"})
 # --- text ------------------------------------------------------------------------------------
 
 # Unicode White_Space: what trimming removes and what a non-blank text needs one character besides.
-WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+WHITESPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+              + "\u2028\u2029\u202f\u205f\u3000")
 WS_CLASS = "\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # PostgreSQL text cannot hold NUL, so no text may carry it.
 NO_NUL = "^[^\x00]*$"
@@ -50,11 +53,28 @@ def trim(value: str) -> str:
     return value.strip(WHITESPACE)
 
 
-def text(max_length: int, *, blank: bool = False) -> Any:
+@dataclass(frozen=True)
+class Text(GroupedMetadata):
     """Free text of at most ``max_length`` characters as sent, stored without surrounding
-    whitespace; unless ``blank``, it must have a character that is not whitespace."""
-    return Annotated[str, StringConstraints(min_length=None if blank else 1, max_length=max_length,
-                                            pattern=NO_NUL if blank else NON_BLANK), AfterValidator(trim)]
+    whitespace; unless ``blank``, it must have a character that is not whitespace.
+
+    Written ``Annotated[str, Text(100)]``: an alias mypy reads as ``str``, where pydantic finds
+    the constraints and the trimming (this object stands for them, in that order).
+    """
+
+    max_length: int
+    blank: bool = False
+
+    def __iter__(self) -> Iterator[object]:
+        yield from StringConstraints(min_length=None if self.blank else 1, max_length=self.max_length,
+                                     pattern=NO_NUL if self.blank else NON_BLANK)
+        yield AfterValidator(trim)
+
+
+def text(max_length: int, *, blank: bool = False) -> Any:
+    """``Annotated[str, Text(max_length, blank=blank)]`` as a value, for a model built at run time.
+    An annotation says that itself: mypy takes no call for a type."""
+    return Annotated[str, Text(max_length, blank=blank)]
 
 
 # --- decimals --------------------------------------------------------------------------------
@@ -113,7 +133,8 @@ def _alt(parts: list[str]) -> str:
 
 
 def _group(pattern: str) -> str:
-    return pattern if pattern.startswith("(?:") or re.fullmatch(r"[0-9]*|\[[0-9-]+\](\{\d+\})?", pattern) else f"(?:{pattern})"
+    bare = pattern.startswith("(?:") or re.fullmatch(r"[0-9]*|\[[0-9-]+\](\{\d+\})?", pattern)
+    return pattern if bare else f"(?:{pattern})"
 
 
 def _fraction_pattern(allowed: set[int], places: int) -> str:
@@ -229,22 +250,42 @@ def _decimal_reader(places: int) -> Callable[[Any], Any]:
     return read
 
 
-def decimal(places: int, lo: str, hi: str, *, lo_open: bool = False, quantum: Decimal | None = None,
-            checked: bool = True) -> Any:
+@dataclass(frozen=True)
+class Numeric(GroupedMetadata):
     """A decimal from ``lo`` to ``hi`` with at most ``places`` decimals, sent as a JSON number or
     as a string such as ``"12.5"``.
 
     ``checked=False`` leaves the bounds, and a ``quantum`` coarser than the decimals, to the
     model's own validator (for a message of its own); the schema states them either way.
+
+    Written ``Annotated[Decimal, Numeric(1, "0", "100")]``: an alias mypy reads as ``Decimal``,
+    where pydantic finds what this object stands for.
     """
-    low, high = Decimal(lo), Decimal(hi)
-    quantum = quantum if quantum is not None else Decimal(1).scaleb(-places)
-    bounds: dict[str, Any] = {}
-    if checked:
-        bounds = {"gt" if lo_open else "ge": low, "le": high}
-    return Annotated[Decimal, Field(decimal_places=places, allow_inf_nan=False, **bounds),
-                     _Parsed(_decimal_reader(places)),
-                     WithJsonSchema(decimal_schema(low, high, quantum, lo_open=lo_open), mode="validation")]
+
+    places: int
+    lo: str
+    hi: str
+    _: KW_ONLY
+    lo_open: bool = False
+    quantum: Decimal | None = None
+    checked: bool = True
+
+    def __iter__(self) -> Iterator[object]:
+        low, high = Decimal(self.lo), Decimal(self.hi)
+        quantum = self.quantum if self.quantum is not None else Decimal(1).scaleb(-self.places)
+        bounds: dict[str, Any] = {}
+        if self.checked:
+            bounds = {"gt" if self.lo_open else "ge": low, "le": high}
+        yield Field(decimal_places=self.places, allow_inf_nan=False, **bounds)
+        yield _Parsed(_decimal_reader(self.places))
+        yield WithJsonSchema(decimal_schema(low, high, quantum, lo_open=self.lo_open), mode="validation")
+
+
+def decimal(places: int, lo: str, hi: str, *, lo_open: bool = False, quantum: Decimal | None = None,
+            checked: bool = True) -> Any:
+    """``Annotated[Decimal, Numeric(...)]`` as a value, for a model built at run time. An annotation
+    says that itself: mypy takes no call for a type."""
+    return Annotated[Decimal, Numeric(places, lo, hi, lo_open=lo_open, quantum=quantum, checked=checked)]
 
 
 # --- dates and times -------------------------------------------------------------------------

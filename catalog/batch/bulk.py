@@ -62,6 +62,7 @@ def decide(
     skipped: list[Skipped] = []
     for p in proposed:
         helper = p.role is AssignmentRole.HELPER
+        code: str | None
         if helper and p.project_id not in team:
             code = "lead_not_written"
         elif not helper and p.project_id not in fresh:

@@ -63,7 +63,7 @@ def project_columns(rows: Sequence[Row], *, now: dt.datetime, today: dt.date
         street=[r["street_code"] for r in kept], lat=[r["lat"] for r in kept], lon=[r["lon"] for r in kept],
         category=[r["category"] for r in kept], subcategory=[r["subcategory"] for r in kept],
         skills=[list(r["required_skills"]) for r in kept], start=start,
-        end=[max(s, day(r["window_end"], today, s + HORIZON_DAYS)) for r, s in zip(kept, start)],
+        end=[max(s, day(r["window_end"], today, s + HORIZON_DAYS)) for r, s in zip(kept, start, strict=True)],
         priority=[(r["priority"] - 1) + bonus[r["urgency"]] for r in kept],
         waiting=[max(0, (now - r["published_at"]).days) for r in kept],
         units_required=[r["units_required"] for r in kept], hours=[float(r["estimated_hours"]) for r in kept],

@@ -35,7 +35,7 @@ import matching
 from catalog.batch import bulk as batch_bulk, plan as batch_plan, snapshot as batch_snapshot
 from catalog.batch.plan import BatchPlan
 from catalog.batch.snapshot import Snapshot
-from catalog.batch.summary import PARAMS, BatchSummary, Expiring, Progress, Scope, Skipped
+from catalog.batch.summary import COUNTY, PARAMS, BatchSummary, Expiring, Progress, Scope, Skipped
 from catalog.lists import projects
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection
@@ -133,7 +133,7 @@ def batch_lock(pool: asyncpg.Pool) -> _Lock:
 
 
 async def run_batch(
-    pool: asyncpg.Pool, scope: Scope = Scope(), *, dry_run: bool = False, seed: int = 0,
+    pool: asyncpg.Pool, scope: Scope = COUNTY, *, dry_run: bool = False, seed: int = 0,
     now: dt.datetime | None = None, params: matching.Params = PARAMS, progress: Progress | None = None,
 ) -> BatchSummary:
     """Sweep, snapshot, solve and write, under the batch lock.

@@ -76,12 +76,13 @@ def proposals_of(plan: BatchPlan) -> tuple[list[Proposal], list[Skipped]]:
     order = r.order
     score = matching.rounded([r.score[i] for i in order], plan.arrays.params.scale)
     roles = (AssignmentRole.HELPER, AssignmentRole.LEAD)
-    # built without validation: every value comes from the decoded plan, already typed
+    # built without validation: every value comes from the decoded plan, already typed; the ids
+    # are the database's, ints (the engine's own type allows text ids as well)
     out = [
-        Proposal.model_construct(project=r.project[i], project_id=r.project_id[i], unit_id=r.unit_id[i],
-                                 resource_id=r.resource_id[i], score=sc, role=roles[r.lead[i]],
+        Proposal.model_construct(project=r.project[i], project_id=int(r.project_id[i]), unit_id=int(r.unit_id[i]),
+                                 resource_id=int(r.resource_id[i]), score=sc, role=roles[r.lead[i]],
                                  breakdown=r.breakdown[i], runner_ups=r.runner_ups[i] if r.lead[i] else [])
-        for i, sc in zip(order, score)
+        for i, sc in zip(order, score, strict=True)
     ]
     return out, []
 

@@ -145,7 +145,8 @@ async def get_run(db: Db, communities: list[str] | None, run_id: int, f: RunDeta
             )))
         else:
             items.append(RunProject(**common, outcome="unmatched", unmatched=matching.Unassigned(
-                project=r["project"], project_id=r["project_id"], community=r["community"], code=r["reason"], label=UNMATCHED_LABELS.get(r["reason"], r["reason"]),
+                project=r["project"], project_id=r["project_id"], community=r["community"], code=r["reason"],
+                label=UNMATCHED_LABELS.get(r["reason"], r["reason"]),
                 taken_by_project=r["taken_by_project"], taken_by_project_id=r["taken_by_project_id"],
                 taken_by_resource_id=r["taken_by_resource_id"],
             )))

@@ -18,7 +18,7 @@ import numpy as np
 
 import matching
 from catalog.batch import engine_input
-from catalog.batch.summary import DeclinedPair, Scope
+from catalog.batch.summary import COUNTY, DeclinedPair, Scope
 from catalog.enums import AreaLevel
 from catalog.errors import InvalidInput
 from catalog.oversight import credit
@@ -50,7 +50,7 @@ async def check_scope(db: Db, scope: Scope) -> None:
             raise InvalidInput(f"没有这个{level.label}：{code}", code="unknown_area", details={"code": code})
 
 
-async def take_snapshot(db: Db, scope: Scope = Scope(), now: dt.datetime | None = None) -> Snapshot:
+async def take_snapshot(db: Db, scope: Scope = COUNTY, now: dt.datetime | None = None) -> Snapshot:
     """Read everything the engine needs in one short read-only transaction, in bulk."""
     now = now or dt.datetime.now(dt.UTC)
     today = now.date()
@@ -109,5 +109,6 @@ def declined_of(snapshot: Snapshot) -> list[DeclinedPair]:
     p, u = a.declined_p, a.declined_u
     return [
         DeclinedPair(project=n, project_id=pid, unit_id=uid)
-        for n, pid, uid in zip(snapshot.numbers[p].tolist(), a.project_ids[p].tolist(), a.unit_ids[u].tolist())
+        for n, pid, uid in zip(snapshot.numbers[p].tolist(), a.project_ids[p].tolist(), a.unit_ids[u].tolist(),
+                               strict=True)
     ]

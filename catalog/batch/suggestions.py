@@ -139,10 +139,10 @@ async def projects_for_unit(db: Db, unit_id: int, *, limit: int = 30,
     arrays = matching.build_problem(projects, resources)
     index = matching.SuggestionIndex(arrays, PARAMS)
     best: dict[int, tuple[float, int]] = {}  # project index -> (score, resource index)
-    for r_idx in range(len(kept)):
-        for s in index.projects_for_resource(r_idx, k=len(placed)):
+    for r in range(len(kept)):
+        for s in index.projects_for_resource(r, k=len(placed)):
             if s.index not in best or s.score > best[s.index][0]:
-                best[s.index] = (s.score, r_idx)
+                best[s.index] = (s.score, r)
     if not best:
         return out.model_copy(update={"note": "本单位资源的类别、技能、服务范围或时间与目前开放认领的项目都不相符。"})
     ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
@@ -161,7 +161,7 @@ async def projects_for_unit(db: Db, unit_id: int, *, limit: int = 30,
             published_at=prow["published_at"], claim_deadline=prow["claim_deadline"],
             score=round(total, 2), resource_id=rrow["id"], resource_title=rrow["title"],
             distance_km=None if np.isnan(d) else round(d, 2),
-            terms=_terms(dict(zip(PAIR_TERMS, terms[row].tolist()))),
+            terms=_terms(dict(zip(PAIR_TERMS, terms[row].tolist(), strict=True))),
         ))
     return out
 

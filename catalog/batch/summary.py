@@ -32,8 +32,9 @@ PHASE_LABELS = {"sweep": "清理过期", "snapshot": "读取快照", "solve": "�
 # Why a planned proposal was not written (``Skipped.code``), for people.
 SKIP_LABELS = {
     "project_changed": "项目在求解期间已变化", "lead_not_written": "主办单位未能派出，协办随之跳过",
-    "unit_not_found": "成员单位不存在", "unit_suspended": "成员单位已暂停", "unit_cap_reached": "成员单位在办项目已达上限",
-    "resource_not_found": "资源不存在", "resource_not_of_unit": "资源不属于该单位", "resource_not_published": "资源已下架",
+    "unit_not_found": "成员单位不存在", "unit_suspended": "成员单位已暂停",
+    "unit_cap_reached": "成员单位在办项目已达上限", "resource_not_found": "资源不存在",
+    "resource_not_of_unit": "资源不属于该单位", "resource_not_published": "资源已下架",
     "resource_full": "资源名额或工时已满", "unit_is_lead": "该单位已是主办单位", "already_helper": "该单位已是协办单位",
     "no_location": "项目及所在社区均无坐标",
     # runs recorded before teams were proposed in full
@@ -57,6 +58,9 @@ class Scope:
             return f"street:{self.street}"
         return "county"
 
+
+# the whole county: a run's scope when none is given
+COUNTY = Scope()
 
 
 class Proposal(BaseModel):

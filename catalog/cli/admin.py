@@ -28,7 +28,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("account", help="manage accounts (账号管理)",
-                       description="工作人员账号：创建账号，或停用账号并吊销其全部令牌。Create or revoke staff accounts.")
+                       description="工作人员账号：创建账号，或停用账号并吊销其全部令牌。"
+                       "Create or revoke staff accounts.")
     acc = p.add_subparsers(dest="account_command", required=True)
     c = acc.add_parser(
         "create", help="create an account; the password is read from SANDAN_ACCOUNT_PASSWORD or asked for",

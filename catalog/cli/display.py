@@ -10,10 +10,10 @@ import sys
 import threading
 import time
 
-from catalog.batch.summary import PHASE_LABELS
+from catalog.batch.summary import PHASE_LABELS, Progress
 
 
-class LogProgress:
+class LogProgress(Progress):
     """Plain log lines, one per phase start and end and every tenth of the write: for cron and
     journald, where a redrawn line would be noise."""
 
@@ -40,7 +40,7 @@ class LogProgress:
             self.log.info("batch write %d/%d", done, total)
 
 
-class TerminalProgress:
+class TerminalProgress(Progress):
     """One line per phase at a terminal, redrawn while the phase runs: its elapsed time, and for
     the write phase the count written so far; the finished phase stays with its time. Lines
     logged meanwhile (warnings: see :func:`logs_above`) go above it, never into it."""
@@ -63,10 +63,8 @@ class TerminalProgress:
         live.remove(self)
         assert self.ticker is not None
         self.ticker.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self.ticker
-        except asyncio.CancelledError:
-            pass
         if self.phase is not None:  # interrupted mid-phase: end the line
             self._write("\n")
 

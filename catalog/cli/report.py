@@ -58,7 +58,8 @@ def print_batch(s, names) -> None:
         print(f"  时限：红灯 {limits['red']} 个，黄灯 {limits['yellow']} 个，蓝灯 {limits['blue']} 个；"
               f"{'将' if dry else '已'}新列督办 {limits['raised']} 个，{'将' if dry else '已'}解除督办 "
               f"{limits['resolved']} 个，逾期记信用 {limits['credited']} 次")
-    print(f"  项目 {s.projects} 个，资源 {s.resources} 个；目标值 {s.objective:.3f}，上界 {s.bound:.3f}，差距 {s.gap:.4%}")
+    print(f"  项目 {s.projects} 个，资源 {s.resources} 个；"
+          f"目标值 {s.objective:.3f}，上界 {s.bound:.3f}，差距 {s.gap:.4%}")
     verb = "将新派单" if dry else "已派单"
     helpers = sum(1 for p in s.proposed if p.role == "helper")
     print(f"  {verb} {len(s.proposed)} 个" + (f"（其中协办 {helpers} 个）" if helpers else ""))

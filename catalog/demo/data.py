@@ -37,7 +37,7 @@ TZ = LOCAL_TIME
 
 COUNTY: str = _county["name"]
 DISTRICT_CODE: str = _county["district_code"]
-CENTRE: tuple[float, float] = tuple(_county["centre"])  # type: ignore[assignment]
+CENTRE: tuple[float, float] = tuple(_county["centre"])
 KM_LAT = 1 / 111.0
 KM_LON = 1 / 89.8  # at about 36°N
 
@@ -161,8 +161,8 @@ SHOWCASE_PLANS: tuple[tuple[str, DispatchMode], ...] = tuple(
 ENGINE_PICKS: frozenset[tuple[str, DispatchMode]] = frozenset(
     (p["status"], DispatchMode(p["mode"])) for p in _stories["engine_picks"])
 STAGE_RANK: dict[str, int] = dict(_stories["stage_rank"])
-LAST_STEP_HOURS: dict[str, tuple[float, float]] = {s: tuple(v) for s, v in _stories["last_step_hours"].items()}  # type: ignore[misc]
-STORY_DAYS: dict[str, tuple[float, float]] = {s: tuple(v) for s, v in _stories["story_days"].items()}  # type: ignore[misc]
+LAST_STEP_HOURS: dict[str, tuple[float, float]] = {s: tuple(v) for s, v in _stories["last_step_hours"].items()}
+STORY_DAYS: dict[str, tuple[float, float]] = {s: tuple(v) for s, v in _stories["story_days"].items()}
 CATEGORY_THEME: dict[str, str] = dict(_stories["category_theme"])
 NOTES: dict[str, str] = dict(_stories["notes"])
 CANCEL_REASONS: tuple[tuple[str, str], ...] = tuple((code, note) for code, note in _stories["cancel_reasons"])

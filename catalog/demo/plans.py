@@ -165,8 +165,9 @@ class Builder(Stories):
             title += f"（第{'一二三四五六七八九十'[self.project_titles[title] - 1]}批）"
         lines = "\n".join(f"{i}. {n.number} {n.title}" for i, n in enumerate(plan.needs, 1))
         description = f"由{len(plan.needs)}条已入库需求合并：\n{lines}"
-        points = [(n.lat, n.lon) for n in plan.needs if n.lat is not None]
-        lat, lon = ((round(sum(p[0] for p in points) / len(points), 6), round(sum(p[1] for p in points) / len(points), 6))
+        points = [(n.lat, n.lon) for n in plan.needs if n.lat is not None and n.lon is not None]
+        lat, lon = ((round(sum(p[0] for p in points) / len(points), 6),
+                     round(sum(p[1] for p in points) / len(points), 6))
                     if points else (plan.community.lat, plan.community.lon))
         urgencies = {n.urgency for n in plan.needs}
         urgency = (Urgency.URGENT if Urgency.URGENT in urgencies else
@@ -185,7 +186,8 @@ class Builder(Stories):
             required_skills=[] if plan.story == "team" else skills_all,
             place="、".join(compounds), lat=lat, lon=lon, window_start=start, window_end=end,
             # "team": a bigger job the batch job proposes to a lead (主办) and a helper (协办)
-            units_required=2 if plan.story == "team" else 1, estimated_hours=Decimal(r.choice((2, 3, 4, 6))) * len(plan.needs),
+            units_required=2 if plan.story == "team" else 1,
+            estimated_hours=Decimal(r.choice((2, 3, 4, 6))) * len(plan.needs),
             priority=5 if urgency is Urgency.URGENT else r.choice((2, 3, 3, 4)), urgency=urgency,
             dispatch_mode=plan.mode,
             claim_deadline=(dt.datetime.now(dt.UTC) + dt.timedelta(days=14)) if plan.mode is C else None,

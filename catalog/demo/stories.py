@@ -68,8 +68,8 @@ class Stories(Residents):
             fits = [(u, res) for u, res in pool if u not in exclude and self._room(u)]
             if fits:
                 return self.rng.choice(fits)
-        fits = [u.id for u in self.units if u.id not in exclude and self._room(u.id)]
-        return self.rng.choice(fits), None
+        free = [u.id for u in self.units if u.id not in exclude and self._room(u.id)]
+        return self.rng.choice(free), None
 
     def _room(self, unit_id: int) -> bool:
         u = self.unit_by_id[unit_id]

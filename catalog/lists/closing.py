@@ -72,7 +72,7 @@ async def complete_project(db: Db, project_id: int, unit_id: int, data: Completi
     return Completion(project=Project.model_validate(dict(row)), closing_token=token)
 
 
-def _token_digest(token: str) -> bytes:
+def _token_digest(token: object) -> bytes:
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         raise Forbidden("结单链接无效", code="token_invalid")
     return _token_hash(token)

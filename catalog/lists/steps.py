@@ -165,6 +165,8 @@ def refused(
     if code == "project_not_found":
         return NotFound("项目不存在", code=code, details={"id": project_id})
     if code == "illegal_transition":
+        # only a project that is there has a status to refuse (offer_refusal)
+        assert project_id is not None and project_status is not None
         return illegal("project", project_id, action, project_status, [str(s) for s in allowed])
     # the team and capacity checks: the batch job's, which skips rather than raises
     return Conflict("不能向该单位派出此项目", code=code, details={"project_id": project_id, "unit_id": unit_id})
@@ -195,9 +197,10 @@ async def live_lead(conn: asyncpg.Connection, project_id: int, *, status: Assign
         if p is None:
             raise NotFound("项目不存在", code="project_not_found", details={"id": project_id})
         # A project in the wrong status is an illegal step, whatever its assignments look like.
-        allowed = from_states(action) if action else None
-        if allowed is not None and p["status"] not in allowed:
-            raise illegal("project", project_id, action, p["status"], allowed)
+        if action:
+            allowed = from_states(action)
+            if p["status"] not in allowed:
+                raise illegal("project", project_id, action, p["status"], allowed)
         raise Conflict("没有可处理的认领或派单", code="no_pending_assignment", details={"id": project_id})
     return lead
 

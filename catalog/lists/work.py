@@ -277,7 +277,7 @@ async def expire_pending(db: Db, now: dt.datetime | None = None) -> int:
             lines.append(("assignment", str(r["id"]), AS.PENDING.value, AS.EXPIRED.value))
             if r["role"] == AssignmentRole.LEAD and r["project_id"] in reopened:
                 lines.append(("project", str(r["project_id"]), before[r["project_id"]], PS.PUBLISHED.value))
-        await conn.execute(q("expire_history"), *(list(column) for column in zip(*lines)), actor)
+        await conn.execute(q("expire_history"), *(list(column) for column in zip(*lines, strict=True)), actor)
         for row in await conn.fetch(q("expire_projects_with_helpers"), sorted(reopened)):
             await end_helpers(conn, row["project_id"], actor, HelpersEnd.LEAD_ENDED, note="ttl_expired")
         charged = [r for r in due if r["kind"] != AssignmentKind.CLAIM]

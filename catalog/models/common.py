@@ -11,15 +11,15 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from catalog.enums import Role
-from catalog.shapes import NON_BLANK, int_pattern, rules, text, when
+from catalog.shapes import NON_BLANK, Text, int_pattern, rules, when
 
 Code = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{1,63}$")]
 # Lengths count the text as sent; what is stored has no whitespace around it (catalog.shapes).
-Name = text(100)
-ShortText = text(2000, blank=True)
-LongText = text(5000, blank=True)
-Tag = text(30)
+Name = Annotated[str, Text(100)]
+ShortText = Annotated[str, Text(2000, blank=True)]
+LongText = Annotated[str, Text(5000, blank=True)]
+Tag = Annotated[str, Text(30)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 Id = Annotated[int, Field(gt=0, lt=2**63)]

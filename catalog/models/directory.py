@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, model_validator
 from catalog.enums import AreaLevel, UnitStatus, UnitType
 from catalog.models.common import CategoryCode, Code, Input, Lat, ListQuery, Lon, Name, Record
 from catalog.models.phones import ContactPhone
-from catalog.shapes import absent, given, rules, text, when
+from catalog.shapes import Text, absent, given, rules, when
 
 
 class AreaIn(Input):
@@ -46,7 +46,7 @@ class Area(Record):
 
 class CategoryIn(Input):
     code: CategoryCode
-    name: text(50)  # type: ignore[valid-type]
+    name: Annotated[str, Text(50)]
     parent_code: CategoryCode | None = None
     sort_order: Annotated[int, Field(ge=-(2**31), le=2**31 - 1)] = 0
 

@@ -24,7 +24,7 @@ from catalog.models.common import (
     _ReasonWithNote,
 )
 from catalog.models.phones import MobilePhone
-from catalog.shapes import Day, all_or_none, rules, text
+from catalog.shapes import Day, Text, all_or_none, rules
 
 
 class NeedIn(Input):
@@ -45,7 +45,7 @@ class NeedIn(Input):
     desired_from: Day | None = None
     desired_to: Day | None = None
     source_channel: SourceChannel
-    requester_name: text(50)  # type: ignore[valid-type]
+    requester_name: Annotated[str, Text(50)]
     requester_phone: MobilePhone
 
     @model_validator(mode="after")
@@ -127,7 +127,7 @@ class PublicNeedIn(Input):
     urgency: Urgency = Urgency.NORMAL
     desired_from: Day | None = None
     desired_to: Day | None = None
-    requester_name: text(50)  # type: ignore[valid-type]
+    requester_name: Annotated[str, Text(50)]
     requester_phone: MobilePhone
 
 

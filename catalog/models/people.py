@@ -10,9 +10,10 @@ from pydantic import AfterValidator, StringConstraints, model_validator
 
 from catalog.enums import Role
 from catalog.models.common import Code, Id, Input, Principal, Record, _AccountScope
-from catalog.shapes import text
+from catalog.shapes import Text
 
-Username = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
+Username = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
+                                            pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
 ACCOUNT_ROLES = (Role.GRID_WORKER, Role.SECRETARY, Role.STREET_ADMIN, Role.UNIT, Role.BATCH)
 
@@ -54,7 +55,7 @@ class Account(_AccountScope):
 
 
 class LoginIn(Input):
-    username: Annotated[text(64), AfterValidator(str.lower)]  # type: ignore[valid-type]
+    username: Annotated[str, Text(64), AfterValidator(str.lower)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 

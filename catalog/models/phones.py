@@ -84,5 +84,6 @@ MobilePhone = Annotated[str, AfterValidator(mobile_number),
                               json_schema_extra={"pattern": MOBILE_SHAPE})]
 # 联系电话: where someone may call (a unit's contact).
 ContactPhone = Annotated[str, AfterValidator(contact_number),
-                         Field(description="联系电话：手机号码或带区号的固定电话", examples=["13812345678", "0351-2345678"],
+                         Field(description="联系电话：手机号码或带区号的固定电话",
+                               examples=["13812345678", "0351-2345678"],
                                json_schema_extra={"anyOf": [{"pattern": MOBILE_SHAPE}, {"pattern": LANDLINE_SHAPE}]})]

@@ -27,11 +27,11 @@ from catalog.models.common import (
 from catalog.models.needs import NeedFilter, NeedView
 from catalog.models.team import Assignment, TeamMember
 from catalog.oversight.limits import Alert
-from catalog.shapes import WS_CLASS, Moment, all_or_none, decimal, rules, text
+from catalog.shapes import WS_CLASS, Moment, Numeric, Text, all_or_none, rules
 
-Place = text(200, blank=True)
+Place = Annotated[str, Text(200, blank=True)]
 UnitsRequired = Annotated[int, Field(ge=1, le=20)]
-EstimatedHours = decimal(1, "0", "10000", lo_open=True)
+EstimatedHours = Annotated[Decimal, Numeric(1, "0", "10000", lo_open=True)]
 Priority = Annotated[int, Field(ge=1, le=5)]
 _PROJECT_TIMES = ("window_start", "window_end", "claim_deadline")
 WINDOW_ORDER = "项目开始时间须早于结束时间"
@@ -132,9 +132,10 @@ class Project(Record):
 
 
 class ProgressIn(Input):
-    body: text(2000)  # type: ignore[valid-type]
+    body: Annotated[str, Text(2000)]
     # the length checked on its own as well, so that a link far too long is told so
-    photo_url: Annotated[str, StringConstraints(max_length=508, pattern=f"^https?://[^\x00{WS_CLASS}]{{1,500}}$")] | None = None
+    photo_url: Annotated[str, StringConstraints(max_length=508,
+                                                pattern=f"^https?://[^\x00{WS_CLASS}]{{1,500}}$")] | None = None
 
 
 class ProgressEntry(Record):
@@ -147,9 +148,9 @@ class ProgressEntry(Record):
 
 
 class CompletionIn(Input):
-    note: text(2000)  # type: ignore[valid-type]
+    note: Annotated[str, Text(2000)]
     beneficiaries_served: Annotated[int, Field(ge=0, le=100000)]
-    hours_spent: decimal(1, "0", "100000")  # type: ignore[valid-type]
+    hours_spent: Annotated[Decimal, Numeric(1, "0", "100000")]
 
 
 class ClosingIn(Input):
@@ -157,7 +158,7 @@ class ClosingIn(Input):
 
     outcome: Outcome
     score: Annotated[int, Field(ge=1, le=5)]
-    comment: text(1000, blank=True) = ""  # type: ignore[valid-type]
+    comment: Annotated[str, Text(1000, blank=True)] = ""
 
 
 class ClosingLink(Record):
@@ -251,7 +252,7 @@ class ProjectPatchIn(Input):
     title: Name = None  # type: ignore[assignment]
     description: LongText = None  # type: ignore[assignment]
     category_code: CategoryCode = None  # type: ignore[assignment]
-    required_skills: list[Tag] = Field(default=None, max_length=20)  # type: ignore[assignment]
+    required_skills: list[Tag] = Field(default=None, max_length=20)  # type: ignore[arg-type]
     place: Place = None  # type: ignore[assignment]
     lat: Lat | None = None
     lon: Lon | None = None

@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from catalog.enums import FeeType, ResourceStatus, ServiceMode
 from catalog.models.common import CategoryCode, Code, Id, Input, Lat, ListQuery, Lon, LongText, Name, Record, Tag
-from catalog.shapes import Day, absent, all_or_none, decimal, given, rules, when
+from catalog.shapes import Day, Numeric, absent, all_or_none, given, rules, when
 
 ClockTime = Annotated[str, StringConstraints(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")]
 
@@ -59,7 +59,7 @@ class ResourceIn(Input):
     valid_to: Day | None = None
     mode: ServiceMode
     fee_type: FeeType = FeeType.FREE
-    fee_amount: decimal(2, "0", "99999999.99") | None = None  # type: ignore[valid-type]
+    fee_amount: Annotated[Decimal, Numeric(2, "0", "99999999.99")] | None = None
     target_groups: list[Tag] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")

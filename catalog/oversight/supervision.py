@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from pydantic import ConfigDict, Field, field_validator, model_validator
@@ -29,7 +29,7 @@ from catalog.errors import Conflict, NotFound
 from catalog.models import Actor, Code, Id, Input, ListQuery, Record
 from catalog.oversight.limits import DEFAULT_LIMITS, MAX_LIMIT, MIN_LIMIT, Alert
 from catalog.people import access
-from catalog.shapes import decimal, decimal_schema, rules, text
+from catalog.shapes import Numeric, Text, decimal_schema, rules
 from catalog.storage.paging import next_cursor
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, record_history, transaction
@@ -140,7 +140,7 @@ class ProjectAlert(Record):
 class SupervisionNoteIn(Input):
     """督办意见; ``resolve`` also closes the item (办结督办)."""
 
-    note: text(500)  # type: ignore[valid-type]
+    note: Annotated[str, Text(500)]
     resolve: bool = False
 
 
@@ -170,8 +170,8 @@ class TimeLimitIn(Input):
     step: LimitStep
     urgency: Urgency
     # the model's own check below says which bound a limit breaks, in words
-    hours: decimal(2, str(_hours(MIN_LIMIT)), str(max(_hours(m) for m in MAX_LIMIT.values())),  # type: ignore[valid-type]
-                   quantum=_MINUTES, checked=False)
+    hours: Annotated[Decimal, Numeric(2, str(_hours(MIN_LIMIT)), str(max(_hours(m) for m in MAX_LIMIT.values())),
+                                      quantum=_MINUTES, checked=False)]
 
     @model_validator(mode="after")
     def _bounds(self) -> TimeLimitIn:
@@ -406,7 +406,8 @@ async def set_time_limits(db: Db, code: str, data: TimeLimitsIn, actor: Actor) -
         category = await conn.fetchrow(q("limits_lock_category"), code)
         if category is None:
             raise NotFound("分类不存在", code="category_not_found", details={"code": code})
-        before = {(r["step"], r["urgency"]): r["limit_minutes"] for r in await conn.fetch(q("limits_clear_category"), code)}
+        before = {(r["step"], r["urgency"]): r["limit_minutes"]
+                  for r in await conn.fetch(q("limits_clear_category"), code)}
         after = {(i.step.value, i.urgency.value): i.minutes for i in data.limits}
         await conn.execute(q("limits_set_category"), code, [k[0] for k in after], [k[1] for k in after],
                            list(after.values()), str(actor))

@@ -106,3 +106,40 @@ from .units import (
     unit_view,
     update_unit,
 )
+
+__all__ = [
+    # accounts
+    "login", "logout", "principal_for_token", "revoke_account",
+    # batch
+    "get_batch_run", "list_batch_runs", "sweep",
+    # directory
+    "create_area", "create_category", "list_areas", "list_categories", "retire_category",
+    # figures
+    "chart_areas", "chart_scope", "figures",
+    # history
+    "history",
+    # needs
+    "accept_need", "get_need", "list_needs", "need_view", "reject_need", "submit_need", "withdraw_need",
+    # projects
+    "accept_offer", "add_progress", "cancel_project", "claim_project", "complete_project", "confirm_claim",
+    "confirm_proposal", "create_project", "decline_offer", "direct_project", "get_project", "give_back",
+    "list_projects", "publish_project", "reassign_offer", "reject_claim", "release_claim", "start_project",
+    "update_project", "withdraw_offer",
+    # public
+    "PUBLIC_FORM_LIMIT", "PUBLIC_FORM_WINDOW_SECONDS", "close_by_resident", "closing_page", "league_table",
+    "public_project", "public_projects", "status_counts", "submit_public_need",
+    # resources
+    "create_resource", "delist_resource", "get_resource", "list_resources", "publish_resource", "relist_resource",
+    "resource_and_unit", "update_resource",
+    # suggestions
+    "explanation", "explanations", "projects_for_unit",
+    # supervision
+    "add_supervision_note", "get_time_limits", "set_time_limits", "supervision_alerts", "supervision_item",
+    "supervision_items",
+    # team
+    "accept_helper", "add_helper", "decline_helper", "give_back_helper", "withdraw_helper",
+    # units
+    "create_unit", "credit_ledger", "credit_score", "get_unit", "ledger_unit", "list_managed_units", "list_units",
+    "managed_unit", "may_home_unit_in", "set_unit_status", "unit_assignments", "unit_live_work", "unit_view",
+    "update_unit",
+]

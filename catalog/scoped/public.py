@@ -66,7 +66,8 @@ async def public_project(db: Db, number: str) -> PublicProject:
         )
         if row is None:
             raise NotFound("项目不存在或未公示", code="project_not_found", details={"number": number})
-        progress = [PublicProgress.model_validate(dict(r)) for r in await conn.fetch(q("public_progress_of_project"), number)]
+        progress = [PublicProgress.model_validate(dict(r))
+                    for r in await conn.fetch(q("public_progress_of_project"), number)]
         names = await _requester_names(conn, [row["id"]])
     return _public(row, names.get(row["id"], []), progress)
 

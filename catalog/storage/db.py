@@ -9,6 +9,7 @@ when the last of them exits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -38,11 +39,10 @@ async def ensure_database(admin_dsn: str, name: str) -> None:
     try:
         exists = await conn.fetchval(q("database_exists"), name)
         if not exists:
-            try:
+            # another process may create it between our check and our create
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
                 # identifiers cannot be parameters; the name is checked above to be a plain one
                 await conn.execute(f'CREATE DATABASE "{name}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass  # another process created it between our check and our create
     finally:
         await conn.close()
 

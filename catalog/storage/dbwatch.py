@@ -109,7 +109,6 @@ class DatabaseWatch:
         while True:
             try:
                 pid, started = await asyncio.to_thread(server.restart)
-                break
             except NotReaped as exc:
                 # Not a failed start: the kernel keeps the dead postmaster's PID until its parent
                 # reaps it, which an init does within moments. Look again soon.
@@ -129,8 +128,10 @@ class DatabaseWatch:
                 log.error("embedded PostgreSQL in %s: start attempt %d failed (%s: %s); next attempt in %.0f s; "
                           "the last lines of %s:\n%s", server.pgdata, failed, type(exc).__name__, exc, delay,
                           server.log_file, server.log_tail())
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self.max_delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_delay)
+                continue
+            break
         self._postmaster = pid
         if started:
             log.warning("embedded PostgreSQL in %s started again by this process (postmaster pid %s, attempt %d, "

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 
 from catalog.errors import Conflict, NotFound, translated
 from catalog.storage.sql import q
 
-Db = asyncpg.Pool | asyncpg.Connection
+# an alias by declaration: asyncpg has no type information, and mypy takes a union of unknowns for a variable
+Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 
 @asynccontextmanager
