@@ -16,7 +16,7 @@ import asyncpg
 from aiohttp import web
 
 from catalog.models import Principal
-from catalog.storage.cache import ReadCache
+from catalog.storage.runtime import ReadCache
 
 MAX_ID = 2**63 - 1
 

@@ -14,9 +14,17 @@ left out is refused instead of silently reset to its default.
 from __future__ import annotations
 
 from catalog import scoped
-from catalog.batch.suggestions import Explanation, SuggestionQuery, UnitSuggestions
-from catalog.lists.editing import UnitEditIn, UnitListFilter, UnitRowPage
-from catalog.models import Resource, ResourceIn, UnitView
+from catalog.models import (
+    Explanation,
+    Resource,
+    ResourceIn,
+    SuggestionQuery,
+    UnitEditIn,
+    UnitListFilter,
+    UnitRowPage,
+    UnitSuggestions,
+    UnitView,
+)
 
 from ..routing import Call, endpoint
 

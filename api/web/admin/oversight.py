@@ -16,19 +16,17 @@ from decimal import Decimal, InvalidOperation
 from pydantic import ValidationError
 
 from catalog import scoped
-from catalog.batch import runs as batch_runs
-from catalog.batch.runs import RunDetailQuery, RunFilter
-from catalog.batch.summary import PHASE_LABELS, PHASES, SKIP_LABELS as BATCH_SKIP_LABELS
 from catalog.enums import LimitStep, Role, Urgency
 from catalog.errors import DomainError, Forbidden
-from catalog.oversight.limits import Alert
-from catalog.oversight.supervision import (
+from catalog.models import (
     AlertFilter,
+    RunDetailQuery,
+    RunFilter,
     SupervisionFilter,
     SupervisionNoteIn,
     TimeLimitsIn,
 )
-from catalog.people import access
+from catalog.scoped import PHASE_LABELS, PHASES, SKIP_LABELS as BATCH_SKIP_LABELS, Alert
 
 from ..kit import Form, View, names, page
 from ..pictures.svg import Picture, Series, Table, bars
@@ -69,7 +67,7 @@ async def limits(v: View) -> dict:
         for sub in subs:
             rows.append(await scoped.get_time_limits(v.db, v.me, sub.code))
     return {"rows": rows, "steps": list(LimitStep), "urgencies": list(Urgency), "hours": hours_text,
-            "can_edit": access.can_manage_directory(v.me)}
+            "can_edit": scoped.can_manage_directory(v.me)}
 
 
 def _limits_form(current) -> Form:
@@ -83,7 +81,7 @@ def _limits_form(current) -> Form:
 async def limits_edit(v: View) -> dict:
     current = await scoped.get_time_limits(v.db, v.me, v.text("code"))
     return {"c": current, "form": _limits_form(current), "steps": list(LimitStep), "urgencies": list(Urgency),
-            "hours": hours_text, "can_edit": access.can_manage_directory(v.me)}
+            "hours": hours_text, "can_edit": scoped.can_manage_directory(v.me)}
 
 
 @page(LIMITS + "/{code}", method="POST", roles=ADMIN, template="admin/limits_edit.html", invalidates=())
@@ -189,7 +187,7 @@ async def supervision_note(v: View):
 
 # --- 批量派单记录 --------------------------------------------------------------------------------
 
-UNMATCHED_LABELS = batch_runs.UNMATCHED_LABELS
+UNMATCHED_LABELS = scoped.UNMATCHED_LABELS
 SKIP_LABELS = BATCH_SKIP_LABELS
 # the time-limit sweep's counts in a run record (catalog.oversight.sweep.TimeLimitSweep)
 LIMIT_WORDS = {"none": "计时正常", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯", "changed": "颜色变化",

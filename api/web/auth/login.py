@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from catalog import scoped
+from catalog.errors import RateLimited, Unauthenticated
 from catalog.models import LoginIn
-from catalog.people.accounts import RateLimited, Unauthenticated
 
 from ..kit import Form, View, local_path, page
 from ..kit.cookies import SESSION_COOKIE, set_cookie

@@ -12,8 +12,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from catalog import scoped
-from catalog.errors import DomainError
-from catalog.people.accounts import RateLimited, Unauthenticated
+from catalog.errors import DomainError, RateLimited, Unauthenticated
 
 from ...errors import DB_UNAVAILABLE, REQUEST_ID, logged_path, status_for
 from ...headers import PUBLIC_PAGE

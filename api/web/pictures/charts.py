@@ -4,14 +4,8 @@ with its title, summary and table, drawn from the figures of one scope."""
 
 from __future__ import annotations
 
-from catalog.oversight.charts import (
-    STATUS_PHASES,
-    CategoryBalance,
-    ChartScope,
-    Distribution,
-    UnitSatisfaction,
-    WeekCount,
-)
+from catalog.models import CategoryBalance, ChartScope, Distribution, UnitSatisfaction, WeekCount
+from catalog.scoped import STATUS_PHASES
 
 from .svg import Picture, Series, Table, bars, columns
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 
 from catalog.enums import ServiceMode, Urgency
-from catalog.oversight.charts import MAP_STATES, MapData, MapNeed
+from catalog.models import MapData, MapNeed
+from catalog.scoped import MAP_STATES
 
 from .svg import FRAME, INK, MUTED, Picture, Shape, Table, circle, line, num, rect, text, text_width
 

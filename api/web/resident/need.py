@@ -11,9 +11,8 @@ import logging
 
 from catalog import scoped
 from catalog.enums import Urgency
-from catalog.errors import DomainError
+from catalog.errors import DomainError, RateLimited
 from catalog.models import PublicNeedIn
-from catalog.people.accounts import RateLimited
 
 from ..kit import Form, View, names, page
 

@@ -14,7 +14,6 @@ from typing import Any
 from catalog import scoped
 from catalog.enums import AssignmentStatus, DispatchMode, NeedStatus, ProjectStatus, UnitStatus, Urgency
 from catalog.errors import DomainError, NotFound
-from catalog.lists import projects
 from catalog.local_time import LOCAL_TIME
 from catalog.models import (
     DirectIn,
@@ -342,7 +341,7 @@ def parse_project_patch(data: Any, editable: frozenset[str],
 
 def _editable(detail: ProjectDetail) -> frozenset[str]:
     live = any(a.status in (AssignmentStatus.PENDING, AssignmentStatus.ACTIVE) for a in detail.assignments)
-    return projects.editable_fields(detail.project, has_live=live)
+    return scoped.editable_fields(detail.project, has_live=live)
 
 
 async def _edit_page(v: View, detail: ProjectDetail, form: Form, editable: frozenset[str]) -> dict:

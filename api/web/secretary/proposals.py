@@ -15,10 +15,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from catalog import scoped
-from catalog.batch.runs import ProposalView, RunDetail, RunDetailQuery, RunFilter, RunProject
 from catalog.enums import AssignmentKind, AssignmentStatus, ProjectStatus
 from catalog.errors import Conflict, NotFound
-from catalog.models import Assignment, NoteIn, Project
+from catalog.models import Assignment, NoteIn, Project, ProposalView, RunDetail, RunDetailQuery, RunFilter, RunProject
 
 from ..kit import View, names, page
 from .common import SEC, Clock, UnitNames, all_projects, clock_of
