@@ -30,7 +30,8 @@ WATCH = web.AppKey("database_watch", DatabaseWatch)
 def create_app(settings: Settings, *, demo: bool = False, shared_port: bool = False) -> web.Application:
     """The service. ``shared_port``: several worker processes run it, each binding the same
     ports (the metrics port too, when there is one)."""
-    app = web.Application(middlewares=[observe.observe_middleware, *MIDDLEWARES, pages.page_middleware], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[observe.observe_middleware, *MIDDLEWARES, pages.page_middleware],
+                          client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[observe.METRICS] = observe.Metrics()
 

@@ -11,7 +11,9 @@ what was matched and what was not (and why), the time per phase and the supply-g
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -90,7 +92,7 @@ async def limits_save(v: View):
     current = await scoped.get_time_limits(v.db, v.me, code)
     form = Form()
     wanted, where = [], []
-    raw = v.form_data or {}
+    raw: Mapping[str, Any] = v.form_data or {}
     for step in LimitStep:
         for urgency in Urgency:
             name = _field(step, urgency)
@@ -128,7 +130,8 @@ async def limits_save(v: View):
         form.fail(exc.message)
         return context
     own = sum(1 for t in saved.limits if t.source == "category")
-    return v.redirect(LIMITS, f"已保存“{saved.category_name}”的时限（本分类设置 {own} 项，其余沿用上级或默认），下次巡检起生效")
+    return v.redirect(LIMITS, f"已保存“{saved.category_name}”的时限"
+                              f"（本分类设置 {own} 项，其余沿用上级或默认），下次巡检起生效")
 
 
 # --- 督办清单 ----------------------------------------------------------------------------------
@@ -215,7 +218,8 @@ def run_chart(run, pid: str = "run-outcomes") -> Picture:
     series = [Series(kind, name, OUTCOME_COLOURS[kind], [n if k == kind else 0 for k, _, n in rows])
               for kind, name in (("proposed", "已匹配"), ("unmatched", "未匹配"), ("skipped", "已跳过"))]
     unmatched = sum(n for k, _, n in rows if k == "unmatched")
-    desc = (f"第 {run.id} 次批量派单共处理 {counts.get('projects', 0)} 个项目：生成派单建议 {counts.get('proposed', 0)} 个，"
+    desc = (f"第 {run.id} 次批量派单共处理 {counts.get('projects', 0)} 个项目："
+            f"生成派单建议 {counts.get('proposed', 0)} 个，"
             f"未匹配 {unmatched} 个" + ("，原因见各行。" if unmatched else "。"))
     table = Table(["结果", "项目数"], [[label, n] for _, label, n in rows], {1})
     return bars(pid, "本次匹配结果与未匹配原因", desc, labels, series, stacked=True, unit=" 个", table=table)
@@ -246,7 +250,8 @@ async def run_detail(v: View) -> dict:
     q = q.model_copy(update={"limit": min(q.limit, 100)})
     d = await scoped.get_batch_run(v.db, v.me, v.id("run_id"), q)
     unit_ids = {p.proposal.unit_id for p in d.projects if p.proposal}
-    unit_ids |= {r["unit_id"] for p in d.projects if p.proposal for r in p.proposal.runner_ups[:1]}
+    # the engine names runner-ups by the caller's ids: the catalog's are database ids
+    unit_ids |= {int(r["unit_id"]) for p in d.projects if p.proposal for r in p.proposal.runner_ups[:1]}
     units = {}
     for uid in sorted(unit_ids):
         try:

@@ -47,7 +47,8 @@ async def _area_choices(v: View) -> list[tuple[str, str]]:
     areas = await names.areas(v)
     streets = {a.code: a.name for a in areas if a.level.value == "street"}
     out = [(a.code, a.name) for a in areas if a.level.value in ("district", "street")]
-    out += [(a.code, f"{streets.get(a.parent_code or '', '')} · {a.name}") for a in areas if a.level.value == "community"]
+    out += [(a.code, f"{streets.get(a.parent_code or '', '')} · {a.name}")
+            for a in areas if a.level.value == "community"]
     mine = scoped.admin_street(v.me)
     if mine is not None:
         parent = {a.code: a.parent_code for a in areas}
@@ -211,8 +212,8 @@ async def add_subcategory(v: View):
             form.fail("编码过长，请缩短", "suffix")
         else:
             try:
-                c = await scoped.create_category(v.db, v.me, CategoryIn(code=code, name=data.name, parent_code=data.parent_code,
-                                                                         sort_order=data.sort_order))
+                c = await scoped.create_category(v.db, v.me, CategoryIn(
+                    code=code, name=data.name, parent_code=data.parent_code, sort_order=data.sort_order))
             except DomainError as exc:
                 _fail(form, exc)
             else:

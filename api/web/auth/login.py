@@ -23,7 +23,7 @@ async def login_form(v: View) -> dict:
 @page("/login", method="POST", public=True, template="auth/login.html", invalidates=())
 async def login(v: View):
     data, form = v.validate(LoginIn, messages={"username": "请填写用户名", "password": "请填写密码"})
-    target = local_path(str((v.form_data or {}).get("next", "")))
+    target = local_path(str(v.form_data.get("next", "") if v.form_data is not None else ""))
     form.values.pop("password", None)  # a password is never written back into the page
     if data is not None:
         try:

@@ -118,7 +118,8 @@ def make_handler(route: PageRoute) -> Callable[[web.Request], Awaitable[web.Stre
             form = await request.post()
             sent = form.get(CSRF_FIELD)
             if not csrf_ok(request, sent if isinstance(sent, str) else None):
-                return error_page(request, 403, "表单已失效（可能停留过久，或已在其他窗口退出或登录）。请返回、刷新页面后重新提交。")
+                return error_page(request, 403, "表单已失效（可能停留过久，或已在其他窗口退出或登录）。"
+                                                "请返回、刷新页面后重新提交。")
         view = View(request=request, route=route, db=db, principal=principal, token=token, cache=cache, form_data=form)
         result = await route.handler(view)
         if route.invalidates and cache is not None:

@@ -47,7 +47,7 @@ async def need_form(v: View) -> dict:
 @page("/need", method="POST", public=True, template="resident/need.html")
 async def submit_need(v: View):
     data, form = v.validate(PublicNeedIn, messages=_NEED_MESSAGES)
-    if (v.form_data or {}).get(HONEYPOT):
+    if v.form_data is not None and v.form_data.get(HONEYPOT):
         log.info("need form: hidden field filled in from %s; not stored", v.address)
         return v.redirect("/need/thanks")  # a robot learns nothing
     if data is not None:
