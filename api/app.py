@@ -11,11 +11,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp import web
 
-from catalog.oversight import stats
-from catalog.storage import embedded
-from catalog.storage.cache import ReadCache
-from catalog.storage.dbwatch import DatabaseWatch
-from catalog.storage.runtime import open_database
+from catalog.cli import demo_if_empty
+from catalog.errors import Conflict
+from catalog.storage.runtime import DatabaseWatch, ReadCache, database_watch, open_database, ping, read_cache
 from catalog.storage.settings import Settings
 
 from . import headers, logsafe, observe, openapi, routes, web as pages
@@ -32,7 +30,8 @@ WATCH = web.AppKey("database_watch", DatabaseWatch)
 def create_app(settings: Settings, *, demo: bool = False, shared_port: bool = False) -> web.Application:
     """The service. ``shared_port``: several worker processes run it, each binding the same
     ports (the metrics port too, when there is one)."""
-    app = web.Application(middlewares=[observe.observe_middleware, *MIDDLEWARES, pages.page_middleware], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[observe.observe_middleware, *MIDDLEWARES, pages.page_middleware],
+                          client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[observe.METRICS] = observe.Metrics()
 
@@ -45,8 +44,7 @@ def create_app(settings: Settings, *, demo: bool = False, shared_port: bool = Fa
 
     async def watch(app: web.Application) -> AsyncIterator[None]:
         # Closed before the pool (cleanup_ctx unwinds in reverse), so it never checks a closed one.
-        server = None if settings.database_url else embedded.find(settings.data_dir)
-        app[WATCH] = DatabaseWatch(app[POOL], server)
+        app[WATCH] = database_watch(app[POOL], settings)
         task = asyncio.create_task(app[WATCH].run(), name="database watch")
         yield
         task.cancel()
@@ -54,7 +52,7 @@ def create_app(settings: Settings, *, demo: bool = False, shared_port: bool = Fa
             await task
 
     async def cache(app: web.Application) -> AsyncIterator[None]:
-        app[CACHE] = ReadCache(settings.redis_url)
+        app[CACHE] = read_cache(settings)
         yield
         await app[CACHE].close()
 
@@ -92,16 +90,13 @@ def create_app(settings: Settings, *, demo: bool = False, shared_port: bool = Fa
 
 
 async def load_demo_if_empty(pool: asyncpg.Pool) -> None:
-    from catalog.demo.build import has_data, load_demo
-    from catalog.errors import Conflict
-
-    if await has_data(pool):
-        log.info("database already has data; demo not loaded")
-        return
     try:
-        summary = await load_demo(pool)
+        summary = await demo_if_empty(pool)
     except Conflict as exc:  # another process loaded it between our check and our load
         log.info("demo not loaded: %s", exc.message)
+        return
+    if summary is None:
+        log.info("database already has data; demo not loaded")
         return
     # the summary lists the closing links' tokens (and the demo password): for the person who
     # started the demo, on standard output, never in the log
@@ -117,7 +112,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """Ready means the database answers; while it does not, says whether it is being restarted."""
     try:
-        await stats.ping(request.app[POOL])
+        await ping(request.app[POOL])
     except (*DB_UNAVAILABLE, asyncpg.PostgresError) as exc:
         log.warning("readiness check failed: %r", exc)
         watch = request.app.get(WATCH)

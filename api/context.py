@@ -16,14 +16,15 @@ import asyncpg
 from aiohttp import web
 
 from catalog.models import Principal
-from catalog.storage.cache import ReadCache
+from catalog.storage.runtime import ReadCache
 
 MAX_ID = 2**63 - 1
 
 
 def parse_id(text: str) -> int | None:
     """A record id as a path or a form writes it; None for anything that is not one."""
-    # ASCII only: str.isdigit() also accepts "²" (int() refuses it) and "١" (int() reads 1)
+    # ASCII only: str.isdigit() also accepts "²" (int() refuses it) and the Arabic-Indic digit one,
+    # U+0661 (int() reads 1)
     if not (text.isascii() and text.isdigit()):
         return None
     value = int(text)

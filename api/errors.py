@@ -16,8 +16,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
-from catalog.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from catalog.people.accounts import RateLimited, Unauthenticated
+from catalog.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 
 from . import logsafe
 

@@ -60,4 +60,4 @@ def install(app: web.Application) -> None:
     # What aiohttp answers itself, before any app sees the request (a malformed request line),
     # never reaches the hook; it names the server with this default, which aiohttp offers no
     # setting for.
-    web_response.SERVER_SOFTWARE = SERVER  # type: ignore[attr-defined]
+    web_response.SERVER_SOFTWARE = SERVER

@@ -177,15 +177,15 @@ def _scrub(record: logging.LogRecord, secrets: tuple[str, ...]) -> None:
         record.stack_info = hide(record.stack_info, secrets)
 
 
-def _scrubbing_factory(base):  # type: ignore[no-untyped-def]
-    def make(*args, **kwargs):  # type: ignore[no-untyped-def]
+def _scrubbing_factory(base):
+    def make(*args, **kwargs):
         record = base(*args, **kwargs)
         secrets = _SECRETS.get()
         if secrets:
             _scrub(record, secrets)
         return record
 
-    make.sandan_scrubber = True  # type: ignore[attr-defined]
+    make.sandan_scrubber = True
     return make
 
 

@@ -48,10 +48,10 @@ def _parameters(ep: Endpoint, components: dict[str, Any]) -> list[dict[str, Any]
         schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID} if name.endswith("_id") else {"type": "string"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if ep.query is not None:
-        schema = ep.query.model_json_schema(ref_template=REF)
-        components.update(schema.pop("$defs", {}))
-        for name, prop in schema.get("properties", {}).items():
-            params.append({"name": name, "in": "query", "required": name in schema.get("required", []),
+        query = ep.query.model_json_schema(ref_template=REF)
+        components.update(query.pop("$defs", {}))
+        for name, prop in query.get("properties", {}).items():
+            params.append({"name": name, "in": "query", "required": name in query.get("required", []),
                            "schema": prop})
     if ep.idempotent:
         params.append({"name": "Idempotency-Key", "in": "header", "required": False,
@@ -148,7 +148,8 @@ _PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>三单联动 · 接口文档</title>
 <style>
-body { font-family: system-ui, "PingFang SC", "Microsoft YaHei", sans-serif; margin: 2rem; color: #222; max-width: 70rem; }
+body { font-family: system-ui, "PingFang SC", "Microsoft YaHei", sans-serif; margin: 2rem; color: #222;
+       max-width: 70rem; }
 h2 { border-bottom: 2px solid #c00; padding-bottom: .2rem; margin-top: 2rem; }
 details { border: 1px solid #ddd; border-radius: 6px; margin: .4rem 0; padding: .3rem .7rem; }
 summary { cursor: pointer; }
@@ -161,7 +162,8 @@ pre { background: #f6f6f6; padding: .6rem; overflow: auto; max-height: 24rem; }
 <body>
 <h1>三单联动 sandan · 接口文档</h1>
 <p>机器可读文档：<a href="/api/v1/openapi.json">/api/v1/openapi.json</a>（OpenAPI 3.1）。
-需登录的接口在请求头带 <code>Authorization: Bearer &lt;令牌&gt;</code>；令牌由 <code>POST /api/v1/auth/login</code> 返回。</p>
+需登录的接口在请求头带 <code>Authorization: Bearer &lt;令牌&gt;</code>；令牌由
+<code>POST /api/v1/auth/login</code> 返回。</p>
 <div id="out">加载中…</div>
 <script>
 function resolve(doc, s) {
@@ -169,7 +171,8 @@ function resolve(doc, s) {
   return s;
 }
 function block(title, obj) {
-  return '<b>' + title + '</b><pre>' + JSON.stringify(obj, null, 2).replace(/[&<>]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;'}[c])) + '</pre>';
+  return '<b>' + title + '</b><pre>' +
+         JSON.stringify(obj, null, 2).replace(/[&<>]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;'}[c])) + '</pre>';
 }
 fetch('/api/v1/openapi.json').then(r => r.json()).then(doc => {
   const byTag = {};
@@ -185,11 +188,15 @@ fetch('/api/v1/openapi.json').then(r => r.json()).then(doc => {
       const open = op.security && op.security.length === 0 ? '' : ' <span class="lock">需登录</span>';
       html += '<details><summary><span class="m ' + method + '">' + method.toUpperCase() + '</span> <code>' + path +
               '</code> ' + (op.summary || '') + open + '</summary>';
-      if (op.parameters && op.parameters.length) html += block('参数', op.parameters.map(p => ({name: p.name, in: p.in, required: p.required, schema: p.schema})));
+      if (op.parameters && op.parameters.length) {
+        html += block('参数', op.parameters.map(p => ({name: p.name, in: p.in, required: p.required,
+                                                        schema: p.schema})));
+      }
       if (op.requestBody) html += block('请求体', resolve(doc, op.requestBody.content['application/json'].schema));
       for (const [status, resp] of Object.entries(op.responses)) {
         const c = resp.content && resp.content['application/json'];
-        html += c && status < 400 ? block(status + ' ' + resp.description, resolve(doc, c.schema)) : '<div>' + status + ' ' + resp.description + '</div>';
+        html += c && status < 400 ? block(status + ' ' + resp.description, resolve(doc, c.schema))
+                                  : '<div>' + status + ' ' + resp.description + '</div>';
       }
       html += '</details>';
     }

@@ -20,11 +20,9 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from catalog import scoped
-from catalog.errors import InvalidInput
+from catalog.errors import InvalidInput, Unauthenticated
 from catalog.models import Principal
-from catalog.people.accounts import Unauthenticated
-from catalog.storage import idempotency
-from catalog.storage.cache import json_ready
+from catalog.storage.runtime import json_ready
 
 from .context import RequestContext, path_id, path_text
 from .headers import PUBLIC_BOARD
@@ -208,8 +206,8 @@ def make_handler(ep: Endpoint, pool_key: web.AppKey,
             return _respond(ep, await _run(ep, call))
         owner = principal.username if principal else f"public:{request.remote}"
         digest = hashlib.sha256(f"{ep.method} {request.path}\n".encode() + raw).digest()
-        async with idempotency.exclusive(db, owner, key):
-            stored = await idempotency.replay(db, owner, key, digest)
+        async with scoped.idempotency.exclusive(db, owner, key):
+            stored = await scoped.idempotency.replay(db, owner, key, digest)
             if stored is not None:
                 status, data = stored
                 response = web.Response(text=dumps(data), status=status, content_type="application/json")
@@ -217,7 +215,7 @@ def make_handler(ep: Endpoint, pool_key: web.AppKey,
                 return response
             data = await _run(ep, call)
             if data is not None:
-                await idempotency.remember(db, owner, key, digest, ep.status, data)
+                await scoped.idempotency.remember(db, owner, key, digest, ep.status, data)
             return _respond(ep, data)
 
     handle.__name__ = ep.handler.__name__

@@ -50,6 +50,22 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class Unauthenticated(DomainError):
+    """No valid credentials: wrong password, unknown, expired or revoked token."""
+
+    code = "unauthenticated"
+
+
+class RateLimited(DomainError):
+    """Too many attempts in a window; ``retry_after``: the seconds to wait before the next one."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, **kw):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
 # constraint name → (error class, reason code, message)
 _CONSTRAINTS: dict[str, tuple[type[DomainError], str, str]] = {
     "uq__assignments__one_live_lead": (Conflict, "already_taken", "该项目已有单位认领或承接"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from catalog import scoped
-from catalog.batch.runs import RunDetail, RunDetailQuery, RunFilter, RunPage
+from catalog.models import RunDetail, RunDetailQuery, RunFilter, RunPage
 
 from ..routing import Call, endpoint
 

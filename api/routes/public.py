@@ -13,7 +13,7 @@ from catalog.models import (
     PublicProject,
     PublicProjectPage,
 )
-from catalog.storage.tx import Db
+from catalog.scoped import Db
 
 from ..routing import Call, endpoint
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from catalog import scoped
-from catalog.oversight.supervision import (
+from catalog.models import (
     AlertFilter,
     AlertPage,
     CategoryTimeLimits,

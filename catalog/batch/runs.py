@@ -6,16 +6,12 @@ this module is given the communities the reader may see (None: all) and reads on
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any, Literal
-
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 import matching
 from catalog.enums import AssignmentKind, AssignmentStatus, ProjectStatus
 from catalog.errors import NotFound
-from catalog.models import Code, ListQuery
+from catalog.models.batch import ProposalView, RunDetail, RunDetailQuery, RunFilter, RunPage, RunProject, RunRecord
 from catalog.storage.paging import next_cursor
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection
@@ -25,75 +21,6 @@ from catalog.storage.tx import Db, connection
 # looked at its communities) and a community's secretary (runs that looked at the community).
 # Each sees only the rows of their own communities. Nothing personal is in a run record: project
 # numbers, unit and resource ids, scores and reason codes.
-
-ScopeText = Annotated[str, StringConstraints(pattern=r"^(county|(community|street):[0-9A-Za-z_-]{1,32})$")]
-
-
-class RunFilter(ListQuery):
-    scope: ScopeText | None = None
-    community: Code | None = None
-
-
-class RunDetailQuery(ListQuery):
-    """Pages through the run's projects, in project order."""
-
-    sort: Annotated[str, StringConstraints(pattern=r"^oldest$")] = "oldest"
-
-
-class _View(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class ProposalView(_View):
-    assignment_id: int
-    unit_id: int
-    resource_id: int | None
-    score: float
-    breakdown: dict[str, float]
-    term_labels: dict[str, str] = Field(default_factory=lambda: dict(matching.TERM_LABELS))
-    runner_ups: list[matching.RunnerUp]
-    assignment_status: AssignmentStatus
-    assignment_status_label: str
-
-
-class RunProject(_View):
-    project_id: int
-    project: str
-    community: str
-    project_status: ProjectStatus
-    project_status_label: str
-    outcome: Literal["proposed", "unmatched"]
-    proposal: ProposalView | None = None
-    unmatched: matching.Unassigned | None = None
-
-
-class RunRecord(_View):
-    id: int
-    started_at: dt.datetime
-    finished_at: dt.datetime
-    scope: str
-    seed: int
-    status: str
-    status_label: str
-    objective: float
-    bound: float
-    gap: float
-    counts: dict[str, Any]
-    sweep: dict[str, Any]
-    phases: dict[str, float]
-
-
-class RunPage(_View):
-    items: list[RunRecord]
-    next_cursor: str | None
-
-
-class RunDetail(_View):
-    run: RunRecord
-    params: dict[str, Any]
-    supply_gap: list[matching.SupplyGapRow]
-    projects: list[RunProject]
-    next_cursor: str | None
 
 
 # Chinese labels of the engine's unmatched reasons, by code (pages read them from here)

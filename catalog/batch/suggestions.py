@@ -14,18 +14,15 @@ Who may ask is checked by :mod:`catalog.scoped`, which calls these for one unit.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated
 
 import numpy as np
-from pydantic import Field, computed_field
 
 import matching
 from catalog.batch import engine_input
 from catalog.batch.engine_input import PARAMS
 from catalog.enums import Urgency
 from catalog.errors import NotFound
-from catalog.models import Input, Record
+from catalog.models.batch import Explanation, ProjectSuggestion, Term, UnitSuggestions
 from catalog.oversight import credit
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection
@@ -33,73 +30,6 @@ from matching.rules import PAIR_TERMS, RuleTables
 
 # More open projects than this are not ranked on a click (the oldest come first).
 MAX_PROJECTS = 5000
-# Terms a person reads as a reason; 基础分 is the same for every pair and says nothing.
-REASON_TERMS = ("urgency", "waiting", "distance", "skill", "credit", "stability")
-
-
-class SuggestionQuery(Input):
-    """How many of the best projects to rank (the pages show 30)."""
-
-    limit: Annotated[int, Field(ge=1, le=100)] = 30
-
-
-class Term(Record):
-    code: str
-    label: str
-    points: float
-
-
-class ProjectSuggestion(Record):
-    """An open project for the unit, with the best of its resources for it and why."""
-
-    project_id: int
-    number: str
-    title: str
-    community_code: str
-    category_code: str
-    urgency: Urgency
-    estimated_hours: Decimal
-    published_at: dt.datetime
-    claim_deadline: dt.datetime | None
-    score: float
-    resource_id: int
-    resource_title: str
-    distance_km: float | None
-    terms: list[Term]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def why(self) -> str:
-        """The two or three terms that lift this pair most, in words."""
-        top = sorted((t for t in self.terms if t.code in REASON_TERMS and t.points > 0),
-                     key=lambda t: -t.points)[:3]
-        parts = [f"{t.label} +{t.points:.1f}" for t in top]
-        if self.distance_km is not None:
-            parts.append(f"距离约 {self.distance_km:.1f} 公里")
-        return "，".join(parts)
-
-
-class UnitSuggestions(Record):
-    unit_id: int
-    items: list[ProjectSuggestion]
-    open_projects: int  # claimable projects in the county now
-    resources: int  # the unit's published resources with room left
-    note: str | None  # why nothing can be suggested, when that is so
-
-
-class Explanation(Record):
-    assignment_id: int
-    run_id: int
-    score: float
-    terms: list[Term]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def why(self) -> str:
-        """The two or three terms that lifted the proposal most, in words."""
-        top = sorted((t for t in self.terms if t.code in REASON_TERMS and t.points > 0),
-                     key=lambda t: -t.points)[:3]
-        return "，".join(f"{t.label} +{t.points:.1f}" for t in top)
 
 
 def _terms(values: dict[str, float]) -> list[Term]:

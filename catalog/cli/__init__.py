@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 from catalog.cli import admin, batch
+from catalog.cli.admin import demo_if_empty as demo_if_empty  # the web app's ``serve --demo``
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 from catalog.storage.runtime import open_database
 from catalog.storage.settings import get_settings
+
+if TYPE_CHECKING:
+    from catalog.demo.build import DemoSummary
+    from catalog.storage.tx import Db
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -80,6 +85,16 @@ def _demo(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(run())
+
+
+async def demo_if_empty(db: Db) -> DemoSummary | None:
+    """The demo county loaded into ``db`` (``sandan serve --demo``); None when the database already
+    has data. ``Conflict`` when another process loaded it between the check and the load."""
+    from catalog.demo.build import has_data, load_demo
+
+    if await has_data(db):
+        return None
+    return await load_demo(db)
 
 
 def _account_create(args: argparse.Namespace) -> int:

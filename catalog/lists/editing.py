@@ -15,27 +15,14 @@ row.
 from __future__ import annotations
 
 import logging
-from typing import Annotated
 
 import asyncpg
-from pydantic import Field
 
-from catalog.enums import ResourceStatus, UnitStatus, UnitType
+from catalog.enums import ResourceStatus, UnitStatus
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
 from catalog.lists.directory import ensure_category_open
-from catalog.models import (
-    Actor,
-    Code,
-    ContactPhone,
-    Input,
-    ListQuery,
-    Name,
-    Record,
-    Resource,
-    ResourceIn,
-    Unit,
-    UnitView,
-)
+from catalog.models import Actor, Resource, ResourceIn, Unit
+from catalog.models.editing import UnitEditIn, UnitListFilter
 from catalog.people import access
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, guarded_step, record_history, transaction
@@ -43,35 +30,6 @@ from catalog.storage.tx import Db, connection, guarded_step, record_history, tra
 log = logging.getLogger(__name__)
 
 EDITED = "edited"  # history note code of an edit that did not change the status by itself
-
-
-class UnitEditIn(Input):
-    """A unit's details as the administrator corrects them; the cap is always stated."""
-
-    name: Name
-    unit_type: UnitType
-    contact_name: Name
-    contact_phone: ContactPhone
-    home_area: Code
-    active_cap: Annotated[int, Field(ge=1, le=1000)]
-
-
-class UnitListFilter(ListQuery):
-    unit_type: UnitType | None = None
-    status: UnitStatus | None = None
-    name: Name | None = None
-
-
-class UnitRow(UnitView):
-    """A unit in the administrator's list, with its live work against the cap."""
-
-    live: int
-    resources_pending: int
-
-
-class UnitRowPage(Record):
-    items: list[UnitRow]
-    next_cursor: str | None
 
 
 # --- resources -------------------------------------------------------------------------------

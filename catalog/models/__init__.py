@@ -18,18 +18,53 @@ The schemas are grouped as the catalog's rooms are:
                board (公示)                                          (catalog.lists.projects)
 ``people``     accounts, login, tokens                               (catalog.people)
 ``oversight``  credit, the league table, the sweep's result          (catalog.oversight)
-
-The batch job's and supervision's own schemas (runs, proposals, explanations; 督办 items, time
-limits) live with their code in ``catalog.batch`` and ``catalog.oversight.supervision``.
+``supervision`` 督办 items, warnings (预警), notes, time limits     (catalog.oversight.supervision)
+``charts``     the map and the charts of a scope                     (catalog.oversight.charts)
+``editing``    the administrators' list of units and a unit's edit   (catalog.lists.editing)
+``batch``      run records, proposals, explanations, suggestions     (catalog.batch)
 
 A new schema goes into the module of the room whose functions take or return it, and is
-re-exported below, so that ``from catalog.models import X`` keeps working for every caller.
-These modules import nothing of the catalog but ``enums``, ``shapes``, ``oversight.limits``
-(the alert levels) and each other (``common`` first), so any room may import them.
+re-exported below, so that ``from catalog.models import X`` keeps working for every caller (the
+API among them: this package is its door to every schema it shows or accepts). A room imports its
+schemas from these modules, and still names the ones it named before. These modules import
+nothing of the catalog but ``enums``, ``shapes``, ``oversight.limits`` (the alert levels, the time
+limits' bounds) and each other (``common`` first), so any room may import them; ``batch`` also
+shows the engine's own records (``matching``).
 """
 
 from __future__ import annotations
 
+from catalog.models.batch import (
+    Explanation,
+    ProjectSuggestion,
+    ProposalView,
+    RunDetail,
+    RunDetailQuery,
+    RunFilter,
+    RunPage,
+    RunProject,
+    RunRecord,
+    SuggestionQuery,
+    Term,
+    UnitSuggestions,
+)
+from catalog.models.charts import (
+    AreaName,
+    Bin,
+    CategoryBalance,
+    CategoryName,
+    ChartScope,
+    Distribution,
+    Durations,
+    Figure,
+    Figures,
+    MapArea,
+    MapData,
+    MapNeed,
+    MapResource,
+    UnitSatisfaction,
+    WeekCount,
+)
 from catalog.models.common import (
     PAGE_MAX,
     SYSTEM,
@@ -51,6 +86,7 @@ from catalog.models.common import (
     Tag,
 )
 from catalog.models.directory import Area, AreaIn, Category, CategoryIn, Unit, UnitFilter, UnitIn, UnitPage, UnitView
+from catalog.models.editing import UnitEditIn, UnitListFilter, UnitRow, UnitRowPage
 from catalog.models.needs import Need, NeedFilter, NeedIn, NeedPage, NeedReceipt, NeedView, PublicNeedIn, RejectIn
 from catalog.models.oversight import (
     CreditLedger,
@@ -98,6 +134,21 @@ from catalog.models.projects import (
     project_rule_broken,
 )
 from catalog.models.resources import ClockTime, Resource, ResourceFilter, ResourceIn, ResourcePage, WeeklySlot
+from catalog.models.supervision import (
+    AlertFilter,
+    AlertPage,
+    AlertView,
+    CategoryTimeLimits,
+    ProjectAlert,
+    SupervisionFilter,
+    SupervisionItem,
+    SupervisionNote,
+    SupervisionNoteIn,
+    SupervisionPage,
+    TimeLimit,
+    TimeLimitIn,
+    TimeLimitsIn,
+)
 from catalog.models.team import (
     Assignment,
     AssignmentFilter,
@@ -135,4 +186,15 @@ __all__ = [
     "Username", "Password", "ACCOUNT_ROLES", "AccountIn", "Account", "LoginIn", "Session",
     # oversight
     "CreditScore", "CreditLedgerEntry", "CreditLedger", "LeagueRow", "LeagueQuery", "LeagueTable", "SweepResult",
+    # supervision
+    "SupervisionFilter", "AlertFilter", "SupervisionNote", "SupervisionItem", "SupervisionPage", "AlertView",
+    "AlertPage", "ProjectAlert", "SupervisionNoteIn", "TimeLimitIn", "TimeLimitsIn", "TimeLimit", "CategoryTimeLimits",
+    # charts
+    "Figure", "ChartScope", "AreaName", "CategoryName", "CategoryBalance", "WeekCount", "Bin", "Distribution",
+    "Durations", "UnitSatisfaction", "MapArea", "MapNeed", "MapResource", "MapData", "Figures",
+    # editing
+    "UnitEditIn", "UnitListFilter", "UnitRow", "UnitRowPage",
+    # batch
+    "RunFilter", "RunDetailQuery", "ProposalView", "RunProject", "RunRecord", "RunPage", "RunDetail",
+    "SuggestionQuery", "Term", "ProjectSuggestion", "UnitSuggestions", "Explanation",
 ]

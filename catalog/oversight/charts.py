@@ -12,14 +12,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from catalog.enums import ProjectStatus, Role, Urgency
+from catalog.enums import ProjectStatus, Role
 from catalog.errors import Forbidden, NotFound
 from catalog.local_time import LOCAL_TIME
 from catalog.models import Principal
+from catalog.models.charts import (
+    AreaName,
+    Bin,
+    CategoryBalance,
+    CategoryName,
+    ChartScope,
+    Distribution,
+    Durations,
+    Figures,
+    MapArea,
+    MapData,
+    MapNeed,
+    MapResource,
+    UnitSatisfaction,
+    WeekCount,
+)
 from catalog.people import access
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection
@@ -29,28 +42,7 @@ from catalog.storage.tx import Db, connection
 READERS = frozenset({Role.SECRETARY, Role.STREET_ADMIN})
 
 
-class Figure(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
 # --- scope -----------------------------------------------------------------------------------
-
-
-class ChartScope(Figure):
-    """Whose figures: the communities counted (``None``: the whole county) and their name."""
-
-    kind: Literal["county", "street", "community"]
-    code: str | None
-    name: str
-    communities: tuple[str, ...] | None
-    public: bool
-
-
-class AreaName(Figure):
-    code: str
-    level: str
-    name: str
-    parent_code: str | None
 
 
 async def area_names(db: Db) -> list[AreaName]:
@@ -104,30 +96,11 @@ def _codes(scope: ChartScope) -> list[str] | None:
     return None if scope.communities is None else list(scope.communities)
 
 
-class CategoryName(Figure):
-    code: str
-    name: str
-    parent_code: str | None
-    sort_order: int
-
-
 async def _categories(conn) -> dict[str, CategoryName]:
     return {r["code"]: CategoryName.model_validate(dict(r)) for r in await conn.fetch(q("chart_categories"))}
 
 
 # --- demand and supply -----------------------------------------------------------------------
-
-
-class CategoryBalance(Figure):
-    """One first-level category: what is asked for and what is on offer in the scope."""
-
-    code: str
-    name: str
-    needs: int  # needs recorded (not rejected or withdrawn)
-    open_projects: int  # projects waiting for a unit (已发布, 认领中, 已派单)
-    resources: int  # published resources serving the scope
-    capacity_projects: int  # how many projects those resources say they can take on
-    capacity_hours: int
 
 
 async def demand_supply(db: Db, scope: ChartScope) -> list[CategoryBalance]:
@@ -179,12 +152,6 @@ STATUS_PHASES: dict[str, tuple[str, tuple[ProjectStatus, ...]]] = {
 _PHASE_OF = {s.value: key for key, (_, members) in STATUS_PHASES.items() for s in members}
 
 
-class WeekCount(Figure):
-    week_start: dt.date  # a Monday, Beijing time
-    at: dt.datetime  # the moment counted: the week's end, or now for the current week
-    counts: dict[str, int]  # phase → projects
-
-
 async def status_by_week(db: Db, scope: ChartScope, *, weeks: int = 12,
                          now: dt.datetime | None = None) -> list[WeekCount]:
     """Projects per phase (:data:`STATUS_PHASES`) at the end of each of the last ``weeks`` weeks.
@@ -216,25 +183,6 @@ CLOSE_BINS = ((0.0, "1天内"), (DAY, "1–3天"), (3 * DAY, "3–7天"), (7 * D
               (14 * DAY, "14–30天"), (30 * DAY, "30天以上"))
 
 
-class Bin(Figure):
-    label: str
-    low_s: float
-    count: int
-
-
-class Distribution(Figure):
-    title: str
-    bins: list[Bin]
-    total: int
-    median_s: float | None
-    p90_s: float | None
-
-
-class Durations(Figure):
-    claim: Distribution  # publishing → a unit took it on
-    close: Distribution  # publishing → 结单
-
-
 async def durations(db: Db, scope: ChartScope) -> Durations:
     """How long projects of the scope waited for a unit, and how long until 结单."""
     codes = _codes(scope)
@@ -254,14 +202,6 @@ async def durations(db: Db, scope: ChartScope) -> Durations:
 
 
 # --- satisfaction by unit --------------------------------------------------------------------
-
-
-class UnitSatisfaction(Figure):
-    unit_id: int
-    unit_name: str
-    ratings: int
-    average: float
-    scores: list[int]  # how many ratings gave 1, 2, 3, 4, 5 stars
 
 
 async def satisfaction(db: Db, scope: ChartScope, *, limit: int = 20) -> list[UnitSatisfaction]:
@@ -288,49 +228,6 @@ def need_state(status: str, project_status: str | None) -> str:
     if project_status in ("accepted", "in_progress"):
         return "working"
     return "done"
-
-
-class MapArea(Figure):
-    code: str
-    level: str
-    name: str
-    parent_code: str | None
-    lat: float | None
-    lon: float | None
-
-
-class MapNeed(Figure):
-    number: str
-    category: str
-    community_code: str
-    urgency: Urgency
-    state: str
-    lat: float
-    lon: float
-    own_point: bool  # False: drawn at its grid's (or community's) centre, having no point of its own
-
-
-class MapResource(Figure):
-    id: int
-    title: str
-    unit_name: str
-    category: str
-    mode: str
-    centre_lat: float | None
-    centre_lon: float | None
-    radius_km: float | None
-    communities: list[str]  # communities of the scope it lists by name
-
-
-class MapData(Figure):
-    scope: ChartScope
-    areas: list[MapArea]
-    needs: list[MapNeed]  # empty for the public: they get ``totals`` only
-    totals: dict[str, dict[str, int]]  # community → state → needs
-    resources: list[MapResource]
-    exact: bool  # needs at their own points, or blurred to about 100 m
-    truncated: bool  # more needs than drawn (the newest are drawn)
-    unplaced: int  # needs with neither a point nor a located grid or community
 
 
 async def map_data(db: Db, p: Principal | None, scope: ChartScope, *, limit: int = 3000) -> MapData:
@@ -385,17 +282,6 @@ async def map_data(db: Db, p: Principal | None, scope: ChartScope, *, limit: int
 
 
 # --- one page's worth ------------------------------------------------------------------------
-
-
-class Figures(BaseModel):
-    """Everything a figures page draws, loaded at once (and cached as one piece for the public)."""
-
-    scope: ChartScope
-    balance: list[CategoryBalance]
-    weeks: list[WeekCount]
-    durations: Durations
-    satisfaction: list[UnitSatisfaction]
-    map: MapData
 
 
 async def figures(db: Db, p: Principal | None, scope: ChartScope) -> Figures:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from catalog.errors import DomainError, NotFound
+from catalog.errors import NotFound, RateLimited, Unauthenticated
 from catalog.models import Account, AccountIn, LoginIn, Principal, Session
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, transaction
@@ -70,20 +70,6 @@ def wait_text(seconds: int) -> str:
 HASHER = PasswordHasher()
 # Verified against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = HASHER.hash(secrets.token_hex(8))
-
-
-class Unauthenticated(DomainError):
-    """No valid credentials: wrong password, unknown, expired or revoked token."""
-
-    code = "unauthenticated"
-
-
-class RateLimited(DomainError):
-    code = "rate_limited"
-
-    def __init__(self, message: str, *, retry_after: int, **kw):
-        super().__init__(message, **kw)
-        self.retry_after = retry_after
 
 
 async def hash_password(password: str) -> str:

@@ -23,14 +23,21 @@ By subject, one module each:
 ``accounts``              login, logout, who a token is, revoking an account
 ``batch``                 the batch job's own commands
 ``common``                the shared refusals
+``idempotency``           the stored first answer to a request sent with an ``Idempotency-Key``
+``rules``                 pure rules the pages may ask: which buttons to show, a running clock's
+                          colour, the words for codes (no database, no caller)
 ========================  =====================================================================
 
 A new read or command goes into its subject's module and is named below, so that
-``from catalog import scoped; scoped.name(...)`` finds it.
+``from catalog import scoped; scoped.name(...)`` finds it. ``Db``, what every function here takes
+as ``db`` (a pool or a connection), is named here too.
 """
 
 from __future__ import annotations
 
+from catalog.storage.tx import Db as Db  # what every function here takes as ``db``
+
+from . import idempotency as idempotency  # the routing's stored answers: .exclusive, .replay, .remember
 from .accounts import login, logout, principal_for_token, revoke_account
 from .batch import get_batch_run, list_batch_runs, sweep
 from .directory import create_area, create_category, list_areas, list_categories, retire_category
@@ -79,6 +86,21 @@ from .resources import (
     relist_resource,
     resource_and_unit,
     update_resource,
+)
+from .rules import (  # pure rules the pages may ask
+    CLOSE_FOLLOW_UP as CLOSE_FOLLOW_UP,
+    MAP_STATES as MAP_STATES,
+    PHASE_LABELS as PHASE_LABELS,
+    PHASES as PHASES,
+    SKIP_LABELS as SKIP_LABELS,
+    STATUS_PHASES as STATUS_PHASES,
+    UNMATCHED_LABELS as UNMATCHED_LABELS,
+    Alert as Alert,
+    admin_street as admin_street,
+    can_manage_directory as can_manage_directory,
+    editable_fields as editable_fields,
+    running_clock as running_clock,
+    warning_level as warning_level,
 )
 from .suggestions import explanation, explanations, projects_for_unit
 from .supervision import (

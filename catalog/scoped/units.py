@@ -8,7 +8,6 @@ from __future__ import annotations
 from catalog.enums import UnitStatus
 from catalog.errors import Forbidden
 from catalog.lists import directory, editing
-from catalog.lists.editing import UnitEditIn, UnitListFilter, UnitRow, UnitRowPage
 from catalog.models import (
     AssignmentFilter,
     CreditLedger,
@@ -25,6 +24,7 @@ from catalog.models import (
     UnitPage,
     UnitView,
 )
+from catalog.models.editing import UnitEditIn, UnitListFilter, UnitRow, UnitRowPage
 from catalog.oversight import credit
 from catalog.people import access
 from catalog.people.access import Personal

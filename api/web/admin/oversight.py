@@ -11,24 +11,24 @@ what was matched and what was not (and why), the time per phase and the supply-g
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from pydantic import ValidationError
 
 from catalog import scoped
-from catalog.batch import runs as batch_runs
-from catalog.batch.runs import RunDetailQuery, RunFilter
-from catalog.batch.summary import PHASE_LABELS, PHASES, SKIP_LABELS as BATCH_SKIP_LABELS
 from catalog.enums import LimitStep, Role, Urgency
 from catalog.errors import DomainError, Forbidden
-from catalog.oversight.limits import Alert
-from catalog.oversight.supervision import (
+from catalog.models import (
     AlertFilter,
+    RunDetailQuery,
+    RunFilter,
     SupervisionFilter,
     SupervisionNoteIn,
     TimeLimitsIn,
 )
-from catalog.people import access
+from catalog.scoped import PHASE_LABELS, PHASES, SKIP_LABELS as BATCH_SKIP_LABELS, Alert
 
 from ..kit import Form, View, names, page
 from ..pictures.svg import Picture, Series, Table, bars
@@ -69,7 +69,7 @@ async def limits(v: View) -> dict:
         for sub in subs:
             rows.append(await scoped.get_time_limits(v.db, v.me, sub.code))
     return {"rows": rows, "steps": list(LimitStep), "urgencies": list(Urgency), "hours": hours_text,
-            "can_edit": access.can_manage_directory(v.me)}
+            "can_edit": scoped.can_manage_directory(v.me)}
 
 
 def _limits_form(current) -> Form:
@@ -83,7 +83,7 @@ def _limits_form(current) -> Form:
 async def limits_edit(v: View) -> dict:
     current = await scoped.get_time_limits(v.db, v.me, v.text("code"))
     return {"c": current, "form": _limits_form(current), "steps": list(LimitStep), "urgencies": list(Urgency),
-            "hours": hours_text, "can_edit": access.can_manage_directory(v.me)}
+            "hours": hours_text, "can_edit": scoped.can_manage_directory(v.me)}
 
 
 @page(LIMITS + "/{code}", method="POST", roles=ADMIN, template="admin/limits_edit.html", invalidates=())
@@ -92,7 +92,7 @@ async def limits_save(v: View):
     current = await scoped.get_time_limits(v.db, v.me, code)
     form = Form()
     wanted, where = [], []
-    raw = v.form_data or {}
+    raw: Mapping[str, Any] = v.form_data or {}
     for step in LimitStep:
         for urgency in Urgency:
             name = _field(step, urgency)
@@ -130,7 +130,8 @@ async def limits_save(v: View):
         form.fail(exc.message)
         return context
     own = sum(1 for t in saved.limits if t.source == "category")
-    return v.redirect(LIMITS, f"已保存“{saved.category_name}”的时限（本分类设置 {own} 项，其余沿用上级或默认），下次巡检起生效")
+    return v.redirect(LIMITS, f"已保存“{saved.category_name}”的时限"
+                              f"（本分类设置 {own} 项，其余沿用上级或默认），下次巡检起生效")
 
 
 # --- 督办清单 ----------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ async def supervision_note(v: View):
 
 # --- 批量派单记录 --------------------------------------------------------------------------------
 
-UNMATCHED_LABELS = batch_runs.UNMATCHED_LABELS
+UNMATCHED_LABELS = scoped.UNMATCHED_LABELS
 SKIP_LABELS = BATCH_SKIP_LABELS
 # the time-limit sweep's counts in a run record (catalog.oversight.sweep.TimeLimitSweep)
 LIMIT_WORDS = {"none": "计时正常", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯", "changed": "颜色变化",
@@ -217,7 +218,8 @@ def run_chart(run, pid: str = "run-outcomes") -> Picture:
     series = [Series(kind, name, OUTCOME_COLOURS[kind], [n if k == kind else 0 for k, _, n in rows])
               for kind, name in (("proposed", "已匹配"), ("unmatched", "未匹配"), ("skipped", "已跳过"))]
     unmatched = sum(n for k, _, n in rows if k == "unmatched")
-    desc = (f"第 {run.id} 次批量派单共处理 {counts.get('projects', 0)} 个项目：生成派单建议 {counts.get('proposed', 0)} 个，"
+    desc = (f"第 {run.id} 次批量派单共处理 {counts.get('projects', 0)} 个项目："
+            f"生成派单建议 {counts.get('proposed', 0)} 个，"
             f"未匹配 {unmatched} 个" + ("，原因见各行。" if unmatched else "。"))
     table = Table(["结果", "项目数"], [[label, n] for _, label, n in rows], {1})
     return bars(pid, "本次匹配结果与未匹配原因", desc, labels, series, stacked=True, unit=" 个", table=table)
@@ -248,7 +250,8 @@ async def run_detail(v: View) -> dict:
     q = q.model_copy(update={"limit": min(q.limit, 100)})
     d = await scoped.get_batch_run(v.db, v.me, v.id("run_id"), q)
     unit_ids = {p.proposal.unit_id for p in d.projects if p.proposal}
-    unit_ids |= {r["unit_id"] for p in d.projects if p.proposal for r in p.proposal.runner_ups[:1]}
+    # the engine names runner-ups by the caller's ids: the catalog's are database ids
+    unit_ids |= {int(r["unit_id"]) for p in d.projects if p.proposal for r in p.proposal.runner_ups[:1]}
     units = {}
     for uid in sorted(unit_ids):
         try:

@@ -18,9 +18,7 @@ from pydantic import Field, StringConstraints
 from catalog import scoped
 from catalog.enums import ResourceStatus, Role, UnitStatus, UnitType
 from catalog.errors import DomainError, Forbidden
-from catalog.lists.editing import UnitEditIn, UnitListFilter
-from catalog.models import CategoryIn, Input, NoteIn, ResourceFilter, UnitIn, UnitView
-from catalog.people import access
+from catalog.models import CategoryIn, Input, NoteIn, ResourceFilter, UnitEditIn, UnitIn, UnitListFilter, UnitView
 from catalog.storage.settings import get_settings
 
 from ..kit import Form, View, names, page
@@ -49,8 +47,9 @@ async def _area_choices(v: View) -> list[tuple[str, str]]:
     areas = await names.areas(v)
     streets = {a.code: a.name for a in areas if a.level.value == "street"}
     out = [(a.code, a.name) for a in areas if a.level.value in ("district", "street")]
-    out += [(a.code, f"{streets.get(a.parent_code or '', '')} · {a.name}") for a in areas if a.level.value == "community"]
-    mine = access.admin_street(v.me)
+    out += [(a.code, f"{streets.get(a.parent_code or '', '')} · {a.name}")
+            for a in areas if a.level.value == "community"]
+    mine = scoped.admin_street(v.me)
     if mine is not None:
         parent = {a.code: a.parent_code for a in areas}
         out = [(code, name) for code, name in out if mine in (code, parent.get(code))]
@@ -191,7 +190,7 @@ async def _category_context(v: View, form: Form | None = None) -> dict:
     subs: dict[str, list] = {}
     for c in sorted((c for c in cats if c.parent_code is not None), key=lambda c: (c.sort_order, c.code)):
         subs.setdefault(c.parent_code or "", []).append(c)
-    return {"tops": tops, "subs": subs, "form": form or Form(), "may_edit": access.can_manage_directory(v.me),
+    return {"tops": tops, "subs": subs, "form": form or Form(), "may_edit": scoped.can_manage_directory(v.me),
             "parents": [(c.code, c.name) for c in tops if c.retired_at is None]}
 
 
@@ -202,7 +201,7 @@ async def categories(v: View) -> dict:
 
 @page(CATEGORIES, method="POST", roles=ADMIN, template="admin/categories.html", invalidates=("directory", "board"))
 async def add_subcategory(v: View):
-    if not access.can_manage_directory(v.me):  # no form on their page: refuse outright, not beside a form
+    if not scoped.can_manage_directory(v.me):  # no form on their page: refuse outright, not beside a form
         raise Forbidden("只有联盟管理员可以维护区域和分类", code="forbidden")
     data, form = v.validate(SubcategoryForm, messages={
         "suffix": "编码须以小写英文字母开头，只含小写字母、数字和下划线（如 elderly_meal）",
@@ -213,8 +212,8 @@ async def add_subcategory(v: View):
             form.fail("编码过长，请缩短", "suffix")
         else:
             try:
-                c = await scoped.create_category(v.db, v.me, CategoryIn(code=code, name=data.name, parent_code=data.parent_code,
-                                                                         sort_order=data.sort_order))
+                c = await scoped.create_category(v.db, v.me, CategoryIn(
+                    code=code, name=data.name, parent_code=data.parent_code, sort_order=data.sort_order))
             except DomainError as exc:
                 _fail(form, exc)
             else:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from catalog import scoped
+from catalog.errors import RateLimited, Unauthenticated
 from catalog.models import LoginIn
-from catalog.people.accounts import RateLimited, Unauthenticated
 
 from ..kit import Form, View, local_path, page
 from ..kit.cookies import SESSION_COOKIE, set_cookie
@@ -23,7 +23,7 @@ async def login_form(v: View) -> dict:
 @page("/login", method="POST", public=True, template="auth/login.html", invalidates=())
 async def login(v: View):
     data, form = v.validate(LoginIn, messages={"username": "请填写用户名", "password": "请填写密码"})
-    target = local_path(str((v.form_data or {}).get("next", "")))
+    target = local_path(str(v.form_data.get("next", "") if v.form_data is not None else ""))
     form.values.pop("password", None)  # a password is never written back into the page
     if data is not None:
         try:

@@ -53,10 +53,7 @@ def csrf_ok(request: web.Request, sent: str | None) -> bool:
     if not sent:
         return False
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        expected = csrf_token(request)
-    else:
-        expected = request.cookies.get(CSRF_COOKIE, "")
+    expected = csrf_token(request) if token else request.cookies.get(CSRF_COOKIE, "")
     return bool(expected) and hmac.compare_digest(expected.encode(), sent.encode("utf-8", "replace"))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from catalog.local_time import LOCAL_TIME
 from catalog.shapes import BEYOND_SCHEMA
@@ -51,7 +52,7 @@ class Form:
 _LIMITS = frozenset({"string_too_long", "too_long"})
 
 
-def _zh(err: dict[str, Any]) -> str:
+def _zh(err: ErrorDetails) -> str:
     """A pydantic error in words a secretary or a resident understands."""
     t, ctx = err["type"], err.get("ctx") or {}
     if t == "missing":

@@ -12,8 +12,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from catalog import scoped
-from catalog.errors import DomainError
-from catalog.people.accounts import RateLimited, Unauthenticated
+from catalog.errors import DomainError, RateLimited, Unauthenticated
 
 from ...errors import DB_UNAVAILABLE, REQUEST_ID, logged_path, status_for
 from ...headers import PUBLIC_PAGE
@@ -119,7 +118,8 @@ def make_handler(route: PageRoute) -> Callable[[web.Request], Awaitable[web.Stre
             form = await request.post()
             sent = form.get(CSRF_FIELD)
             if not csrf_ok(request, sent if isinstance(sent, str) else None):
-                return error_page(request, 403, "表单已失效（可能停留过久，或已在其他窗口退出或登录）。请返回、刷新页面后重新提交。")
+                return error_page(request, 403, "表单已失效（可能停留过久，或已在其他窗口退出或登录）。"
+                                                "请返回、刷新页面后重新提交。")
         view = View(request=request, route=route, db=db, principal=principal, token=token, cache=cache, form_data=form)
         result = await route.handler(view)
         if route.invalidates and cache is not None:

@@ -4,14 +4,8 @@ with its title, summary and table, drawn from the figures of one scope."""
 
 from __future__ import annotations
 
-from catalog.oversight.charts import (
-    STATUS_PHASES,
-    CategoryBalance,
-    ChartScope,
-    Distribution,
-    UnitSatisfaction,
-    WeekCount,
-)
+from catalog.models import CategoryBalance, ChartScope, Distribution, UnitSatisfaction, WeekCount
+from catalog.scoped import STATUS_PHASES
 
 from .svg import Picture, Series, Table, bars, columns
 
@@ -26,7 +20,8 @@ HALF, FULL = 560, 960  # drawing widths of a chart in half a row and in a whole 
 def demand_supply_chart(rows: list[CategoryBalance], scope: ChartScope, pid: str = "demand-supply") -> Picture:
     labels = [r.name for r in rows]
     table = Table(["类别", "需求（件）", "待承接项目", "资源（项）", "资源可承接项目", "资源可提供工时"],
-                  [[r.name, r.needs, r.open_projects, r.resources, r.capacity_projects, r.capacity_hours] for r in rows],
+                  [[r.name, r.needs, r.open_projects, r.resources, r.capacity_projects, r.capacity_hours]
+                   for r in rows],
                   {1, 2, 3, 4, 5})
     needs, res = sum(r.needs for r in rows), sum(r.resources for r in rows)
     gaps = [r.name for r in rows if r.needs and not r.resources]
@@ -43,7 +38,8 @@ def status_chart(weeks: list[WeekCount], scope: ChartScope, pid: str = "status-w
     series = [Series(k, STATUS_PHASES[k][0], PHASE_COLOURS[k], [w.counts.get(k, 0) for w in weeks]) for k in phases]
     last = weeks[-1].counts if weeks else {}
     desc = (f"{scope.name}最近 {len(weeks)} 周每周末各阶段的项目数（本周按当前）。"
-            + ("本周：" + "，".join(f"{STATUS_PHASES[k][0]} {last.get(k, 0)} 个" for k in phases) + "。" if weeks else ""))
+            + ("本周：" + "，".join(f"{STATUS_PHASES[k][0]} {last.get(k, 0)} 个" for k in phases) + "。"
+               if weeks else ""))
     table = Table(["周（起始日）", *[s.name for s in series], "合计"],
                   [[f"{w.week_start:%Y-%m-%d}", *[w.counts.get(k, 0) for k in phases], sum(w.counts.values())]
                    for w in weeks], set(range(1, len(series) + 2)))
@@ -70,7 +66,8 @@ def duration_chart(d: Distribution, scope: ChartScope, pid: str, colour: str) ->
             f"中位数 {_hours(d.median_s)}，九成项目在 {_hours(d.p90_s)} 以内。" if d.total else
             f"{scope.name}暂无{d.title}的项目。")
     table = Table(["用时", "项目数"], [[b.label, b.count] for b in d.bins], {1})
-    pic = columns(pid, f"{d.title}用时", desc, labels, [Series("projects", "项目数", colour, [b.count for b in d.bins])],
+    pic = columns(pid, f"{d.title}用时", desc, labels,
+                  [Series("projects", "项目数", colour, [b.count for b in d.bins])],
                   unit=" 个", table=table, width=HALF, height=220)
     if d.total:
         pic.note = f"共 {d.total} 个项目，中位数 {_hours(d.median_s)}，90% 在 {_hours(d.p90_s)} 以内。"

@@ -9,8 +9,7 @@ the county (or any street or community), and the public counts only: no single n
 from __future__ import annotations
 
 from catalog import scoped
-from catalog.models import Principal
-from catalog.oversight.charts import Figures
+from catalog.models import Figures, Principal
 
 from ..kit import View
 from .charts import demand_supply_chart, duration_chart, satisfaction_chart, status_chart

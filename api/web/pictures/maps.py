@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 
 from catalog.enums import ServiceMode, Urgency
-from catalog.oversight.charts import MAP_STATES, MapData, MapNeed
+from catalog.models import MapData, MapNeed
+from catalog.scoped import MAP_STATES
 
 from .svg import FRAME, INK, MUTED, Picture, Shape, Table, circle, line, num, rect, text, text_width
 
@@ -123,13 +124,13 @@ def draw_map(data: MapData, pid: str = "map") -> Picture:
             + ("图中每个圆代表一个社区，大小表示需求数量，不显示单条需求的位置。" if public else
                f"图中每个点是一条需求，颜色表示办理状态，共绘出 {len(data.needs)} 条。"))
     if not located:
-        shapes = [rect(0.5, 0.5, WIDTH - 1, 159, "#fff", stroke=FRAME),
-                  text(WIDTH / 2, 85, "暂无带坐标的社区或需求", anchor="middle", size=14, fill=MUTED)]
+        shapes: list[Shape] = [rect(0.5, 0.5, WIDTH - 1, 159, "#fff", stroke=FRAME),
+                               text(WIDTH / 2, 85, "暂无带坐标的社区或需求", anchor="middle", size=14, fill=MUTED)]
         return Picture(pid, title, desc, WIDTH, 160, shapes, legend, table, empty=True)
 
     proj = Projection(located)
     h = proj.height
-    shapes: list[Shape] = [rect(0.5, 0.5, WIDTH - 1, h - 1, "#f8fafc", stroke=FRAME)]
+    shapes = [rect(0.5, 0.5, WIDTH - 1, h - 1, "#f8fafc", stroke=FRAME)]
     # resource circles first, under everything, clipped to the frame
     areas_g = Shape("g", {"clip-path": f"url(#{pid}-clip)"})
     for r in data.resources:
@@ -140,8 +141,8 @@ def draw_map(data: MapData, pid: str = "map") -> Picture:
         areas_g.children.append(circle(x, y, r.radius_km * proj.scale, RESOURCE_COLOUR, tip, **{
             "fill-opacity": ".06", "stroke": RESOURCE_COLOUR, "stroke-opacity": ".6", "stroke-dasharray": "5 4",
             "data-resource": r.id, "data-radius-km": f"{r.radius_km:g}"}))
-        areas_g.children.append(rect(x - 4, y - 4, 8, 8, RESOURCE_COLOUR, tip, transform=f"rotate(45 {num(x)} {num(y)})",
-                                     **{"data-resource-centre": r.id}))
+        areas_g.children.append(rect(x - 4, y - 4, 8, 8, RESOURCE_COLOUR, tip,
+                                     transform=f"rotate(45 {num(x)} {num(y)})", **{"data-resource-centre": r.id}))
     shapes.append(areas_g)
     # grid centres
     for a in data.areas:
@@ -162,17 +163,18 @@ def draw_map(data: MapData, pid: str = "map") -> Picture:
                 continue
             x, y = proj.xy(a.lat, a.lon)
             detail = "，".join(f"{MAP_STATES[k]} {v}" for k, v in t.items() if v)
-            shapes.append(circle(x, y, 6 + 24 * math.sqrt(n / biggest), COMMUNITY_COLOUR, f"{a.name}：需求 {n} 件（{detail}）",
+            shapes.append(circle(x, y, 6 + 24 * math.sqrt(n / biggest), COMMUNITY_COLOUR,
+                                 f"{a.name}：需求 {n} 件（{detail}）",
                                  **{"fill-opacity": ".35", "stroke": COMMUNITY_COLOUR, "data-community": a.code,
                                     "data-needs": n}))
     else:
-        for n, x, y in _spread(data.needs, proj):
-            urgent = n.urgency is Urgency.URGENT
-            tip = (f"{n.number} · {n.category} · {MAP_STATES[n.state]} · {n.urgency.label}"
-                   + ("" if n.own_point else " · 按所在网格中心显示"))
-            shapes.append(circle(x, y, 4.5, STATE_COLOURS[n.state], tip, **{
+        for need, x, y in _spread(data.needs, proj):
+            urgent = need.urgency is Urgency.URGENT
+            tip = (f"{need.number} · {need.category} · {MAP_STATES[need.state]} · {need.urgency.label}"
+                   + ("" if need.own_point else " · 按所在网格中心显示"))
+            shapes.append(circle(x, y, 4.5, STATE_COLOURS[need.state], tip, **{
                 "stroke": INK if urgent else "#fff", "stroke-width": "2" if urgent else "1",
-                "data-need": n.number, "data-state": n.state, "data-urgent": "1" if urgent else None}))
+                "data-need": need.number, "data-state": need.state, "data-urgent": "1" if urgent else None}))
     # community centres and names on top
     for a in communities:
         if a.lat is None or a.lon is None:
@@ -185,8 +187,8 @@ def draw_map(data: MapData, pid: str = "map") -> Picture:
             extra.append(f"需求 {sum(t.values())}")
         if res_by_community.get(a.code):
             extra.append(f"资源 {res_by_community[a.code]}")
-        shapes.append(rect(x - 5, y - 5, 10, 10, "#fff", a.name, stroke=COMMUNITY_COLOUR, **{"stroke-width": "2.5",
-                                                                                         "data-community-centre": a.code}))
+        shapes.append(rect(x - 5, y - 5, 10, 10, "#fff", a.name, stroke=COMMUNITY_COLOUR,
+                           **{"stroke-width": "2.5", "data-community-centre": a.code}))
         counts = " · ".join(extra)
         lx, anchor = _label_x(x, max(text_width(label, 13), text_width(counts, 11)))
         shapes.append(text(lx, y - 7, label, anchor=anchor, size=13, weight="700", stroke="#fff", **{

@@ -4,7 +4,7 @@ county or any street or community; cached with the public board."""
 from __future__ import annotations
 
 from catalog import scoped
-from catalog.oversight.charts import Figures
+from catalog.models import Figures
 
 from ..kit import View, page
 from ..pictures.figures import area_choices, asked_area, pictures

@@ -25,9 +25,11 @@ def _link_problem(v: View, exc: DomainError) -> web.Response:
     elif exc.code == "token_expired":
         days = get_settings().closing_days
         title, text = ("结单链接已过期",
-                       f"结单链接在项目办结后 {days} 天内有效，过期未评价的项目已按“未评价”结单。如有问题，请联系所在社区。")
+                       f"结单链接在项目办结后 {days} 天内有效，过期未评价的项目已按“未评价”结单。"
+                       "如有问题，请联系所在社区。")
     elif exc.code == "token_invalid":
-        title, text = "结单链接无效", "没有找到这个链接对应的项目。请核对短信中的链接是否完整；如有问题，请联系所在社区。"
+        title, text = ("结单链接无效",
+                       "没有找到这个链接对应的项目。请核对短信中的链接是否完整；如有问题，请联系所在社区。")
     else:
         title, text = "无法结单", exc.message
     response = v.render("resident/closing_problem.html", {"title": title, "text": text},

@@ -11,9 +11,8 @@ import logging
 
 from catalog import scoped
 from catalog.enums import Urgency
-from catalog.errors import DomainError
+from catalog.errors import DomainError, RateLimited
 from catalog.models import PublicNeedIn
-from catalog.people.accounts import RateLimited
 
 from ..kit import Form, View, names, page
 
@@ -48,7 +47,7 @@ async def need_form(v: View) -> dict:
 @page("/need", method="POST", public=True, template="resident/need.html")
 async def submit_need(v: View):
     data, form = v.validate(PublicNeedIn, messages=_NEED_MESSAGES)
-    if (v.form_data or {}).get(HONEYPOT):
+    if v.form_data is not None and v.form_data.get(HONEYPOT):
         log.info("need form: hidden field filled in from %s; not stored", v.address)
         return v.redirect("/need/thanks")  # a robot learns nothing
     if data is not None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from catalog import scoped
 from catalog.enums import ProjectStatus
 from catalog.models import Project
-from catalog.oversight.limits import Alert
+from catalog.scoped import Alert
 
 from ..kit import View, names, page
 from .common import ALERT_ORDER, ALERT_SHORT, SEC, Clock, Holder, UnitNames, all_projects, clock_of, holder_of

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from catalog import scoped
 from catalog.enums import AssignmentStatus, ProjectStatus
 from catalog.models import NeedView, Project
-from catalog.oversight.limits import CLOSE_FOLLOW_UP
+from catalog.scoped import CLOSE_FOLLOW_UP
 from catalog.storage.settings import get_settings
 
 from ..kit import View, names, page

@@ -14,7 +14,7 @@ from catalog import scoped
 from catalog.enums import AssignmentStatus, CancelReason, ProjectStatus, Role
 from catalog.errors import NotFound
 from catalog.models import NeedFilter, NeedView, Project, ProjectDetail, ProjectFilter
-from catalog.oversight.limits import Alert, running_clock, warning_level
+from catalog.scoped import Alert, running_clock, warning_level
 
 from ..kit import View
 

@@ -14,6 +14,7 @@ import json
 import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -98,7 +99,7 @@ async def stats_tables(v: View) -> dict:
     scores = [s for s in (score_of(p) for p in projects) if s is not None]
     unrated = sum(1 for p in projects if p.status is ProjectStatus.CLOSED and p.status_reason == "not_rated")
     satisfied = sum(1 for s in scores if s >= SATISFIED_FROM)
-    satisfaction = {
+    satisfaction: dict[str, Any] = {
         "rated": len(scores), "unrated": unrated,
         "mean": statistics.fmean(scores) if scores else None,
         "satisfied": satisfied, "satisfied_share": _share(satisfied, len(scores)),
@@ -114,7 +115,8 @@ async def stats_tables(v: View) -> dict:
         row = by_cat.setdefault(p.category_code, [0, 0, 0])
         row[1] += 1
         row[2] += p.status in (ProjectStatus.CLOSED, ProjectStatus.RATED)
-    categories = sorted(((cats.get(c, c), *row) for c, row in by_cat.items()), key=lambda r: (-r[1], r[0]))
+    categories = sorted(((cats.get(c, c), needs_n, projects_n, finished_n)
+                         for c, (needs_n, projects_n, finished_n) in by_cat.items()), key=lambda r: (-r[1], r[0]))
 
     data = {  # the same figures for a chart: plain JSON, hours as numbers
         "period_days": int(period) if period else None,

@@ -14,7 +14,6 @@ from typing import Any
 from catalog import scoped
 from catalog.enums import AssignmentStatus, DispatchMode, NeedStatus, ProjectStatus, UnitStatus, Urgency
 from catalog.errors import DomainError, NotFound
-from catalog.lists import projects
 from catalog.local_time import LOCAL_TIME
 from catalog.models import (
     DirectIn,
@@ -28,6 +27,7 @@ from catalog.models import (
     ReassignIn,
     ResourceFilter,
     UnitFilter,
+    UnitView,
 )
 
 from ...context import parse_id
@@ -114,7 +114,8 @@ async def _form_context(v: View, form: Form, needs: list[NeedView]) -> dict:
             "category_choices": await names.category_choices(v),
             "urgencies": [(u.value, u.label) for u in Urgency],
             "modes": [(m.value, m.label) for m in DispatchMode],
-            "priorities": [(str(i), f"{i}{'（最高）' if i == 5 else '（最低）' if i == 1 else ''}") for i in range(1, 6)],
+            "priorities": [(str(i), f"{i}{'（最高）' if i == 5 else '（最低）' if i == 1 else ''}")
+                           for i in range(1, 6)],
             "edit": None, "locked": False, "editable": frozenset()}
 
 
@@ -205,7 +206,7 @@ async def unit_choices(v: View, category: str) -> tuple[list[tuple[int, str]], l
     parent = category.split(".")[0]
     resources = (await scoped.list_resources(v.db, v.me, ResourceFilter(status="published", category=parent,
                                                                           limit=100))).items
-    units = []
+    units: list[UnitView] = []
     cursor = None
     for _ in range(20):
         page_ = await scoped.list_units(v.db, v.me, UnitFilter(limit=100, cursor=cursor))
@@ -220,7 +221,8 @@ async def unit_choices(v: View, category: str) -> tuple[list[tuple[int, str]], l
     def rank(u):  # the same subcategory first, then the same kind, then by name
         return (u.id not in matching, u.id not in related, u.name)
 
-    unit_opts = [(u.id, u.name + ("（有对口资源）" if u.id in matching else "（有同类资源）" if u.id in related else ""))
+    unit_opts = [(u.id, u.name + ("（有对口资源）" if u.id in matching
+                                  else "（有同类资源）" if u.id in related else ""))
                  for u in sorted(units, key=rank)]
     res_opts = [(r.id, f"{name.get(r.unit_id, r.unit_id)} · {r.title}")
                 for r in sorted(resources, key=lambda r: (r.category_code != category, r.unit_id, r.id))
@@ -279,8 +281,8 @@ async def withdraw_offer(v: View):
 # --- 编辑项目: the project form again, for a draft or a published project ----------------------
 
 # A box emptied on the edit form clears what may be empty; the others must stay filled in.
-_CLEARED = {"lat": None, "lon": None, "window_start": None, "window_end": None, "claim_deadline": None,
-            "description": "", "place": "", "required_skills": []}
+_CLEARED: dict[str, Any] = {"lat": None, "lon": None, "window_start": None, "window_end": None,
+                            "claim_deadline": None, "description": "", "place": "", "required_skills": []}
 _REQUIRED = ("title", "category_code", "estimated_hours")
 
 
@@ -342,7 +344,7 @@ def parse_project_patch(data: Any, editable: frozenset[str],
 
 def _editable(detail: ProjectDetail) -> frozenset[str]:
     live = any(a.status in (AssignmentStatus.PENDING, AssignmentStatus.ACTIVE) for a in detail.assignments)
-    return projects.editable_fields(detail.project, has_live=live)
+    return scoped.editable_fields(detail.project, has_live=live)
 
 
 async def _edit_page(v: View, detail: ProjectDetail, form: Form, editable: frozenset[str]) -> dict:

@@ -15,10 +15,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from catalog import scoped
-from catalog.batch.runs import ProposalView, RunDetail, RunDetailQuery, RunFilter, RunProject
 from catalog.enums import AssignmentKind, AssignmentStatus, ProjectStatus
 from catalog.errors import Conflict, NotFound
-from catalog.models import Assignment, NoteIn, Project
+from catalog.models import Assignment, NoteIn, Project, ProposalView, RunDetail, RunDetailQuery, RunFilter, RunProject
 
 from ..kit import View, names, page
 from .common import SEC, Clock, UnitNames, all_projects, clock_of
@@ -120,8 +119,10 @@ async def proposals(v: View) -> dict:
         run_id, why = explained.get(offer.id, (None, None))
         runner_ups = []
         for r in why.runner_ups if why else []:
-            runner_ups.append(RunnerUp(r["unit_id"], await units.get(r["unit_id"]), r["resource_id"],
-                                       await resources.title(r["resource_id"]), r["score"], r["behind"], r["label"]))
+            # the engine names them by the caller's ids: the catalog's are database ids
+            unit_id, resource_id = int(r["unit_id"]), int(r["resource_id"])
+            runner_ups.append(RunnerUp(unit_id, await units.get(unit_id), resource_id,
+                                       await resources.title(resource_id), r["score"], r["behind"], r["label"]))
         live.append(Live(detail.project, clock_of(detail.project, now), offer, await units.get(offer.unit_id),
                          await resources.title(offer.resource_id), run_id, why.score if why else None,
                          _terms(why) if why else [], runner_ups))

@@ -25,7 +25,7 @@ async def open_projects(v: View) -> dict:
 @page("/unit/work", roles=UNIT, template="unit/work.html", nav="本单位项目", order=30)
 async def work(v: View) -> dict:
     f = v.query(AssignmentFilter)
-    page_ = await scoped.unit_assignments(v.db, v.me, v.me.unit_id or 0, f)  # type: ignore[arg-type]
+    page_ = await scoped.unit_assignments(v.db, v.me, v.me.unit_id or 0, f)
     return {"page": page_, "statuses": [(s.value, s.label) for s in AssignmentStatus], "filter": f}
 
 

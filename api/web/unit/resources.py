@@ -72,11 +72,13 @@ def parse_resource(v: View, unit_id: int) -> tuple[ResourceIn | None, Form]:
     data: dict[str, Any] = {k: raw.get(k) for k in ResourceIn.model_fields
                             if isinstance(raw.get(k), str) and k not in (*TEXT_LISTS, "availability")}
     for k in TEXT_LISTS:
-        text = raw.get(k) if isinstance(raw.get(k), str) else ""
-        data[k] = [t.strip() for t in _TAGS.split(text) if t.strip()]  # type: ignore[union-attr]
+        value = raw.get(k)
+        text = value if isinstance(value, str) else ""
+        data[k] = [t.strip() for t in _TAGS.split(text) if t.strip()]
     data["area_communities"] = [x for x in raw.getall("area_communities", []) if isinstance(x, str)]
-    slots_text = raw.get("availability") if isinstance(raw.get("availability"), str) else ""
-    slots, slot_error = _slots(slots_text)  # type: ignore[arg-type]
+    availability = raw.get("availability")
+    slots_text = availability if isinstance(availability, str) else ""
+    slots, slot_error = _slots(slots_text)
     extra: dict[str, Any] = {"unit_id": unit_id}
     if not slot_error:
         extra["availability"] = slots
