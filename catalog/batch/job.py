@@ -36,7 +36,7 @@ from catalog.batch import bulk as batch_bulk, plan as batch_plan, snapshot as ba
 from catalog.batch.plan import BatchPlan
 from catalog.batch.snapshot import Snapshot
 from catalog.batch.summary import COUNTY, PARAMS, BatchSummary, Expiring, Progress, Scope, Skipped
-from catalog.lists import projects
+from catalog.lists import closing, work
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection
 
@@ -74,8 +74,8 @@ class _Clock:
 
 async def sweep(db: Db, now: dt.datetime | None = None) -> tuple[int, int]:
     """Expire claims and offers past their time to live; close projects left unrated."""
-    expired = await projects.expire_pending(db, now)
-    closed = await projects.close_unrated(db, now)
+    expired = await work.expire_pending(db, now)
+    closed = await closing.close_unrated(db, now)
     return expired, len(closed)
 
 

@@ -18,33 +18,8 @@ import logging
 
 from catalog.enums import NEED_TRANSITIONS, NeedStatus, ProjectStatus
 from catalog.errors import Conflict, InvalidInput, NotFound
-
-# The commands of work and closing stay importable from here: catalog.scoped and
-# catalog.batch.job call them as ``projects.…``.
-from catalog.lists.closing import (
-    close_by_resident as close_by_resident,
-    close_unrated as close_unrated,
-    closing_link as closing_link,
-    complete_project as complete_project,
-)
 from catalog.lists.directory import ensure_category_open
 from catalog.lists.steps import AS, HelpersEnd, assignment_step, end_helpers, from_states, project_step
-from catalog.lists.work import (
-    accept_offer as accept_offer,
-    add_progress as add_progress,
-    claim_project as claim_project,
-    confirm_claim as confirm_claim,
-    confirm_proposal as confirm_proposal,
-    decline_offer as decline_offer,
-    direct_project as direct_project,
-    expire_pending as expire_pending,
-    give_back as give_back,
-    reassign_offer as reassign_offer,
-    reject_claim as reject_claim,
-    release_claim as release_claim,
-    start_project as start_project,
-    withdraw_offer as withdraw_offer,
-)
 from catalog.models import (
     Actor,
     Assignment,

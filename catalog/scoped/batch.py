@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from catalog.batch import runs as batch_runs
 from catalog.enums import Role
-from catalog.lists import projects
+from catalog.lists import closing, work
 from catalog.models import Principal, SweepResult
 from catalog.people import access
 from catalog.storage.tx import Db
@@ -16,8 +16,8 @@ async def sweep(db: Db, p: Principal) -> SweepResult:
     """Expire unanswered claims and offers, close projects the resident did not rate in time."""
     if p.role is not Role.BATCH:
         raise forbidden("只有批量派单任务可以执行")
-    expired = await projects.expire_pending(db)
-    closed = await projects.close_unrated(db)
+    expired = await work.expire_pending(db)
+    closed = await closing.close_unrated(db)
     return SweepResult(expired=expired, closed_unrated=len(closed))
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from catalog.enums import AssignmentKind, Role
 from catalog.errors import Forbidden, NotFound
-from catalog.lists import projects, team
+from catalog.lists import closing, projects, team, work
 from catalog.models import (
     Assignment,
     ClaimIn,
@@ -145,12 +145,12 @@ async def cancel_project(db: Db, p: Principal, project_id: int, data: ProjectCan
 
 async def confirm_claim(db: Db, p: Principal, project_id: int) -> Project:
     await managed_project(db, p, project_id)
-    return await projects.confirm_claim(db, project_id, p.actor)
+    return await work.confirm_claim(db, project_id, p.actor)
 
 
 async def reject_claim(db: Db, p: Principal, project_id: int, data: NoteIn) -> Project:
     await managed_project(db, p, project_id)
-    return await projects.reject_claim(db, project_id, p.actor, data.note)
+    return await work.reject_claim(db, project_id, p.actor, data.note)
 
 
 async def direct_project(db: Db, p: Principal, project_id: int, data: DirectIn) -> Assignment:
@@ -159,60 +159,60 @@ async def direct_project(db: Db, p: Principal, project_id: int, data: DirectIn) 
     if not access.can_propose(p, project):
         raise forbidden("只有本社区书记或批量派单任务可以派单")
     kind = AssignmentKind.PROPOSAL if p.role is Role.BATCH else AssignmentKind.DIRECTED
-    return await projects.direct_project(db, project_id, data.unit_id, p.actor, data.resource_id, kind=kind)
+    return await work.direct_project(db, project_id, data.unit_id, p.actor, data.resource_id, kind=kind)
 
 
 async def withdraw_offer(db: Db, p: Principal, project_id: int, data: NoteIn) -> Project:
     await managed_project(db, p, project_id)
-    return await projects.withdraw_offer(db, project_id, p.actor, data.note)
+    return await work.withdraw_offer(db, project_id, p.actor, data.note)
 
 
 async def reassign_offer(db: Db, p: Principal, project_id: int, data: ReassignIn) -> Assignment:
     """改派 by the community's secretary: withdraw the unanswered offer and offer to another unit."""
     await managed_project(db, p, project_id)
-    return await projects.reassign_offer(db, project_id, data.unit_id, p.actor, data.resource_id, data.note)
+    return await work.reassign_offer(db, project_id, data.unit_id, p.actor, data.resource_id, data.note)
 
 
 async def claim_project(db: Db, p: Principal, project_id: int, data: ClaimIn) -> Assignment:
     unit = await as_unit(db, p, project_id, owner_only=False)
-    return await projects.claim_project(db, project_id, unit, p.actor, data.resource_id)
+    return await work.claim_project(db, project_id, unit, p.actor, data.resource_id)
 
 
 async def release_claim(db: Db, p: Principal, project_id: int) -> Project:
     unit = await as_unit(db, p, project_id)
-    return await projects.release_claim(db, project_id, unit, p.actor)
+    return await work.release_claim(db, project_id, unit, p.actor)
 
 
 async def accept_offer(db: Db, p: Principal, project_id: int) -> Project:
     unit = await as_unit(db, p, project_id)
-    return await projects.accept_offer(db, project_id, unit, p.actor)
+    return await work.accept_offer(db, project_id, unit, p.actor)
 
 
 async def decline_offer(db: Db, p: Principal, project_id: int, data: ReasonIn) -> Project:
     unit = await as_unit(db, p, project_id)
-    return await projects.decline_offer(db, project_id, unit, data, p.actor)
+    return await work.decline_offer(db, project_id, unit, data, p.actor)
 
 
 async def start_project(db: Db, p: Principal, project_id: int) -> Project:
     unit = await as_unit(db, p, project_id)
-    return await projects.start_project(db, project_id, unit, p.actor)
+    return await work.start_project(db, project_id, unit, p.actor)
 
 
 async def add_progress(db: Db, p: Principal, project_id: int, data: ProgressIn) -> ProgressEntry:
     unit = await as_unit(db, p, project_id)
-    return await projects.add_progress(db, project_id, unit, data, p.actor)
+    return await work.add_progress(db, project_id, unit, data, p.actor)
 
 
 async def give_back(db: Db, p: Principal, project_id: int, data: ReasonIn) -> Project:
     unit = await as_unit(db, p, project_id)
-    return await projects.give_back(db, project_id, unit, data, p.actor)
+    return await work.give_back(db, project_id, unit, data, p.actor)
 
 
 async def complete_project(db: Db, p: Principal, project_id: int, data: CompletionIn) -> Project:
     """待结单; the closing link goes to the requesters' phones (outbox), not to the unit."""
     unit = await as_unit(db, p, project_id)
     async with transaction(db) as conn:
-        done = await projects.complete_project(conn, project_id, unit, data, p.actor)
+        done = await closing.complete_project(conn, project_id, unit, data, p.actor)
         # absolute: the message is opened on a phone, which knows nothing of our address
         link = get_settings().link(f"/closing/{done.closing_token}")
         body = f"【三单联动】“{done.project.title}”已办结，请打开链接结单并评价：{link}"
@@ -237,4 +237,4 @@ async def confirm_proposal(db: Db, p: Principal, assignment_id: int, data: NoteI
         await managed_project(db, p, row["project_id"])
     except NotFound:  # the assignment of a project the caller may not see is not there for them either
         raise NotFound("认领/派单不存在", code="assignment_not_found", details={"id": assignment_id}) from None
-    return await projects.confirm_proposal(db, assignment_id, p.actor, data.note)
+    return await work.confirm_proposal(db, assignment_id, p.actor, data.note)

@@ -7,7 +7,7 @@ import asyncpg
 
 from catalog.enums import ProjectStatus, Role, SourceChannel
 from catalog.errors import NotFound
-from catalog.lists import needs, projects
+from catalog.lists import closing, needs
 from catalog.models import (
     Actor,
     ClosingIn,
@@ -96,12 +96,12 @@ async def status_counts(db: Db) -> dict[str, list[StatusCount]]:
 async def closing_page(db: Db, token: str) -> ClosingPage:
     """What a resident's closing link is for, shown before they rate: the project as the public
     board shows it (no one's name) and until when the link works. An unusable link raises."""
-    link = await projects.closing_link(db, token)
+    link = await closing.closing_link(db, token)
     return ClosingPage(project=await public_project(db, link.project_number), expires_at=link.expires_at)
 
 
 async def close_by_resident(db: Db, token: str, data: ClosingIn) -> PublicProject:
-    project = await projects.close_by_resident(db, token, data)
+    project = await closing.close_by_resident(db, token, data)
     return await public_project(db, project.number)
 
 

@@ -29,7 +29,7 @@ from catalog.batch.summary import BATCH_ACTOR, PARAMS, BatchSummary, Progress, P
 from catalog.batch.write import explain_proposals, record_run
 from catalog.enums import AssignmentKind, AssignmentRole, Urgency
 from catalog.errors import DomainError
-from catalog.lists import projects, team
+from catalog.lists import team, work
 from catalog.oversight import credit
 from catalog.storage.sql import q
 from catalog.storage.tx import Db, connection, transaction
@@ -40,7 +40,7 @@ async def write_plan(
     params: matching.Params = PARAMS, *, progress: Progress | None = None,
 ) -> BatchSummary:
     """Write proposals, explanations and the run record in one transaction, one proposal at a
-    time through :func:`catalog.lists.projects.direct_project` for a lead and
+    time through :func:`catalog.lists.work.direct_project` for a lead and
     :func:`catalog.lists.team.add_helper` for a helper (the run itself uses the set-based
     :func:`catalog.batch.bulk.write_plan_bulk`, which leaves the same rows). A helper is written
     only after its project's lead: with the lead refused, its helpers are skipped as
@@ -84,7 +84,7 @@ async def write_plan(
                     if fresh is None:
                         summary.skipped.append(Skipped(project=p.project, code="project_changed"))
                         continue
-                    a = await projects.direct_project(
+                    a = await work.direct_project(
                         conn, p.project_id, p.unit_id, BATCH_ACTOR, p.resource_id, kind=AssignmentKind.PROPOSAL
                     )
             except DomainError as exc:
